@@ -1,0 +1,17 @@
+"""Loaders for emotion data sets in their published layouts."""
+
+from ._base import EMOTIONS, DatasetNotFoundError, get_data_home
+from ._ckplus import load_ckplus48
+from ._fer2013 import load_fer2013
+from ._files import load_afew, load_enterface05, load_ravdess
+
+__all__ = [
+    "EMOTIONS",
+    "DatasetNotFoundError",
+    "get_data_home",
+    "load_afew",
+    "load_ckplus48",
+    "load_enterface05",
+    "load_fer2013",
+    "load_ravdess",
+]

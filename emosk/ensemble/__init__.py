@@ -1,0 +1,25 @@
+"""Score averaging across feature sources and class-prior reweighting."""
+
+from ._pipelines import (
+    KNYAZEV2017_C_GRID,
+    make_clip_pipeline,
+    make_pooling,
+    make_score_average,
+)
+from ._reweight import (
+    EMOTIW2017_TEST_COUNTS,
+    ClassPriorReweighter,
+    prior_weights,
+    reweight_probabilities,
+)
+
+__all__ = [
+    "ClassPriorReweighter",
+    "EMOTIW2017_TEST_COUNTS",
+    "KNYAZEV2017_C_GRID",
+    "make_clip_pipeline",
+    "make_pooling",
+    "make_score_average",
+    "prior_weights",
+    "reweight_probabilities",
+]

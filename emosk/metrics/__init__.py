@@ -1,0 +1,19 @@
+"""Metrics of emotion classification: per-class recall, UAR, cost-sensitive accuracy."""
+
+from ._metrics import (
+    EMOTION_SIMILAR_PAIRS,
+    cost_sensitive_accuracy,
+    per_class_recall,
+    plot_confusion_matrix,
+    similarity_cost_matrix,
+    unweighted_average_recall,
+)
+
+__all__ = [
+    "EMOTION_SIMILAR_PAIRS",
+    "cost_sensitive_accuracy",
+    "per_class_recall",
+    "plot_confusion_matrix",
+    "similarity_cost_matrix",
+    "unweighted_average_recall",
+]

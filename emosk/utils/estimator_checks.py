@@ -1,0 +1,122 @@
+"""emosk's own estimator checks, run beside scikit-learn's.
+
+scikit-learn's ``check_estimator`` only feeds 2-D arrays.  The checks here cover
+what emosk adds: clip collections of unequal lengths, the equivalence of the
+three clip layouts, feature names, and that nothing the user passed is changed.
+"""
+
+import importlib
+import inspect
+import pkgutil
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+
+__all__ = ["all_estimators", "emosk_checks", "estimator_instances"]
+
+
+def all_estimators():
+    """Every public estimator class of emosk, found by walking its subpackages.
+
+    Returns
+    -------
+    list of (str, type)
+        ``(name, class)`` pairs sorted by name; a class counts when a
+        subpackage exports it in ``__all__`` and it derives from
+        :class:`~sklearn.base.BaseEstimator`.
+    """
+    import emosk
+
+    found = {}
+    for info in pkgutil.iter_modules(emosk.__path__, "emosk."):
+        if info.name.rsplit(".", 1)[-1].startswith("_") or not info.ispkg:
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+                found[name] = obj
+    return sorted(found.items())
+
+
+def estimator_instances(cls):
+    """Instances of ``cls`` for the common tests, from ``cls.get_test_params()``."""
+    params = cls.get_test_params() if hasattr(cls, "get_test_params") else [{}]
+    return [cls(**p) for p in params]
+
+
+def _ragged_clips(rng, d=4):
+    return [rng.normal(size=(t, d)) for t in (1, 2, 3, 7, 7, 12)]
+
+
+def check_clip_layouts(name, estimator):
+    """Ragged lists, 3-D arrays and 2-D arrays agree with clip-by-clip results."""
+    rng = np.random.default_rng(0)
+    clips = _ragged_clips(rng)
+    est = clone(estimator).fit(clips)
+    together = est.transform(clips)
+    one_by_one = np.vstack([est.transform([c]) for c in clips])
+    np.testing.assert_allclose(together, one_by_one, err_msg=name)
+    cube = rng.normal(size=(5, 6, 4))
+    np.testing.assert_allclose(est.transform(cube), est.transform(list(cube)))
+    flat = rng.normal(size=(5, 4))
+    np.testing.assert_allclose(
+        est.transform(flat), est.transform([row[None] for row in flat])
+    )
+
+
+def check_clips_unchanged(name, estimator):
+    """Fitting and transforming leave the caller's clips untouched."""
+    rng = np.random.default_rng(1)
+    clips = _ragged_clips(rng)
+    copies = [c.copy() for c in clips]
+    clone(estimator).fit(clips).transform(clips)
+    for c, k in zip(clips, copies):
+        np.testing.assert_array_equal(c, k, err_msg=f"{name} changed its input")
+
+
+def check_feature_names_match_output(name, estimator):
+    """``get_feature_names_out`` has one unique name per output column."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(8, 3))
+    est = clone(estimator).fit(X)
+    out = est.transform(X)
+    names = est.get_feature_names_out()
+    assert len(names) == out.shape[1], name
+    assert len(set(names)) == len(names), name
+
+
+def check_clip_errors_name_index(name, estimator):
+    """A bad clip in a collection is reported by its index and shape."""
+    import pytest
+
+    good = np.zeros((3, 4))
+    for bad, pattern in [
+        (np.zeros((2, 5)), r"Clip 1 has shape \(2, 5\)"),
+        (np.full((2, 4), np.nan), r"clip 1"),
+        (np.zeros((0, 4)), r"Clip 1 has shape \(0, 4\)"),
+        (np.zeros(4), r"Clip 1 has shape \(4,\)"),
+    ]:
+        with pytest.raises(ValueError, match=pattern):
+            clone(estimator).fit([good, bad])
+
+
+def emosk_checks(estimator):
+    """Yield the emosk checks that apply to ``estimator``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+
+    Yields
+    ------
+    callable
+        Each takes ``(name, estimator)`` and raises on failure.
+    """
+    if getattr(estimator, "_emosk_input", None) == "clips":
+        yield check_clip_layouts
+        yield check_clips_unchanged
+        yield check_clip_errors_name_index
+    if hasattr(estimator, "get_feature_names_out") and hasattr(estimator, "transform"):
+        if getattr(estimator, "_emosk_input", "table") in ("clips", "table"):
+            yield check_feature_names_match_output

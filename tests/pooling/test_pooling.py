@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+from sklearn.pipeline import FeatureUnion
+
+from emosk.pooling import FFTPooling, StatPooling, fft_pool, stat_pool
+
+
+def test_stat_pool_hand_computed():
+    clip = np.array([[1.0, 10.0], [3.0, 20.0], [5.0, 60.0]])
+    out = stat_pool(clip, stats="stat")
+    expected_std = [np.sqrt(8 / 3), np.sqrt(((10 - 30) ** 2 + 10**2 + 30**2) / 3)]
+    np.testing.assert_allclose(
+        out, [3, 30, *expected_std, 1, 10, 5, 60]
+    )
+    np.testing.assert_allclose(stat_pool(clip, stats=("median", "q0", "q100")),
+                               [3, 20, 1, 10, 5, 60])
+
+
+def test_stat_presets():
+    assert StatPooling(stats="stat*").fit(np.zeros((2, 3))).get_feature_names_out()[-1] == "min__x2"
+    names = StatPooling(stats="STAT").fit(np.zeros((2, 1))).get_feature_names_out()
+    assert list(names) == ["mean__x0", "std__x0", "min__x0", "max__x0"]
+
+
+@pytest.mark.parametrize("stats, match", [
+    (("mean", "mode"), "Unknown statistic 'mode'"),
+    ("stat**", "Unknown stats preset 'stat\\*\\*'"),
+    ((), "at least one"),
+    (("q101",), "q101"),
+    (("mean", "mean"), "twice"),
+])
+def test_unknown_stat_names_the_value(stats, match):
+    with pytest.raises(ValueError, match=match):
+        StatPooling(stats=stats).fit(np.zeros((2, 2)))
+
+
+def test_single_frame_clip_has_zero_std():
+    out = StatPooling(stats=("mean", "std")).fit_transform([np.array([[2.0, -1.0]])])
+    np.testing.assert_array_equal(out, [[2.0, -1.0, 0.0, 0.0]])
+
+
+def test_fft_pool_hand_computed():
+    # x = [1, 2, 3]: rfft = [6, -1.5+0.866j]; |.| = [6, sqrt(3)]; mean / T
+    out = fft_pool(np.array([[1.0], [2.0], [3.0]]))
+    np.testing.assert_allclose(out, [(6 + np.sqrt(3)) / 2 / 3])
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 10])
+def test_fft_short_clips_and_bins(T):
+    rng = np.random.default_rng(T)
+    clip = rng.normal(size=(T, 3))
+    assert fft_pool(clip).shape == (3,)
+    binned = fft_pool(clip, n_bins=4)
+    assert binned.shape == (12,)
+    # bin 0 is the 0 frequency: |mean| of each feature
+    np.testing.assert_allclose(binned[:3], np.abs(clip.mean(axis=0)))
+    # the last bin is the Nyquist frequency: |sum (-1)^t x_t| / T
+    signs = (-1.0) ** np.arange(T)
+    np.testing.assert_allclose(binned[9:], np.abs(signs @ clip) / T)
+
+
+def test_fft_detects_oscillation_frequency():
+    t = np.arange(32)[:, None]
+    slow = np.sin(2 * np.pi * t / 32)
+    fast = np.sin(2 * np.pi * t * 15 / 32)
+    out = FFTPooling(n_bins=3).fit_transform([slow, fast])  # 0, 0.25, 0.5 cycles/frame
+    assert out[0, 0] < out[0, 1] and out[1, 2] > out[1, 1]
+
+
+def test_fft_feature_names():
+    est = FFTPooling(n_bins=2).fit(np.zeros((3, 2)))
+    assert list(est.get_feature_names_out()) == ["fft0__x0", "fft0__x1", "fft1__x0", "fft1__x1"]
+
+
+def test_pandas_output_and_feature_names():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"au12": [0.0, 1.0], "au4": [2.0, 3.0]})
+    out = StatPooling(stats=("mean",)).set_output(transform="pandas").fit_transform(df)
+    assert list(out.columns) == ["mean__au12", "mean__au4"]
+
+
+def test_feature_union_of_poolings_on_ragged_clips():
+    clips = [np.ones((t, 2)) * t for t in (1, 2, 5)]
+    union = FeatureUnion([("stat", StatPooling()), ("fft", FFTPooling())])
+    out = union.fit_transform(clips)
+    assert out.shape == (3, 8)
+    np.testing.assert_allclose(out[:, 0], [1, 2, 5])
+
+
+def test_float32_is_kept():
+    out = StatPooling().fit_transform([np.zeros((3, 2), dtype=np.float32)])
+    assert out.dtype == np.float32
+
+
+def test_clip_with_wrong_feature_count_after_fit():
+    est = StatPooling().fit([np.zeros((3, 2))])
+    with pytest.raises(ValueError, match="X has 5 features, but StatPooling is expecting 2"):
+        est.transform([np.zeros((3, 5))])
+
+
+def test_empty_collection():
+    with pytest.raises(ValueError, match="empty"):
+        StatPooling().fit([])
