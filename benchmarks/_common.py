@@ -1,0 +1,40 @@
+"""Shared helpers of the benchmark scripts: machine description and result tables."""
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine():
+    """One line describing this machine."""
+    import sklearn
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__}")
+
+
+def markdown_table(header, rows):
+    """A Markdown table from a header and rows of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_result(name, title, body):
+    """Print a result and write it to ``benchmarks/results/<name>.md``."""
+    command = "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
+    text = (f"# {title}\n\n{body}\n\nMachine: {machine()}\n\n"
+            f"Command: `{command}` (data from `$EMOSK_DATA`)\n")
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text)
