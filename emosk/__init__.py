@@ -1,23 +1,29 @@
 """emosk: emotion recognition in the wild, as scikit-learn estimators.
 
 Subpackages: :mod:`emosk.pooling`, :mod:`emosk.preprocessing`,
-:mod:`emosk.ensemble`, :mod:`emosk.datasets`, :mod:`emosk.metrics`,
+:mod:`emosk.ensemble`, :mod:`emosk.face`, :mod:`emosk.audio`, :mod:`emosk.io`,
+:mod:`emosk.datasets`, :mod:`emosk.metrics`,
 :mod:`emosk.utils`.
 """
 
+from .audio import AudioFeaturizer, make_audio_pipeline
 from .ensemble import (
     ClassPriorReweighter,
     make_clip_pipeline,
     make_pooling,
     make_score_average,
 )
+from .face import FaceAligner
 from .pooling import FFTPooling, StatPooling
 from .preprocessing import RootSIFT, SourceSelector
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AudioFeaturizer",
+    "make_audio_pipeline",
     "ClassPriorReweighter",
+    "FaceAligner",
     "FFTPooling",
     "RootSIFT",
     "SourceSelector",

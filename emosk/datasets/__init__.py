@@ -3,7 +3,7 @@
 from ._base import EMOTIONS, DatasetNotFoundError, get_data_home
 from ._ckplus import load_ckplus48
 from ._fer2013 import load_fer2013
-from ._files import load_afew, load_enterface05, load_ravdess
+from ._files import load_afew, load_emodb, load_enterface05, load_ravdess, load_tess
 
 __all__ = [
     "EMOTIONS",
@@ -11,7 +11,9 @@ __all__ = [
     "get_data_home",
     "load_afew",
     "load_ckplus48",
+    "load_emodb",
     "load_enterface05",
     "load_fer2013",
     "load_ravdess",
+    "load_tess",
 ]

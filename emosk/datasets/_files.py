@@ -6,7 +6,7 @@ import numpy as np
 
 from ._base import encode_labels, find_dataset, make_bunch
 
-__all__ = ["load_ravdess", "load_enterface05", "load_afew"]
+__all__ = ["load_ravdess", "load_enterface05", "load_afew", "load_tess", "load_emodb"]
 
 
 def collect_files(root, suffixes, parse):
@@ -252,3 +252,105 @@ def load_afew(*, data_home=None, subset="Train", return_X_y=False):
             root, {".avi", ".mp4", ".mkv"}, lambda p, n=name: _parse_afew(p, n)
         )
     return records_to_bunch(records, _AFEW_DESCR, return_X_y, fields=("subset",))
+
+
+# ----------------------------------------------------------------------- TESS
+_TESS_URL = "https://doi.org/10.5683/SP2/E8H2MF (Toronto emotional speech set)"
+_TESS_EMOTIONS = {
+    "angry": "angry", "disgust": "disgust", "fear": "fear", "happy": "happy",
+    "neutral": "neutral", "sad": "sad", "ps": "surprise",
+    "pleasant_surprise": "surprise", "pleasant_surprised": "surprise",
+}
+_TESS_DESCR = """TESS (Dupuis & Pichora-Fuller 2010): two actresses (OAF, aged 64;
+YAF, aged 26) say 200 target words in the carrier phrase 'Say the word _' with
+7 emotions ('pleasant surprise' is mapped to surprise). File names are
+<speaker>_<word>_<emotion>.wav; groups holds the speaker."""
+
+
+def _parse_tess(path):
+    parts = path.stem.split("_")
+    if len(parts) < 3:
+        return None
+    emotion = "_".join(parts[2:]).lower()
+    if emotion not in _TESS_EMOTIONS:
+        return None
+    return {"label": _TESS_EMOTIONS[emotion], "groups": parts[0].upper(),
+            "word": parts[1].lower(), "original_label": emotion}
+
+
+def load_tess(*, data_home=None, return_X_y=False):
+    """List the TESS recordings with labels parsed from their names.
+
+    Looks for ``tess/`` and ``TESS/`` under the data home and walks it (the
+    published layout has one folder per speaker and emotion, ``OAF_angry/``).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        See :func:`get_data_home`.
+    return_X_y : bool, default=False
+        Return ``(filenames, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``filenames``, ``target``, ``target_names``, ``groups`` (speaker),
+        ``word``, ``original_label``, ``DESCR``.
+    """
+    root = find_dataset("TESS", ["tess", "TESS"], data_home=data_home, url=_TESS_URL,
+                        expect="unpack the OAF_*/YAF_* folders into <data home>/tess/.")
+    records = collect_files(root, {".wav"}, _parse_tess)
+    return records_to_bunch(records, _TESS_DESCR, return_X_y,
+                            fields=("groups", "word", "original_label"))
+
+
+# ---------------------------------------------------------------------- EmoDB
+_EMODB_URL = "http://emodb.bilderbar.info/ (Berlin Database of Emotional Speech)"
+_EMODB_NAME = re.compile(r"^(\d{2})([ab]\d{2})([WLEAFTN])([a-z])$")
+_EMODB_CODES = {"W": "angry", "L": "boredom", "E": "disgust", "A": "fear",
+                "F": "happy", "T": "sad", "N": "neutral"}
+_EMODB_MALE = {"03", "10", "11", "12", "15"}
+_EMODB_DESCR = """Berlin EmoDB (Burkhardt et al. 2005): 10 German actors, 10
+sentences, 7 emotions (anger, boredom, disgust, fear, happiness, sadness,
+neutral). File names are <speaker><text><emotion letter><version>.wav, e.g.
+03a01Fa.wav; groups holds the speaker. No surprise class."""
+
+
+def _parse_emodb(path, include_boredom):
+    m = _EMODB_NAME.match(path.stem)
+    if m is None:
+        return None
+    speaker, text, code, _ = m.groups()
+    label = _EMODB_CODES[code]
+    if label == "boredom" and not include_boredom:
+        return None
+    return {"label": label, "groups": int(speaker), "text": text,
+            "sex": "M" if speaker in _EMODB_MALE else "F"}
+
+
+def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False):
+    """List the Berlin EmoDB recordings with labels parsed from their names.
+
+    Looks for ``emodb/`` and ``EmoDB/`` under the data home (the published
+    archive puts the files in ``wav/``).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        See :func:`get_data_home`.
+    include_boredom : bool, default=False
+        Keep 'boredom' as an extra class after the seven emotions.
+    return_X_y : bool, default=False
+        Return ``(filenames, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``filenames``, ``target``, ``target_names``, ``groups`` (speaker),
+        ``text``, ``sex``, ``DESCR``.
+    """
+    root = find_dataset("EmoDB", ["emodb", "EmoDB"], data_home=data_home,
+                        url=_EMODB_URL, expect="unpack wav/ into <data home>/emodb/.")
+    records = collect_files(root, {".wav"}, lambda p: _parse_emodb(p, include_boredom))
+    return records_to_bunch(records, _EMODB_DESCR, return_X_y, extra=("boredom",),
+                            fields=("groups", "text", "sex"))

@@ -154,3 +154,22 @@ def test_real_ravdess_and_enterface(shared_data):
     assert sorted(set(rav.groups)) == list(range(1, 25))
     ent = load_enterface05(data_home=shared_data)
     assert len(ent.filenames) == 6 and set(ent.target_names) == {"angry", "disgust", "happy"}
+
+
+def test_tess_and_emodb_layouts(tmp_path):
+    from emosk.datasets import load_emodb, load_tess
+
+    for rel in ["tess/OAF_angry/OAF_back_angry.wav", "tess/YAF_pleasant_surprised/YAF_bean_ps.wav",
+                "tess/YAF_neutral/YAF_dog_neutral.wav", "tess/readme.wav",
+                "emodb/wav/03a01Wa.wav", "emodb/wav/08b02Lb.wav", "emodb/wav/16a05Fc.wav"]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"")
+    tess = load_tess(data_home=tmp_path)
+    assert [tess.target_names[t] for t in tess.target] == ["angry", "neutral", "surprise"]
+    assert list(tess.groups) == ["OAF", "YAF", "YAF"] and tess.original_label[2] == "ps"
+    emo = load_emodb(data_home=tmp_path)
+    assert [emo.target_names[t] for t in emo.target] == ["angry", "happy"]
+    assert list(emo.sex) == ["M", "F"]
+    bored = load_emodb(data_home=tmp_path, include_boredom=True)
+    assert list(bored.target_names) == ["angry", "happy", "boredom"]

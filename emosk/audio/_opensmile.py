@@ -1,0 +1,249 @@
+"""openSMILE acoustic features (IS10 and the other sets the opensmile package ships)."""
+
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..ensemble import make_clip_pipeline
+from ..io import NoAudioError, load_audio
+
+__all__ = ["AudioFeaturizer", "make_audio_pipeline", "smile_features"]
+
+#: Peak amplitude under which a waveform counts as silent.
+SILENCE_PEAK = 1e-4
+
+_LEVELS = {"functionals": "Functionals", "lld": "LowLevelDescriptors",
+           "lld_deltas": "LowLevelDescriptors_Deltas"}
+
+
+def _require_opensmile():
+    try:
+        import opensmile
+    except ImportError as err:
+        raise ImportError(
+            "Audio features need the 'opensmile' package: pip install 'emosk[audio]'. "
+            "openSMILE is free for research and education but not for commercial use "
+            "(audEERING licence)."
+        ) from err
+    return opensmile
+
+
+def build_smile(feature_set="IS10", feature_level="functionals"):
+    """An ``opensmile.Smile`` for a feature-set name, any case (``"is10"``)."""
+    opensmile = _require_opensmile()
+    names = {f.name.lower(): f for f in opensmile.FeatureSet}
+    if feature_set.lower() not in names:
+        raise ValueError(
+            f"Unknown openSMILE feature set {feature_set!r}; the opensmile package "
+            f"ships {sorted(f.name for f in opensmile.FeatureSet)}."
+        )
+    level = getattr(opensmile.FeatureLevel, _LEVELS[feature_level])
+    return opensmile.Smile(feature_set=names[feature_set.lower()], feature_level=level)
+
+
+def smile_features(waveform, sampling_rate, smile, *, name="waveform"):
+    """openSMILE features of one mono waveform.
+
+    Parameters
+    ----------
+    waveform : ndarray of shape (n_samples,)
+        Mono float samples.
+    sampling_rate : int
+        Their rate in Hz.
+    smile : opensmile.Smile
+        The extractor.
+    name : str, default="waveform"
+        How errors refer to this input (e.g. its file name).
+
+    Returns
+    -------
+    ndarray of float32
+        ``(n_features,)`` for functionals, ``(n_frames, n_features)`` for
+        low-level descriptors.
+
+    Raises
+    ------
+    NoAudioError
+        If the waveform is silent or too short for openSMILE (it returns NaN).
+    """
+    peak = float(np.max(np.abs(waveform))) if waveform.size else 0.0
+    seconds = waveform.size / sampling_rate
+    if peak < SILENCE_PEAK:
+        raise NoAudioError(f"{name} is silent (peak amplitude {peak:.2g}, {seconds:.2f} s).")
+    values = smile.process_signal(waveform, sampling_rate).to_numpy(np.float32)
+    if values.size == 0 or np.isnan(values).all():
+        raise NoAudioError(f"{name} is too short for openSMILE ({seconds:.3f} s).")
+    return values[0] if smile.feature_level.name == "Functionals" else values
+
+
+def _one_item(item, index, smile, sampling_rate, on_failure, n_out):
+    label = str(item) if not isinstance(item, tuple) else f"waveform {index}"
+    try:
+        wave, rate = load_audio(item, sampling_rate=sampling_rate, index=index)
+        return smile_features(wave, rate, smile, name=label)
+    except NoAudioError:
+        if on_failure == "raise":
+            raise
+        return np.full(n_out, np.nan, dtype=np.float32)
+
+
+class AudioFeaturizer(TransformerMixin, BaseEstimator):
+    """openSMILE features of audio or video files, or of waveforms.
+
+    Input: a list of file paths (audio, or video with an audio track) or of
+    ``(waveform, sampling_rate)`` tuples; stereo and any rate are mixed down
+    and resampled first.  Output: ``(n, d)`` per-clip functionals, or a list of
+    ``(T, d)`` frame-level descriptor clips that emosk's pooling takes.
+
+    Parameters
+    ----------
+    feature_set : str, default="IS10"
+        Any set the opensmile package ships: ``"IS10"`` (1582 features, the
+        EmotiW baseline), ``"eGeMAPSv02"`` (88), ``"ComParE_2016"`` (6373),
+        ``"IS09"``, ``"emobase"`` ... (case-insensitive).
+    feature_level : {"functionals", "lld", "lld_deltas"}, default="functionals"
+        Per-clip statistics, or the frame-level descriptors (10 ms hop).
+    sampling_rate : int, default=16000
+        Rate every input is resampled to before extraction.
+    on_failure : {"raise", "nan"}, default="raise"
+        For a clip without a usable signal (silent, or too short for
+        openSMILE): raise :class:`~emosk.io.NoAudioError` naming it, or return
+        a row of NaN (functionals only) for an imputer to fill.  Unreadable
+        files and files without an audio track always raise.
+    n_jobs : int, default=None
+        Clips processed in parallel (joblib).
+
+    Attributes
+    ----------
+    feature_names_ : ndarray of str
+        openSMILE's feature names.
+    n_features_out_ : int
+        Number of features per row (or frame).
+
+    See Also
+    --------
+    make_audio_pipeline : The audio SVM of Knyazev et al. (2017).
+
+    Notes
+    -----
+    Knyazev et al. (2017) use the 1582 IS10 functionals of each clip's audio
+    (the EmotiW baseline set, 35.0% alone on AFEW validation) in a fifth
+    linear SVM.  openSMILE is free for research but not for commercial use;
+    it is installed by the optional ``emosk[audio]`` extra.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.audio import AudioFeaturizer
+    >>> t = np.arange(16000) / 16000
+    >>> tone = (0.3 * np.sin(2 * np.pi * 220 * t), 16000)
+    >>> AudioFeaturizer().fit_transform([tone]).shape
+    (1, 1582)
+    """
+
+    _parameter_constraints = {
+        "feature_set": [str],
+        "feature_level": [StrOptions(set(_LEVELS))],
+        "sampling_rate": [Interval(Integral, 1000, None, closed="left")],
+        "on_failure": [StrOptions({"raise", "nan"})],
+        "n_jobs": [Integral, None],
+    }
+    _emosk_input = "audio"
+
+    def __init__(self, feature_set="IS10", feature_level="functionals", *,
+                 sampling_rate=16000, on_failure="raise", n_jobs=None):
+        self.feature_set = feature_set
+        self.feature_level = feature_level
+        self.sampling_rate = sampling_rate
+        self.on_failure = on_failure
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Build the extractor; nothing is learnt from ``X``.
+
+        Parameters
+        ----------
+        X : list of paths or (waveform, rate) tuples, default=None
+            Ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        if self.on_failure == "nan" and self.feature_level != "functionals":
+            raise ValueError("on_failure='nan' needs feature_level='functionals'.")
+        self.smile_ = build_smile(self.feature_set, self.feature_level)
+        self.feature_names_ = np.asarray(self.smile_.feature_names, dtype=object)
+        self.n_features_out_ = len(self.feature_names_)
+        return self
+
+    def transform(self, X):
+        """Extract features of every clip.
+
+        Parameters
+        ----------
+        X : list of paths or (waveform, rate) tuples
+            The clips.
+
+        Returns
+        -------
+        ndarray of shape (n, d), or list of ndarray of shape (T_i, d)
+        """
+        check_is_fitted(self)
+        if isinstance(X, (str, tuple)) or len(X) == 0:
+            raise ValueError(
+                "X must be a non-empty list of file paths or (waveform, rate) tuples; "
+                f"got {X!r:.80}."
+            )
+        rows = Parallel(n_jobs=self.n_jobs)(
+            delayed(_one_item)(item, i, self.smile_, self.sampling_rate,
+                               self.on_failure, self.n_features_out_)
+            for i, item in enumerate(X)
+        )
+        return np.stack(rows) if self.feature_level == "functionals" else rows
+
+    def get_feature_names_out(self, input_features=None):
+        """openSMILE's feature names."""
+        check_is_fitted(self)
+        return self.feature_names_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+def make_audio_pipeline(feature_set="IS10", *, n_jobs=None, **clip_pipeline_params):
+    """The audio SVM of Knyazev et al. (2017): openSMILE -> scaling -> linear SVM.
+
+    ``AudioFeaturizer`` -> ``MinMaxScaler(-1, 1)`` -> ``StandardScaler`` ->
+    ``LinearSVC`` with C by stratified 5-fold CV (no RootSIFT for audio).
+
+    Parameters
+    ----------
+    feature_set : str, default="IS10"
+        See :class:`AudioFeaturizer`.
+    n_jobs : int, default=None
+        Parallel feature extraction.
+    **clip_pipeline_params
+        Passed to :func:`emosk.ensemble.make_clip_pipeline` (``C``, ``cv``,
+        ``probability``, ``random_state``).
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``features``, ``pool`` (passthrough), ``minmax``, ``rootsift``
+        (passthrough), ``scale``, ``svm``.
+    """
+    rest = make_clip_pipeline(None, rootsift=False, **clip_pipeline_params)
+    features = AudioFeaturizer(feature_set, n_jobs=n_jobs)
+    return Pipeline([("features", features), *rest.steps])

@@ -1,0 +1,31 @@
+"""Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones), landmarks, alignment."""
+
+from ._aligner import FaceAligner, iter_aligned_faces
+from ._align import (
+    ALIGN_MODES,
+    EYE_LAYOUTS,
+    LandmarkPredictor,
+    align_face,
+    eye_centers,
+    minmax_stretch,
+    plausible_face,
+)
+from ._detect import DETECTORS, FaceDetector, box_iou, non_max_suppression
+from ._models import dlib_model_path
+
+__all__ = [
+    "ALIGN_MODES",
+    "DETECTORS",
+    "EYE_LAYOUTS",
+    "FaceAligner",
+    "FaceDetector",
+    "LandmarkPredictor",
+    "align_face",
+    "box_iou",
+    "dlib_model_path",
+    "eye_centers",
+    "iter_aligned_faces",
+    "minmax_stretch",
+    "non_max_suppression",
+    "plausible_face",
+]

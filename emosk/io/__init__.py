@@ -1,0 +1,16 @@
+"""Reading media: video frames (streamed) and audio tracks."""
+
+from ._audio import as_waveform, load_audio, read_audio
+from ._errors import MediaReadError, NoAudioError
+from ._video import VideoInfo, iter_frames, video_info
+
+__all__ = [
+    "MediaReadError",
+    "NoAudioError",
+    "VideoInfo",
+    "as_waveform",
+    "iter_frames",
+    "load_audio",
+    "read_audio",
+    "video_info",
+]

@@ -1,0 +1,170 @@
+"""Streaming the frames of video files with bounded memory."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import MediaReadError
+
+__all__ = ["VideoInfo", "video_info", "iter_frames"]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Metadata of a video file.
+
+    Attributes
+    ----------
+    path : str
+    fps : float
+        Average frame rate.
+    n_frames : int
+        Frame count from the container, or estimated from duration and fps
+        when the container does not store it (0 if unknown).
+    duration : float
+        Seconds.
+    width, height : int
+        Frame size in pixels.
+    has_audio : bool
+        Whether the file has an audio track.
+    """
+
+    path: str
+    fps: float
+    n_frames: int
+    duration: float
+    width: int
+    height: int
+    has_audio: bool
+
+
+def _open(path):
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as err:
+        raise MediaReadError(f"Cannot open video {path}: {err}") from err
+    if not container.streams.video:
+        container.close()
+        raise MediaReadError(f"{path} has no video track.")
+    return container
+
+
+def video_info(path):
+    """Read a video's metadata without decoding it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The video file.
+
+    Returns
+    -------
+    VideoInfo
+
+    Raises
+    ------
+    MediaReadError
+        If the file cannot be opened or has no video track.
+    """
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate or stream.guessed_rate or 0)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = (container.duration or 0) / 1e6
+        n_frames = stream.frames or int(round(duration * fps))
+        return VideoInfo(str(path), fps, int(n_frames), duration,
+                         stream.codec_context.width, stream.codec_context.height,
+                         bool(container.streams.audio))
+
+
+def _keep_frame(index, time, state, fps, step):
+    if step is not None:
+        return index % step == 0
+    if fps is None:
+        return True
+    if time is None or time + 1e-9 >= state["next"]:
+        state["next"] = (time or 0.0) + 1.0 / fps
+        return True
+    return False
+
+
+def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
+    """Yield a video's frames one at a time; memory does not grow with length.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The video file.
+    fps : float, default=None
+        Keep about this many frames per second (by timestamps); all when None.
+    step : int, default=None
+        Keep every ``step``-th frame instead (exclusive with ``fps``).
+    max_frames : int, default=None
+        Stop after this many kept frames.
+    color : {"rgb", "gray"}, default="rgb"
+        ``(H, W, 3)`` RGB or ``(H, W)`` grayscale uint8 frames.
+
+    Yields
+    ------
+    index : int
+        Position of the frame in the decoded stream.
+    time : float or None
+        Its timestamp in seconds.
+    frame : ndarray of uint8
+
+    Raises
+    ------
+    MediaReadError
+        If the file cannot be opened, has no video track, yields no frame at
+        all, or breaks off mid-way (the message says after which frame).
+    ValueError
+        On bad options.
+    """
+    import av
+
+    if fps is not None and step is not None:
+        raise ValueError("Give fps or step, not both.")
+    if step is not None and (int(step) != step or step < 1):
+        raise ValueError(f"step must be a positive integer; got {step!r}.")
+    if fps is not None and not fps > 0:
+        raise ValueError(f"fps must be positive; got {fps!r}.")
+    if color not in ("rgb", "gray"):
+        raise ValueError(f"color must be 'rgb' or 'gray'; got {color!r}.")
+    fmt = "rgb24" if color == "rgb" else "gray"
+    state, kept, index = {"next": 0.0}, 0, -1
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                if max_frames is not None and kept >= max_frames:
+                    return
+                if _keep_frame(index, frame.time, state, fps, step):
+                    kept += 1
+                    yield index, frame.time, frame.to_ndarray(format=fmt)
+        except av.error.FFmpegError as err:
+            raise MediaReadError(
+                f"Decoding {path} failed after {index + 1} frames: {err}") from err
+    if index < 0:
+        raise MediaReadError(f"{path} contains no decodable video frame.")
+
+
+def as_frames(video, *, index=None):
+    """Check a ``(T, H, W, C)`` or ``(T, H, W)`` uint8 video array."""
+    arr = np.asarray(video)
+    where = "" if index is None else f" {index}"
+    if arr.ndim not in (3, 4) or arr.shape[0] == 0 or arr.dtype != np.uint8:
+        raise ValueError(
+            f"Video{where} array has shape {arr.shape} and dtype {arr.dtype}; expected "
+            "a non-empty (T, H, W, C) or (T, H, W) uint8 array.")
+    return arr
+
+
+def is_video_path(item):
+    """True for str and path-like inputs."""
+    return isinstance(item, (str, Path))

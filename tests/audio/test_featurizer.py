@@ -1,0 +1,106 @@
+import sys
+
+import numpy as np
+import pytest
+
+opensmile = pytest.importorskip("opensmile")
+
+from sklearn.model_selection import cross_val_score  # noqa: E402
+
+from emosk.audio import AudioFeaturizer, make_audio_pipeline  # noqa: E402
+from emosk.audio._opensmile import build_smile  # noqa: E402
+from emosk.io import MediaReadError, NoAudioError  # noqa: E402
+
+
+def _voice(freq, seconds=1.0, rate=16000, seed=0):
+    """A harmonic tone with vibrato and a little noise: something pitch trackers lock on."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    f0 = freq * (1 + 0.02 * np.sin(2 * np.pi * 5 * t))
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    wave = sum(0.3 / k * np.sin(k * phase) for k in range(1, 6))
+    return wave + 0.01 * rng.normal(size=t.size)
+
+
+def test_is10_has_1582_named_features():
+    est = AudioFeaturizer().fit()
+    X = est.transform([(_voice(200), 16000)])
+    assert X.shape == (1, 1582) and X.dtype == np.float32
+    names = est.get_feature_names_out()
+    assert len(names) == 1582 and names[0] == "pcm_loudness_sma_maxPos"
+
+
+def test_equal_to_calling_opensmile_directly():
+    wave = _voice(150).astype(np.float32)
+    ours = AudioFeaturizer().fit_transform([(wave, 16000)])[0]
+    smile = opensmile.Smile(feature_set=opensmile.FeatureSet.IS10,
+                            feature_level=opensmile.FeatureLevel.Functionals)
+    direct = smile.process_signal(wave, 16000).to_numpy(np.float32)[0]
+    np.testing.assert_array_equal(ours, direct)
+
+
+def test_stereo_48k_equals_its_16k_mono_version():
+    from emosk.io import as_waveform
+
+    wave48 = _voice(180, rate=48000)
+    stereo = np.stack([wave48, wave48])
+    mono16, _ = as_waveform(stereo, 48000)
+    est = AudioFeaturizer().fit()
+    np.testing.assert_allclose(est.transform([(stereo, 48000)]),
+                               est.transform([(mono16, 16000)]), rtol=1e-5, atol=1e-5)
+
+
+def test_other_sets_and_lld_clips():
+    X = AudioFeaturizer("eGeMAPSv02").fit_transform([(_voice(200), 16000)])
+    assert X.shape == (1, 88)
+    clips = AudioFeaturizer("is10", "lld").fit_transform(
+        [(_voice(200, 1.0), 16000), (_voice(200, 2.0), 16000)])
+    assert [c.shape[1] for c in clips] == [38, 38] and clips[1].shape[0] > clips[0].shape[0]
+
+
+def test_silence_short_and_fallback():
+    est = AudioFeaturizer().fit()
+    with pytest.raises(NoAudioError, match="waveform 1 is silent"):
+        est.transform([(_voice(200), 16000), (np.zeros(16000), 16000)])
+    with pytest.raises(NoAudioError, match="too short for openSMILE"):
+        est.transform([(_voice(200, seconds=0.02), 16000)])
+    out = AudioFeaturizer(on_failure="nan").fit().transform(
+        [(_voice(200), 16000), (np.zeros(16000), 16000)])
+    assert np.isfinite(out[0]).all() and np.isnan(out[1]).all()
+    with pytest.raises(ValueError, match="on_failure='nan' needs"):
+        AudioFeaturizer(feature_level="lld", on_failure="nan").fit()
+
+
+def test_bad_options_and_inputs(tmp_path):
+    with pytest.raises(ValueError, match="Unknown openSMILE feature set 'IS99'"):
+        AudioFeaturizer("IS99").fit()
+    est = AudioFeaturizer().fit()
+    with pytest.raises(ValueError, match="non-empty list"):
+        est.transform([])
+    with pytest.raises(ValueError, match="non-empty list"):
+        est.transform("one.wav")
+    with pytest.raises(MediaReadError, match="missing.wav"):
+        est.transform([str(tmp_path / "missing.wav")])
+
+
+def test_helpful_error_without_opensmile(monkeypatch):
+    monkeypatch.setitem(sys.modules, "opensmile", None)
+    with pytest.raises(ImportError, match=r"emosk\[audio\].*not for commercial use"):
+        build_smile()
+
+
+def test_audio_pipeline_learns_pitch():
+    rng = np.random.default_rng(0)
+    freqs = np.r_[rng.uniform(100, 140, 12), rng.uniform(260, 320, 12)]
+    X = [(_voice(f, 0.6, seed=i), 16000) for i, f in enumerate(freqs)]
+    y = np.repeat(["low", "high"], 12)
+    pipe = make_audio_pipeline(C=(1e-3, 1e-2, 1e-1), cv=3, random_state=0)
+    assert pipe.get_params()["features__feature_set"] == "IS10"
+    assert pipe.named_steps["rootsift"] == "passthrough"
+    assert cross_val_score(pipe, X, y, cv=3).mean() > 0.9
+
+
+def test_enterface_clips_to_is10_in_one_call(shared_data):
+    paths = sorted(str(p) for p in (shared_data / "enterface05").glob("*.avi"))
+    X = AudioFeaturizer(n_jobs=2).fit_transform(paths)
+    assert X.shape == (6, 1582) and np.isfinite(X).all()

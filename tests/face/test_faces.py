@@ -1,0 +1,207 @@
+import pickle
+
+import numpy as np
+import pytest
+
+pytest.importorskip("dlib")
+skdata = pytest.importorskip("skimage.data")
+
+from emosk.face import (  # noqa: E402
+    FaceAligner,
+    FaceDetector,
+    LandmarkPredictor,
+    align_face,
+    dlib_model_path,
+    eye_centers,
+    minmax_stretch,
+    plausible_face,
+)
+from emosk.io import MediaReadError, iter_frames, video_info  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    return skdata.astronaut()
+
+
+@pytest.fixture(scope="module")
+def astro_face(astronaut):
+    boxes, scores = FaceDetector()(astronaut)
+    pts = LandmarkPredictor()(astronaut, boxes[0])
+    return boxes[0], pts
+
+
+@pytest.mark.parametrize("detector", ["dlib-hog", "opencv-haar"])
+def test_detectors_find_the_astronaut(astronaut, detector):
+    boxes, scores = FaceDetector(detector)(astronaut)
+    assert len(boxes) >= 1 and np.all(np.diff(scores) <= 0)
+    x0, y0, x1, y1 = boxes[0]
+    assert 160 < (x0 + x1) / 2 < 280 and 60 < (y0 + y1) / 2 < 180  # her face
+
+
+def test_low_threshold_finds_more_and_callable_detector(astronaut):
+    assert len(FaceDetector(threshold=-0.5)(astronaut)[0]) > len(FaceDetector()(astronaut)[0])
+    fixed = FaceDetector(lambda img: ([(0, 0, 10, 10), (5, 5, 50, 50)], [0.5, 2.0]))
+    boxes, scores = fixed(astronaut)
+    assert list(scores) == [2.0, 0.5] and boxes[0, 2] == 50
+    with pytest.raises(ValueError, match="Unknown detector 'mtcnn'"):
+        FaceDetector("mtcnn")
+
+
+@pytest.mark.parametrize("size", [64, 128, 200])
+def test_similarity_puts_the_eyes_on_the_template(astronaut, astro_face, size):
+    box, pts = astro_face
+    crop = align_face(astronaut, box=box, landmarks=pts, mode="similarity", size=size)
+    # map the original eye centres through the same geometry: re-fit landmarks on the crop
+    b2, _ = FaceDetector(upsample=2)(crop)
+    left, right = eye_centers(LandmarkPredictor()(crop, b2[0]))
+    np.testing.assert_allclose(left, [0.3 * size, 0.4 * size], atol=0.03 * size + 1)
+    np.testing.assert_allclose(right, [0.7 * size, 0.4 * size], atol=0.03 * size + 1)
+
+
+def test_ng2015_crop_is_gray_stretched_and_eyes_level(astronaut, astro_face):
+    box, pts = astro_face
+    crop = align_face(astronaut, box=box, landmarks=pts, mode="ng2015", size=256)
+    assert crop.shape == (256, 256) and crop.dtype == np.uint8
+    assert crop.min() == 0 and crop.max() == 255
+    b2, _ = FaceDetector()(crop)
+    left, right = eye_centers(LandmarkPredictor()(crop, b2[0]))
+    assert abs(left[1] - right[1]) < 4  # eyes level
+    np.testing.assert_allclose([left[0], right[0]], [0.62 / 2.24 * 256, 1.62 / 2.24 * 256], atol=8)
+    np.testing.assert_allclose(left[1], 0.9 / 2.25 * 256, atol=8)
+
+
+def test_dlib_chip_equals_dlib(astronaut, astro_face):
+    import dlib
+
+    box, pts = astro_face
+    ours = align_face(astronaut, box=box, landmarks=pts, mode="dlib-chip", size=150)
+    det = dlib.get_frontal_face_detector()(astronaut, 1)[0]
+    sp = dlib.shape_predictor(str(dlib_model_path("shape_predictor_68")))
+    np.testing.assert_array_equal(ours, dlib.get_face_chip(astronaut, sp(astronaut, det), 150, 0.25))
+
+
+def test_plausibility_rejects_nonsense(astro_face):
+    box, pts = astro_face
+    assert plausible_face(pts, box)
+    assert not plausible_face(pts, box + 300)              # landmarks outside the box
+    upside_down = pts.copy()
+    upside_down[:, 1] = 2 * pts[:, 1].mean() - pts[:, 1]
+    assert not plausible_face(upside_down, box)           # mouth above the eyes
+
+
+def test_minmax_stretch():
+    np.testing.assert_array_equal(minmax_stretch(np.array([[10, 20], [30, 10]])),
+                                  [[0, 128], [255, 0]])
+    assert minmax_stretch(np.full((2, 2), 7)).max() == 0
+
+
+def test_aligner_on_images_and_missing_faces(astronaut):
+    blank = np.full_like(astronaut, 127)
+    X = np.stack([astronaut, blank])
+    faces, rep = FaceAligner(size=64).fit().transform_with_report(X)
+    assert faces.shape == (2, 64, 64, 3) and list(rep["found"]) == [True, False]
+    assert np.isnan(rep["box"][1]).all()
+    np.testing.assert_array_equal(faces[1], 127)  # whole frame resized
+    dropped = FaceAligner(size=64, on_missing="drop").fit_transform(X)
+    assert dropped.shape == (1, 64, 64, 3)
+    with pytest.raises(RuntimeError, match="No face found in image 1"):
+        FaceAligner(on_missing="raise").fit_transform(X)
+    gray = FaceAligner(size=32, color="gray").fit_transform(X.astype(np.float32) / 255)
+    assert gray.shape == (2, 32, 32)
+
+
+def test_select_all_returns_every_face(astronaut):
+    faces = FaceAligner(size=32, select="all", threshold=-0.6, check_fit=False,
+                        mode="box").fit_transform(astronaut[None])
+    assert isinstance(faces, list) and faces[0].shape[0] >= 2
+
+
+def test_bad_inputs(astronaut):
+    est = FaceAligner().fit()
+    with pytest.raises(ValueError, match=r"got shape \(5, 5\)"):
+        est.transform(np.zeros((5, 5)))
+    with pytest.raises(ValueError, match="4 channels|2 channels"):
+        est.transform(np.zeros((1, 8, 8, 2), dtype=np.uint8))
+    with pytest.raises(TypeError, match="int64"):
+        est.transform(np.zeros((1, 8, 8), dtype=np.int64))
+    with pytest.raises(ValueError, match="at least one image"):
+        est.transform(np.zeros((0, 8, 8), dtype=np.uint8))
+    with pytest.raises(ValueError, match="non-empty list"):
+        est.transform([])
+    with pytest.raises(ValueError, match=r"Video 0 array has shape \(4, 4\)"):
+        est.transform([np.zeros((4, 4), dtype=np.uint8)])
+    with pytest.raises(ValueError, match="select='all' is for images"):
+        FaceAligner(select="all").fit().transform([np.zeros((2, 8, 8, 3), np.uint8)])
+    with pytest.raises(ValueError, match="mode"):
+        FaceAligner(mode="affine").fit()
+
+
+def _write_video(path, frames, fps=25):
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for f in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(stream.encode())
+
+
+def test_video_array_and_file_follow_the_face(astronaut, tmp_path):
+    small = astronaut[::2, ::2].copy()  # 256 x 256
+    frames = [small, np.roll(small, 6, axis=1), np.full_like(small, 90), small]
+    faces, rep = FaceAligner(size=48, on_missing="last").fit().transform_with_report(
+        [np.stack(frames)])
+    assert faces[0].shape == (4, 48, 48, 3)
+    assert list(rep[0]["found"]) == [True, True, False, True]
+    path = tmp_path / "astro.avi"
+    _write_video(path, frames)
+    info = video_info(path)
+    assert (info.width, info.height, info.n_frames, info.has_audio) == (256, 256, 4, False)
+    faces, rep = FaceAligner(size=48, on_missing="drop").fit().transform_with_report([str(path)])
+    assert faces[0].shape == (3, 48, 48, 3) and rep[0]["source"] == str(path)
+    assert list(rep[0]["frame"]) == [0, 1, 2, 3]
+
+
+def test_corrupt_truncated_and_empty_videos(astronaut, tmp_path):
+    good = tmp_path / "good.avi"
+    _write_video(good, [astronaut[::4, ::4].copy()] * 20)
+    corrupt = tmp_path / "corrupt.avi"
+    corrupt.write_bytes(b"\x00garbage" * 1000)
+    truncated = tmp_path / "truncated.avi"
+    truncated.write_bytes(good.read_bytes()[:400])
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for bad in (corrupt, truncated, empty):
+        with pytest.raises(MediaReadError, match=bad.name):
+            list(iter_frames(bad))
+        with pytest.raises(MediaReadError, match=bad.name):
+            FaceAligner().fit().transform([str(bad)])
+
+
+def test_pickle_and_parallel_videos(astronaut):
+    est = FaceAligner(size=32, n_jobs=2).fit()
+    videos = [np.stack([astronaut[::2, ::2]] * 2)] * 2
+    again = pickle.loads(pickle.dumps(est))
+    out = again.transform(videos)
+    assert [v.shape for v in out] == [(2, 32, 32, 3)] * 2
+    np.testing.assert_array_equal(out[0], est.transform(videos)[0])
+
+
+def test_lfw_subset_detection_rates():
+    lfw = skdata.lfw_subset()  # 100 faces then 100 non-faces, 25 x 25
+    images = (lfw * 255).astype(np.uint8)
+    det = FaceDetector("dlib-hog", upsample=3)
+    found = np.array([len(det(im)[0]) > 0 for im in images])
+    assert found[:100].mean() > 0.5 and found[100:].mean() < 0.1
+
+
+@pytest.mark.slow
+def test_enterface_every_frame(shared_data):
+    paths = sorted(str(p) for p in (shared_data / "enterface05").glob("*.avi"))
+    faces, reps = FaceAligner(size=64).fit().transform_with_report(paths)
+    found = np.concatenate([r["found"] for r in reps])
+    assert len(found) == sum(video_info(p).n_frames for p in paths)
+    assert found.mean() >= 0.95
