@@ -1,7 +1,7 @@
 """emosk: emotion recognition in the wild, as scikit-learn estimators.
 
 Subpackages: :mod:`emosk.pooling`, :mod:`emosk.preprocessing`,
-:mod:`emosk.ensemble`, :mod:`emosk.face`, :mod:`emosk.audio`, :mod:`emosk.io`,
+:mod:`emosk.ensemble`, :mod:`emosk.face`, :mod:`emosk.nn`, :mod:`emosk.audio`, :mod:`emosk.io`,
 :mod:`emosk.datasets`, :mod:`emosk.metrics`,
 :mod:`emosk.utils`.
 """
@@ -14,6 +14,7 @@ from .ensemble import (
     make_score_average,
 )
 from .face import FaceAligner
+from .nn import CNNClassifier, CNNFeaturizer
 from .pooling import FFTPooling, StatPooling
 from .preprocessing import RootSIFT, SourceSelector
 
@@ -22,6 +23,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AudioFeaturizer",
     "make_audio_pipeline",
+    "CNNClassifier",
+    "CNNFeaturizer",
     "ClassPriorReweighter",
     "FaceAligner",
     "FFTPooling",

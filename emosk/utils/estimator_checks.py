@@ -170,6 +170,10 @@ def emosk_checks(estimator):
     if getattr(estimator, "_emosk_input", None) == "media":
         yield check_image_roundtrip
         return
+    if getattr(estimator, "_emosk_input", None) == "images":
+        if not hasattr(estimator, "predict"):
+            yield check_image_roundtrip
+        return
     if getattr(estimator, "_emosk_input", None) == "clips":
         yield check_clip_layouts
         yield check_clips_unchanged

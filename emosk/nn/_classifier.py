@@ -1,0 +1,306 @@
+"""CNNClassifier: fine-tune a backbone on labelled faces, through skorch."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from torch import nn
+
+from ._backbones import BACKBONES, build_backbone
+from ._featurizer import resolve_device
+from ._input import InputAdapter, prepare_images
+
+__all__ = ["CNNClassifier", "RECIPES"]
+
+#: Training recipes of the two papers; a parameter left at None takes the
+#: recipe's value.
+RECIPES = {
+    # Knyazev et al. (2017): Nesterov SGD, lr 1e-4..5e-4, weight decay 5e-4,
+    # momentum 0.9, batch 32, polynomial learning-rate decay
+    "knyazev2017": {"lr": 5e-4, "momentum": 0.9, "weight_decay": 5e-4, "batch_size": 32,
+                    "lr_schedule": "poly", "nesterov": True},
+    # Ng et al. (2015): SGD, lr 1e-3, momentum 0.9, weight decay 5e-4, lr / 10
+    # every 10 epochs
+    "ng2015": {"lr": 1e-3, "momentum": 0.9, "weight_decay": 5e-4, "batch_size": 32,
+               "lr_schedule": "step", "nesterov": False},
+}
+
+
+class _Net(nn.Module):
+    """The input stage (resize, colour, normalise, augment) followed by the backbone."""
+
+    def __init__(self, adapter, backbone):
+        super().__init__()
+        self.input = adapter
+        self.backbone = backbone
+
+    def forward(self, x):
+        return self.backbone(self.input(x))
+
+
+def _replace_head(backbone, head_name, n_classes):
+    parent_name, _, attr = head_name.rpartition(".")
+    parent = backbone.get_submodule(parent_name) if parent_name else backbone
+    old = getattr(parent, attr)
+    if old.out_features != n_classes:
+        setattr(parent, attr, nn.Linear(old.in_features, n_classes))
+
+
+class CNNClassifier(ClassifierMixin, BaseEstimator):
+    """Fine-tune a CNN on face images: a scikit-learn classifier around skorch.
+
+    A skorch :class:`~skorch.classifier.NeuralNetClassifier` is built in
+    ``fit`` around the backbone, whose last layer is replaced by one sized
+    from ``y``.  Input: images ``(n, H, W[, C])``; they are resized, converted
+    and normalised on the device, and augmented in training (flips, rotations
+    up to 10 degrees, scalings 0.9-1.1) when ``augment=True``.
+
+    Parameters
+    ----------
+    backbone : str, default="compact"
+        A name from :func:`available_backbones`.
+    weights : None, "dlib", "download" or path, default=None
+        Initial weights, see :func:`build_backbone`.
+    recipe : {"knyazev2017", "ng2015"}, default="knyazev2017"
+        Supplies ``lr``, ``momentum``, ``weight_decay``, ``batch_size`` and
+        ``lr_schedule`` left at None, and whether SGD uses Nesterov momentum.
+    lr, momentum, weight_decay : float, default=None
+        SGD settings (from the recipe when None).
+    batch_size : int, default=None
+        Mini-batch size (from the recipe when None).
+    max_epochs : int, default=10
+        Training epochs.
+    lr_schedule : {"poly", "step", "constant"}, default=None
+        Linear (power 1) polynomial decay to 0 over ``max_epochs``; / 10 every
+        10 epochs; or none.
+    freeze : list of str, default=None
+        Parameter-name patterns of the backbone kept fixed (fnmatch, e.g.
+        ``["conv1.*", "blocks.[0-5].*"]``).
+    augment : bool, default=True
+        Training-time augmentation.
+    valid_fraction : float, default=0.1
+        Stratified share of the training data held out; the weights of the
+        epoch with the lowest validation loss are kept.  0 disables it.
+    class_weight : "balanced" or None, default=None
+        Weight the loss by inverse class frequency.
+    warm_start : bool, default=False
+        Continue from the current network when already fitted (cascade
+        fine-tuning: FER2013, then a target set); a head of another size is
+        replaced.
+    device : str, default="auto"
+        ``"auto"``: CUDA when present, else CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch and the validation split.
+    verbose : int, default=0
+        skorch's epoch table when > 0.
+    net_params : dict, default=None
+        Extra keyword arguments of ``NeuralNetClassifier`` (the escape hatch,
+        e.g. ``{"iterator_train__num_workers": 4}``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    net_ : skorch.NeuralNetClassifier
+        The fitted skorch net; ``net_.history`` has the training curves.
+    spec_ : BackboneSpec
+        Input conventions of the backbone.
+    device_ : str
+
+    See Also
+    --------
+    CNNFeaturizer : Features of a fitted CNNClassifier's backbone.
+
+    Notes
+    -----
+    Knyazev et al. (2017) fine-tune face-recognition networks on FER2013 with
+    Nesterov SGD (``recipe="knyazev2017"``); Ng et al. (2015) fine-tune
+    ImageNet networks on FER2013 and then on the target set
+    (``recipe="ng2015"``, ``warm_start=True`` for the second stage).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.nn import CNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 255, size=(20, 48, 48), dtype=np.uint8)
+    >>> y = np.repeat(["happy", "sad"], 10)
+    >>> clf = CNNClassifier(max_epochs=1, valid_fraction=0, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (20, 2)
+    """
+
+    _parameter_constraints = {
+        "backbone": [StrOptions(set(BACKBONES))],
+        "weights": "no_validation",
+        "recipe": [StrOptions(set(RECIPES))],
+        "lr": [Interval(Real, 0, None, closed="neither"), None],
+        "momentum": [Interval(Real, 0, 1, closed="left"), None],
+        "weight_decay": [Interval(Real, 0, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"poly", "step", "constant"}), None],
+        "freeze": [list, tuple, None],
+        "augment": ["boolean"],
+        "valid_fraction": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "net_params": [dict, None],
+    }
+    _emosk_input = "images"
+
+    def __init__(self, backbone="compact", *, weights=None, recipe="knyazev2017", lr=None,
+                 momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
+                 lr_schedule=None, freeze=None, augment=True, valid_fraction=0.1,
+                 class_weight=None, warm_start=False, device="auto", random_state=None,
+                 verbose=0, net_params=None):
+        self.backbone = backbone
+        self.weights = weights
+        self.recipe = recipe
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr_schedule = lr_schedule
+        self.freeze = freeze
+        self.augment = augment
+        self.valid_fraction = valid_fraction
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.net_params = net_params
+
+    def _setting(self, name):
+        value = getattr(self, name)
+        return RECIPES[self.recipe][name] if value is None else value
+
+    def _module(self, n_classes):
+        if self.warm_start and hasattr(self, "net_"):
+            module = self.net_.module_
+            _replace_head(module.backbone, self.spec_.head, n_classes)
+            return module.cpu()
+        backbone, spec = build_backbone(self.backbone, weights=self.weights)
+        _replace_head(backbone, spec.head, n_classes)
+        self.spec_ = spec
+        adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
+                               augment=self.augment)
+        return _Net(adapter, backbone)
+
+    def _callbacks(self, has_valid):
+        from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
+
+        callbacks = []
+        schedule = self._setting("lr_schedule")
+        if schedule == "poly":
+            callbacks.append(("lr", LRScheduler(policy=torch.optim.lr_scheduler.PolynomialLR,
+                                                total_iters=max(self.max_epochs, 1), power=1.0)))
+        elif schedule == "step":
+            callbacks.append(("lr", LRScheduler(policy=torch.optim.lr_scheduler.StepLR,
+                                                step_size=10, gamma=0.1)))
+        if self.freeze:
+            callbacks.append(("freeze", Freezer([f"backbone.{p}" for p in self.freeze])))
+        if has_valid:
+            callbacks.append(("best", EarlyStopping(monitor="valid_loss",
+                                                    patience=self.max_epochs + 1,
+                                                    load_best=True)))
+        return callbacks
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fine-tune the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W[, C])
+            Face images, uint8 (or float in [0, 1] / [0, 255]).
+        y : array-like of shape (n,)
+            Labels.
+
+        Returns
+        -------
+        self : object
+        """
+        from skorch import NeuralNetClassifier
+        from skorch.dataset import ValidSplit
+
+        images = prepare_images(X)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if len(y) != len(images):
+            raise ValueError(f"X has {len(images)} images but y has {len(y)} labels.")
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        target = encoder.transform(y).astype(np.int64)
+        seed = check_random_state(self.random_state).randint(2**31 - 1)
+        torch.manual_seed(seed)
+        self.device_ = resolve_device(self.device)
+        module = self._module(len(self.classes_))
+        has_valid = self.valid_fraction > 0
+        params = dict(
+            module=module,
+            criterion=nn.CrossEntropyLoss,
+            optimizer=torch.optim.SGD,
+            lr=self._setting("lr"),
+            optimizer__momentum=self._setting("momentum"),
+            optimizer__weight_decay=self._setting("weight_decay"),
+            optimizer__nesterov=RECIPES[self.recipe]["nesterov"],
+            batch_size=self._setting("batch_size"),
+            max_epochs=self.max_epochs,
+            train_split=ValidSplit(self.valid_fraction, stratified=True,
+                                   random_state=seed) if has_valid else None,
+            callbacks=self._callbacks(has_valid),
+            iterator_train__shuffle=True,
+            device=self.device_,
+            verbose=self.verbose,
+        )
+        if self.class_weight == "balanced":
+            weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)),
+                                           y=target)
+            params["criterion__weight"] = torch.tensor(weights, dtype=torch.float32)
+        params.update(self.net_params or {})
+        self.net_ = NeuralNetClassifier(**params)
+        self.net_.fit(images, target)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's output).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W[, C])
+
+        Returns
+        -------
+        ndarray of shape (n, n_classes)
+        """
+        check_is_fitted(self)
+        self.net_.module_.eval()
+        return self.net_.predict_proba(prepare_images(X)).astype(np.float64)
+
+    def predict(self, X):
+        """Most probable class of every image."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def backbone_module_(self):
+        """The fitted backbone (without the input stage), for :class:`CNNFeaturizer`."""
+        check_is_fitted(self)
+        return self.net_.module_.backbone
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = True
+        return tags

@@ -1,0 +1,265 @@
+"""CNNFeaturizer: images or face stacks in, per-frame CNN features out."""
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._backbones import BACKBONES, build_backbone
+from ._input import InputAdapter, prepare_images, tta_views
+
+__all__ = ["CNNFeaturizer", "resolve_device", "extract_features"]
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values unchanged."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class _Tap:
+    """Captures a module's input (``"penultimate"``) or output through a hook."""
+
+    def __init__(self, model, layer, head):
+        modules = dict(model.named_modules())
+        name = head if layer == "penultimate" else layer
+        if name not in modules:
+            raise ValueError(f"Layer {layer!r} not found; modules are "
+                             f"{[n for n in modules if n][:40]} ...")
+        self.value = None
+        if layer == "penultimate":
+            self.handle = modules[name].register_forward_pre_hook(self._pre)
+        else:
+            self.handle = modules[name].register_forward_hook(self._post)
+
+    def _pre(self, module, args):
+        self.value = args[0]
+
+    def _post(self, module, args, output):
+        self.value = output
+
+    def features(self):
+        v = self.value
+        if v.dim() == 4:
+            v = v.mean(dim=(2, 3))
+        return v.flatten(1)
+
+
+def extract_features(model, adapter, images, *, layer, head, batch_size, device,
+                     views=(None,), amp=False):
+    """Features of uint8 images, averaged over test-time views.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The backbone, in eval mode on ``device``.
+    adapter : InputAdapter
+        Its input stage (its ``view`` is set per view).
+    images : ndarray of uint8, shape (n, H, W[, C])
+    layer, head : str
+        Where to tap (see :class:`CNNFeaturizer`) and the head's module name.
+    batch_size : int
+    device : str
+    views : sequence of (flip, angle, scale) or None
+    amp : bool
+        float16 autocast (CUDA only).
+
+    Returns
+    -------
+    ndarray of float32, shape (n, d)
+    """
+    tap = _Tap(model, layer, head) if layer != "output" else None
+    chunks = []
+    try:
+        with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=amp):
+            for start in range(0, len(images), batch_size):
+                batch = torch.from_numpy(images[start:start + batch_size]).to(device)
+                total = 0
+                for view in views:
+                    adapter.view = view
+                    out = model(adapter(batch))
+                    total = total + (tap.features() if tap else out.flatten(1)).float()
+                chunks.append((total / len(views)).cpu().numpy())
+    finally:
+        adapter.view = None
+        if tap:
+            tap.handle.remove()
+    return np.concatenate(chunks).astype(np.float32, copy=False)
+
+
+class CNNFeaturizer(TransformerMixin, BaseEstimator):
+    """Per-frame features from a pretrained or fine-tuned CNN.
+
+    Input: images ``(n, H, W[, C])`` (uint8, or float in [0, 1] / [0, 255]),
+    or a list of face stacks ``(T_i, H, W[, C])`` (what
+    :class:`~emosk.face.FaceAligner` returns for videos).  Output: ``(n, d)``,
+    or a list of ``(T_i, d)`` clips for the pooling transformers.  All frames
+    of all clips are batched together; images are resized, converted to the
+    backbone's colour and normalised on the device.
+
+    Parameters
+    ----------
+    backbone : str or fitted CNNClassifier, default="dlib_resnet"
+        A name from :func:`~emosk.nn.available_backbones`, or a fitted
+        :class:`CNNClassifier` whose network is used.
+    weights : "auto", None, "dlib", "download" or path, default="auto"
+        See :func:`~emosk.nn.build_backbone`; ``"auto"`` is ``"dlib"`` for
+        ``dlib_resnet`` and an error for backbones without offline weights.
+    layer : str, default="penultimate"
+        ``"penultimate"`` (the input of the last layer), ``"output"``, or a
+        module name such as ``"classifier.0"`` (VGG fc6) or ``"blocks.12"``;
+        4-D activations are averaged over space.
+    tta : bool, default=False
+        Average the features of 18 views of each frame (flips, rotations of
+        +-10 degrees, scalings of 0.9 and 1.1), as Knyazev et al. (2017).
+    batch_size : int, default=64
+        Frames per forward pass.
+    device : str, default="auto"
+        ``"auto"``: CUDA when present, else CPU.
+    mixed_precision : bool, default=True
+        float16 autocast on CUDA (ignored on CPU).
+
+    Attributes
+    ----------
+    device_ : str
+        The device used.
+    model_ : torch.nn.Module
+        The backbone in eval mode.
+    n_features_out_ : int
+        Feature dimension.
+
+    See Also
+    --------
+    CNNClassifier : Fine-tune a backbone on labelled faces.
+
+    Notes
+    -----
+    Knyazev et al. (2017) take features of networks pretrained on face
+    recognition and fine-tuned on FER2013 for every frame, average them over
+    18 test-time views, pool them per clip and feed linear SVMs.  With the
+    default backbone, emosk uses dlib's face-recognition ResNet (trained on
+    about 3 million faces); give it 150x150 ``FaceAligner(mode="dlib-chip",
+    size=150)`` crops to match its training input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.nn import CNNFeaturizer
+    >>> faces = np.zeros((2, 150, 150, 3), dtype=np.uint8)
+    >>> CNNFeaturizer().fit_transform(faces).shape
+    (2, 256)
+    """
+
+    _parameter_constraints = {
+        "backbone": [StrOptions(set(BACKBONES)), HasMethods(["fit", "predict_proba"])],
+        "weights": "no_validation",
+        "layer": [str],
+        "tta": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "mixed_precision": ["boolean"],
+    }
+    _emosk_input = "images"
+
+    def __init__(self, backbone="dlib_resnet", *, weights="auto", layer="penultimate",
+                 tta=False, batch_size=64, device="auto", mixed_precision=True):
+        self.backbone = backbone
+        self.weights = weights
+        self.layer = layer
+        self.tta = tta
+        self.batch_size = batch_size
+        self.device = device
+        self.mixed_precision = mixed_precision
+
+    def _model_and_spec(self):
+        if not isinstance(self.backbone, str):
+            check_is_fitted(self.backbone, "net_")
+            return self.backbone.backbone_module_(), self.backbone.spec_
+        weights = self.weights
+        if weights == "auto":
+            if self.backbone != "dlib_resnet":
+                raise ValueError(
+                    f"Backbone {self.backbone!r} has no offline weights: pass weights= "
+                    "(a state-dict path or 'download'), or a fitted CNNClassifier.")
+            weights = "dlib"
+        return build_backbone(self.backbone, weights=weights)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Load the backbone; nothing is learnt from ``X``.
+
+        Parameters
+        ----------
+        X : images or list of face stacks, default=None
+            Ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self.device_ = resolve_device(self.device)
+        model, spec = self._model_and_spec()
+        self.model_ = model.to(self.device_).eval()
+        self.adapter_ = InputAdapter(spec.input_size, spec.channels, spec.mean,
+                                     spec.std).to(self.device_).eval()
+        self.head_ = spec.head
+        probe = np.zeros((1, spec.input_size, spec.input_size, spec.channels), np.uint8)
+        self.n_features_out_ = self._run(probe).shape[1]
+        return self
+
+    def _run(self, images):
+        return extract_features(
+            self.model_, self.adapter_, images, layer=self.layer, head=self.head_,
+            batch_size=self.batch_size, device=self.device_,
+            views=tta_views() if self.tta else (None,),
+            amp=self.mixed_precision and self.device_.startswith("cuda"))
+
+    def transform(self, X):
+        """Features of every image, or of every frame of every face stack.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, H, W[, C]), or list of (T_i, H, W[, C]) arrays
+
+        Returns
+        -------
+        ndarray of shape (n, d), or list of ndarray of shape (T_i, d)
+        """
+        check_is_fitted(self)
+        if isinstance(X, np.ndarray):
+            return self._run(prepare_images(X))
+        if not isinstance(X, (list, tuple)) or len(X) == 0:
+            raise ValueError("X must be an image array (n, H, W[, C]) or a non-empty list of "
+                             f"face stacks (T, H, W[, C]); got {type(X).__name__}.")
+        stacks = [prepare_images(s, name=f"face stack {i}") for i, s in enumerate(X)]
+        shapes = {s.shape[1:] for s in stacks}
+        if len(shapes) > 1:
+            raise ValueError(f"Face stacks have different frame shapes {sorted(shapes)}; "
+                             "align them to one size first.")
+        feats = self._run(np.concatenate(stacks))
+        return np.split(feats, np.cumsum([len(s) for s in stacks])[:-1])
+
+    def get_feature_names_out(self, input_features=None):
+        """``cnn0, cnn1, ...``."""
+        check_is_fitted(self)
+        return np.asarray([f"cnn{i}" for i in range(self.n_features_out_)], dtype=object)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("model_", "adapter_"):
+            if key in state:
+                state[key] = state[key].to("cpu")
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags

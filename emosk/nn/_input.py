@@ -1,0 +1,115 @@
+"""Turning uint8 images into a backbone's input on the device: resize, colour, normalise,
+augment (training) and the test-time views of Knyazev et al. (2017)."""
+
+import math
+from itertools import product
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["InputAdapter", "tta_views", "prepare_images"]
+
+
+def tta_views(*, angles=(-10.0, 0.0, 10.0), scales=(0.9, 1.0, 1.1), flips=(False, True)):
+    """The test-time augmentations: every (flip, angle, scale) combination.
+
+    The default gives the paper's 18 versions of each frame: horizontal flip
+    or not, rotations of -10, 0 and +10 degrees, scalings of 0.9, 1.0, 1.1.
+
+    Returns
+    -------
+    list of (bool, float, float)
+    """
+    return list(product(flips, angles, scales))
+
+
+def _affine(batch, angle, scale):
+    if angle == 0.0 and scale == 1.0:
+        return batch
+    a = math.radians(angle)
+    theta = torch.tensor([[math.cos(a) / scale, -math.sin(a) / scale, 0.0],
+                          [math.sin(a) / scale, math.cos(a) / scale, 0.0]],
+                         dtype=batch.dtype, device=batch.device)
+    grid = F.affine_grid(theta.expand(len(batch), 2, 3), list(batch.shape), align_corners=False)
+    return F.grid_sample(batch, grid, padding_mode="border", align_corners=False)
+
+
+class InputAdapter(nn.Module):
+    """uint8 ``(n, H, W[, C])`` images -> normalised ``(n, c, s, s)`` float input.
+
+    Parameters
+    ----------
+    size : int
+        Side of the backbone's input.
+    channels : {1, 3}
+        Gray or RGB input of the backbone; the images are converted.
+    mean, std : sequence of float
+        Per-channel normalisation, on the 0-255 scale.
+    augment : bool, default=False
+        In training mode: random horizontal flips, rotations of up to 10
+        degrees and scalings of 0.9-1.1.
+    view : (bool, float, float) or None, default=None
+        A fixed (flip, angle, scale) applied in every mode (test-time views).
+    """
+
+    def __init__(self, size, channels, mean, std, *, augment=False, view=None):
+        super().__init__()
+        self.size, self.channels, self.augment, self.view = size, channels, augment, view
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        x = x.to(self.mean.device)
+        if x.dim() == 3:
+            x = x.unsqueeze(-1)
+        x = x.permute(0, 3, 1, 2).float()
+        if x.shape[1] == 4:
+            x = x[:, :3]
+        if self.channels == 1 and x.shape[1] == 3:
+            x = (x * torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1)
+                 ).sum(1, keepdim=True)
+        elif self.channels == 3 and x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        if x.shape[-2:] != (self.size, self.size):
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
+                              align_corners=False, antialias=True)
+        if self.view is not None:
+            flip, angle, scale = self.view
+            x = _affine(torch.flip(x, dims=[3]) if flip else x, angle, scale)
+        elif self.training and self.augment:
+            x = self._random_augment(x)
+        return (x - self.mean) / self.std
+
+    def _random_augment(self, x):
+        n = len(x)
+        flip = torch.rand(n, device=x.device) < 0.5
+        x = torch.where(flip.view(-1, 1, 1, 1), torch.flip(x, dims=[3]), x)
+        a = (torch.rand(n, device=x.device) * 2 - 1) * math.radians(10)
+        s = 0.9 + 0.2 * torch.rand(n, device=x.device)
+        theta = torch.zeros(n, 2, 3, device=x.device)
+        theta[:, 0, 0] = torch.cos(a) / s
+        theta[:, 0, 1] = -torch.sin(a) / s
+        theta[:, 1, 0] = torch.sin(a) / s
+        theta[:, 1, 1] = torch.cos(a) / s
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+def prepare_images(X, *, name="X"):
+    """Validate images for a CNN: ``(n, H, W[, C])``, uint8 (floats in [0, 1] or [0, 255]).
+
+    Returns
+    -------
+    ndarray of uint8
+    """
+    from ..utils.validation import check_images
+
+    images = check_images(X)
+    if min(images.shape[1:3]) < 8:
+        raise ValueError(f"{name}: images of shape {images.shape} are smaller than 8x8 pixels.")
+    if images.dtype != np.uint8:
+        scale = 255.0 if float(images.max()) <= 1.0 else 1.0
+        images = np.clip(np.round(images * scale), 0, 255).astype(np.uint8)
+    return images
