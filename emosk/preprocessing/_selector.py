@@ -21,7 +21,7 @@ def _is_column_key(source):
 
 
 def _stack_if_vectors(values):
-    if all(np.ndim(v) == 1 for v in values):
+    if all(isinstance(v, np.ndarray) and v.ndim == 1 for v in values):
         lengths = {len(v) for v in values}
         if len(lengths) == 1:
             return np.stack([np.asarray(v) for v in values])
@@ -43,8 +43,9 @@ def select_source(X, source):
     Returns
     -------
     list or ndarray
-        A 2-D array ``(n, d)`` when every sample's value is a vector of the same
-        length, else a list with one value per sample (e.g. a list of clips).
+        A 2-D array ``(n, d)`` when every sample's value is a 1-D ndarray of the
+        same length, else a list with one value per sample (clips, file paths,
+        ``(waveform, rate)`` pairs ...).
 
     Raises
     ------

@@ -104,3 +104,21 @@ def test_enterface_clips_to_is10_in_one_call(shared_data):
     paths = sorted(str(p) for p in (shared_data / "enterface05").glob("*.avi"))
     X = AudioFeaturizer(n_jobs=2).fit_transform(paths)
     assert X.shape == (6, 1582) and np.isfinite(X).all()
+
+
+def test_audio_pipeline_as_ensemble_member():
+    from emosk.ensemble import ClassPriorReweighter, make_clip_pipeline, make_score_average
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(["low", "high"], 12)
+    samples = [{"video": rng.normal(size=(int(rng.integers(3, 9)), 4)) + (lab == "high"),
+                "audio": (_voice(120 if lab == "low" else 300, 0.6, seed=i), 16000)}
+               for i, lab in enumerate(y)]
+    vote = make_score_average({
+        "video": make_clip_pipeline("stat*", C=(1e-2, 1), cv=3, probability=True,
+                                    random_state=0),
+        "audio": make_audio_pipeline(C=(1e-2, 1), cv=3, probability=True, random_state=0),
+    })
+    model = ClassPriorReweighter(vote).fit(samples, y)
+    assert model.get_params()["estimator__audio__features__feature_set"] == "IS10"
+    assert np.mean(model.predict(samples) == y) > 0.9

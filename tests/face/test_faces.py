@@ -205,3 +205,15 @@ def test_enterface_every_frame(shared_data):
     found = np.concatenate([r["found"] for r in reps])
     assert len(found) == sum(video_info(p).n_frames for p in paths)
     assert found.mean() >= 0.95
+
+
+def test_five_point_landmarks_align_too(astronaut):
+    box = FaceDetector()(astronaut)[0][0]
+    pts = LandmarkPredictor(5)(astronaut, box)
+    assert pts.shape == (5, 2) and plausible_face(pts, box)
+    left68, right68 = eye_centers(LandmarkPredictor(68)(astronaut, box))
+    left5, right5 = eye_centers(pts)
+    # the 5-point model marks eye corners; their midpoints are the eye centres within a few px
+    assert np.hypot(*(left5 - left68)) < 6 and np.hypot(*(right5 - right68)) < 6
+    crop = FaceAligner(landmarks=5, size=64).fit_transform(astronaut[None])
+    assert crop.shape == (1, 64, 64, 3)
