@@ -1,0 +1,93 @@
+"""CNN throughput: emosk's torch port of dlib's ResNet against dlib's own C++ code.
+
+Inference images per second at batch sizes 1 and 256 on 150x150 face chips
+(CPU here; CUDA too when present), next to dlib's
+``face_recognition_model_v1.compute_face_descriptor`` on the same chips in the
+same run; and training images per second of CNNClassifier.  The chips are
+real: dlib face chips of the astronaut photograph and of eNTERFACE'05 frames
+(when EMOSK_DATA is set), repeated to the batch size.
+
+    python benchmarks/cnn_throughput.py
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from skimage import data as skdata
+
+from _common import markdown_table, write_result
+from emosk.face import FaceAligner, dlib_model_path
+from emosk.nn import CNNClassifier, CNNFeaturizer
+
+
+def chips(n):
+    base = list(FaceAligner(mode="dlib-chip", size=150).fit_transform(skdata.astronaut()[None]))
+    try:
+        from emosk.datasets import load_enterface05
+
+        paths = list(load_enterface05().filenames)
+        base += [f for s in FaceAligner(mode="dlib-chip", size=150, step=20)
+                 .fit_transform(paths) for f in s]
+    except (FileNotFoundError, ValueError):
+        pass
+    return np.stack([base[i % len(base)] for i in range(n)])
+
+
+def rate(fn, n_images, repeats=2):
+    fn()  # warm up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return repeats * n_images / (time.perf_counter() - t0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batch", type=int, default=256)
+    args = parser.parse_args()
+    import dlib
+
+    X = chips(args.batch)
+    rows = []
+    ref = dlib.face_recognition_model_v1(str(dlib_model_path("resnet")))
+    dlib_1 = rate(lambda: ref.compute_face_descriptor(X[0]), 1, repeats=20)
+    dlib_b = rate(lambda: ref.compute_face_descriptor(list(X)), len(X))
+    rows.append(["dlib C++ compute_face_descriptor", "cpu", f"{dlib_1:.1f}", f"{dlib_b:.1f}",
+                 "1.00", "1.00"])
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        f = CNNFeaturizer(layer="output", device=device, batch_size=args.batch).fit()
+        one = rate(lambda: f.transform(X[:1]), 1, repeats=20)
+        many = rate(lambda: f.transform(X), len(X))
+        rows.append([f"emosk CNNFeaturizer(dlib_resnet)", device, f"{one:.1f}",
+                     f"{many:.1f}", f"{one / dlib_1:.2f}", f"{many / dlib_b:.2f}"])
+        print(rows[-1], flush=True)
+    train = []
+    rng = np.random.default_rng(0)
+    faces48 = rng.integers(0, 255, size=(512, 48, 48), dtype=np.uint8)
+    labels = rng.integers(0, 7, size=512)
+    for name, kw, imgs in [("compact (48x48 gray)", {}, faces48),
+                           ("dlib_resnet (150x150 RGB)", {"weights": "dlib"}, X[:128])]:
+        y = labels[: len(imgs)]
+        clf = CNNClassifier(name.split()[0], max_epochs=1, valid_fraction=0, random_state=0,
+                            **kw)
+        t0 = time.perf_counter()
+        clf.fit(imgs, y)
+        train.append([name, "cpu", f"{len(imgs) / (time.perf_counter() - t0):.1f}"])
+        print(train[-1], flush=True)
+    body = (
+        f"Inference on {args.batch} real 150x150 face chips; images per second, one "
+        "process, torch threads as torch chooses; ratio = emosk / dlib C++ in the same "
+        "run.\n\n"
+        + markdown_table(["model", "device", "img/s batch 1", f"img/s batch {args.batch}",
+                          "ratio batch 1", f"ratio batch {args.batch}"], rows)
+        + "\n\nTraining (one epoch of SGD with augmentation, whole network):\n\n"
+        + markdown_table(["backbone", "device", "train img/s"], train)
+    )
+    write_result("cnn_throughput", "CNN throughput: emosk's dlib ResNet in torch vs dlib", body)
+
+
+if __name__ == "__main__":
+    main()
