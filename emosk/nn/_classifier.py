@@ -102,7 +102,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         skorch's epoch table when > 0.
     net_params : dict, default=None
         Extra keyword arguments of ``NeuralNetClassifier`` (the escape hatch,
-        e.g. ``{"iterator_train__num_workers": 4}``).
+        e.g. ``{"iterator_train__num_workers": 4}``).  A ``train_split`` given
+        here (e.g. ``skorch.helper.predefined_split`` of a fixed validation
+        set, labels encoded as indices into the sorted classes) replaces
+        ``valid_fraction`` and also enables best-epoch restoring.
 
     Attributes
     ----------
@@ -247,7 +250,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(seed)
         self.device_ = resolve_device(self.device)
         module = self._module(len(self.classes_))
-        has_valid = self.valid_fraction > 0
+        extra = dict(self.net_params or {})
+        has_valid = self.valid_fraction > 0 or extra.get("train_split") is not None
         params = dict(
             module=module,
             criterion=nn.CrossEntropyLoss,
@@ -259,7 +263,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self._setting("batch_size"),
             max_epochs=self.max_epochs,
             train_split=ValidSplit(self.valid_fraction, stratified=True,
-                                   random_state=seed) if has_valid else None,
+                                   random_state=seed) if self.valid_fraction > 0 else None,
             callbacks=self._callbacks(has_valid),
             iterator_train__shuffle=True,
             device=self.device_,
@@ -269,7 +273,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)),
                                            y=target)
             params["criterion__weight"] = torch.tensor(weights, dtype=torch.float32)
-        params.update(self.net_params or {})
+        params.update(extra)
         self.net_ = NeuralNetClassifier(**params)
         self.net_.fit(images, target)
         return self

@@ -215,3 +215,17 @@ def test_featurizer_on_cuda_matches_cpu(faces):
     cpu = CNNFeaturizer(device="cpu").fit_transform(faces)
     gpu = CNNFeaturizer(device="cuda").fit_transform(faces)
     np.testing.assert_allclose(gpu, cpu, rtol=2e-2, atol=2e-2)
+
+
+def test_predefined_validation_split_restores_best_epoch():
+    from skorch.dataset import Dataset
+    from skorch.helper import predefined_split
+
+    X, y = _stripes(48, 5)
+    Xv, yv = _stripes(24, 6)
+    codes = {"bottom": 0, "top": 1}
+    valid = Dataset(Xv, np.array([codes[c] for c in yv], dtype=np.int64))
+    clf = CNNClassifier(max_epochs=2, valid_fraction=0, random_state=0,
+                        net_params={"train_split": predefined_split(valid)}).fit(X, y)
+    assert "valid_loss" in clf.net_.history[-1]
+    assert "best" in dict(clf.net_.callbacks_)
