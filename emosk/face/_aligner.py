@@ -23,9 +23,10 @@ class _FaceStep:
 
     def __init__(self, aligner):
         self.a = aligner
-        self.detect = FaceDetector(aligner.detector, upsample=aligner.upsample,
-                                   threshold=aligner.threshold)
-        self.landmarks = None if aligner.mode == "box" else LandmarkPredictor(aligner.landmarks)
+        if hasattr(aligner, "detector_"):  # fitted: reuse the models loaded once
+            self.detect, self.landmarks = aligner.detector_, aligner.landmarks_
+        else:
+            self.detect, self.landmarks = _build_models(aligner)
 
     def candidates(self, image):
         boxes, scores = self.detect(image)
@@ -59,6 +60,13 @@ class _FaceStep:
         return "gray" if self.a.mode == "ng2015" else self.a.color
 
 
+def _build_models(aligner):
+    detect = FaceDetector(aligner.detector, upsample=aligner.upsample,
+                          threshold=aligner.threshold)
+    landmarks = None if aligner.mode == "box" else LandmarkPredictor(aligner.landmarks)
+    return detect, landmarks
+
+
 def _to_uint8(image):
     if image.dtype == np.uint8:
         return image
@@ -88,7 +96,7 @@ def iter_aligned_faces(video, aligner, *, index=None):
     video : str, path-like or ndarray of shape (T, H, W[, C])
         A video file or frames.
     aligner : FaceAligner
-        Supplies the settings (need not be fitted).
+        Supplies the settings; a fitted one also its loaded models.
     index : int, default=None
         Position of the video in a collection, for error messages.
 
@@ -227,7 +235,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     detector_ : FaceDetector
-        The detector, built in ``fit``.
+        The detector, built in ``fit``; its model loads on first use, once.
+    landmarks_ : LandmarkPredictor or None
+        The shape predictor (None in ``box`` mode), likewise loaded once.
 
     See Also
     --------
@@ -311,8 +321,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         """
         if self.fps is not None and self.step is not None:
             raise ValueError("Give fps or step, not both.")
-        self.detector_ = FaceDetector(self.detector, upsample=self.upsample,
-                                      threshold=self.threshold)
+        self.detector_, self.landmarks_ = _build_models(self)
         return self
 
     def transform(self, X):
