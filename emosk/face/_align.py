@@ -44,14 +44,15 @@ class LandmarkPredictor:
                                                                             self.n_points)
             self._model = dlib.shape_predictor(str(dlib_model_path(name)))
         rect = dlib.rectangle(*[int(round(v)) for v in box])
-        shape = self._model(_rgb(image), rect)
+        shape = self._model(as_rgb(image), rect)
         return np.array([(p.x, p.y) for p in shape.parts()], dtype=float)
 
     def __getstate__(self):
         return {"n_points": self.n_points, "_model": None}
 
 
-def _rgb(image):
+def as_rgb(image):
+    """RGB(A) or gray uint8 image to a contiguous RGB image."""
     if image.ndim == 2:
         return np.ascontiguousarray(np.stack([image] * 3, axis=-1))
     return np.ascontiguousarray(image[..., :3])
@@ -161,7 +162,7 @@ def _dlib_chip(image, landmarks, box, size, padding):
     rect = dlib.rectangle(*[int(round(v)) for v in box])
     parts = [dlib.point(int(round(x)), int(round(y))) for x, y in landmarks]
     shape = dlib.full_object_detection(rect, parts)
-    return dlib.get_face_chip(_rgb(image), shape, size=size, padding=padding)
+    return dlib.get_face_chip(as_rgb(image), shape, size=size, padding=padding)
 
 
 def to_gray(image):
@@ -216,7 +217,7 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))
-    return to_gray(out) if color == "gray" else _rgb(out)
+    return to_gray(out) if color == "gray" else as_rgb(out)
 
 
 def whole_frame(image, *, size, color="rgb"):
@@ -224,4 +225,4 @@ def whole_frame(image, *, size, color="rgb"):
     import cv2
 
     out = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-    return to_gray(out) if color == "gray" else _rgb(out)
+    return to_gray(out) if color == "gray" else as_rgb(out)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._align import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
 __all__ = ["FaceDetector", "DETECTORS", "box_iou", "non_max_suppression"]
@@ -25,16 +26,6 @@ def non_max_suppression(boxes, scores, *, iou=0.3):
         if all(box_iou(boxes[i], boxes[j]) <= iou for j in keep):
             keep.append(int(i))
     return keep
-
-
-def _gray(image):
-    import cv2
-
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-
-def _rgb(image):
-    return np.ascontiguousarray(np.stack([image] * 3, axis=-1) if image.ndim == 2 else image[..., :3])
 
 
 class FaceDetector:
@@ -80,13 +71,13 @@ class FaceDetector:
             hog = dlib.get_frontal_face_detector()
 
             def run(img):
-                rects, scores, _ = hog.run(_rgb(img), self.upsample, self.threshold)
+                rects, scores, _ = hog.run(as_rgb(img), self.upsample, self.threshold)
                 return [(r.left(), r.top(), r.right(), r.bottom()) for r in rects], scores
             return run
         cnn = dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod")))
 
         def run_cnn(img):
-            dets = cnn(_rgb(img), self.upsample)
+            dets = cnn(as_rgb(img), self.upsample)
             return ([(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom())
                      for d in dets], [d.confidence for d in dets])
         return run_cnn
@@ -129,7 +120,7 @@ def _haar_detector():
         return np.c_[b[:, :2], b[:, :2] + b[:, 2:]], np.asarray(weights, dtype=float).ravel()
 
     def run(img):
-        gray = _gray(img)
+        gray = to_gray(img)
         width = gray.shape[1]
         fb, fs = cascade(frontal, gray)
         pb, ps = cascade(profile, gray)

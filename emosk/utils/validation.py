@@ -21,8 +21,6 @@ Multi-source samples
     data for one sample; see :class:`emosk.preprocessing.SourceSelector`.
 """
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
@@ -233,10 +231,3 @@ def check_images(X, *, allow_empty=False):
                 f"Image {int(np.flatnonzero(bad)[0])} contains NaN or infinity."
             )
     return images
-
-
-def check_positive_int(value, name):
-    """Raise a ValueError naming ``name`` unless ``value`` is a positive int."""
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
