@@ -32,5 +32,11 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/ckplus_clips.py
 
+# DOCS_OFFLINE=1 builds without network (no intersphinx links), as CI does
+DOCS_OFFLINE ?=
+docs: $(STAMP)
+	$(PY) -m pip install -q -e ".[docs]"
+	EMOSK_DOCS_OFFLINE=$(DOCS_OFFLINE) $(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated

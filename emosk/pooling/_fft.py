@@ -75,7 +75,7 @@ class FFTPooling(BasePooling):
     ----------
     n_features_in_ : int
         Number of frame features ``d`` seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit`` (only for DataFrame input).
 
     See Also
