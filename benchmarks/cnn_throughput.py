@@ -61,7 +61,7 @@ def main():
         f = CNNFeaturizer(layer="output", device=device, batch_size=args.batch).fit()
         one = rate(lambda: f.transform(X[:1]), 1, repeats=20)
         many = rate(lambda: f.transform(X), len(X))
-        rows.append([f"emosk CNNFeaturizer(dlib_resnet)", device, f"{one:.1f}",
+        rows.append(["emosk CNNFeaturizer(dlib_resnet)", device, f"{one:.1f}",
                      f"{many:.1f}", f"{one / dlib_1:.2f}", f"{many / dlib_b:.2f}"])
         print(rows[-1], flush=True)
     train = []

@@ -206,13 +206,15 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         y_flat = column_or_1d(y, warn=True)
         check_classification_targets(y_flat)
-        base = LogisticRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(base).fit(X, y, **fit_params)
+        self.estimator_ = clone(self._base_estimator()).fit(X, y, **fit_params)
         self.classes_ = self.estimator_.classes_
         self.class_weights_ = prior_weights(
             self.priors, self.classes_, y=y_flat, power=self.power
         )
         return self
+
+    def _base_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
 
     @property
     def n_features_in_(self):
@@ -257,8 +259,7 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        base = LogisticRegression() if self.estimator is None else self.estimator
-        inner = base.__sklearn_tags__()
+        inner = self._base_estimator().__sklearn_tags__()
         tags.input_tags = inner.input_tags
         return tags
 

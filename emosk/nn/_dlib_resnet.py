@@ -60,8 +60,8 @@ def _layer_specs():
     """(kind, parameter count, shape info) of every parameterised layer, input first."""
     specs = [("con_", 32 * 3 * 7 * 7 + 32, (32, 3, 7)), ("affine_", 64, (32,))]
     channels = 32
-    for filters, blocks, down in _STAGES:
-        for b in range(blocks):
+    for filters, blocks, _ in _STAGES:
+        for _ in range(blocks):
             specs += [("con_", filters * channels * 9 + filters, (filters, channels, 3)),
                       ("affine_", 2 * filters, (filters,)),
                       ("con_", filters * filters * 9 + filters, (filters, filters, 3)),

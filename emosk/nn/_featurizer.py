@@ -1,5 +1,6 @@
 """CNNFeaturizer: images or face stacks in, per-frame CNN features out."""
 
+import copy
 from numbers import Integral
 
 import numpy as np
@@ -253,9 +254,17 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     def __getstate__(self):
         state = self.__dict__.copy()
         for key in ("model_", "adapter_"):
-            if key in state:
-                state[key] = state[key].to("cpu")
+            if key in state:  # a CPU copy: the live modules stay on their device
+                state[key] = copy.deepcopy(state[key]).cpu()
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "device_" in state:
+            if self.device_.startswith("cuda") and not torch.cuda.is_available():
+                self.device_ = "cpu"
+            self.model_.to(self.device_)
+            self.adapter_.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -154,6 +154,16 @@ def test_classifier_learns_and_round_trips():
     assert feats.shape == (3, 256)
 
 
+def test_featurizer_pickling_leaves_the_live_model_in_place(faces):
+    est = CNNFeaturizer().fit()
+    before = est.transform(faces[:2])
+    device = next(est.model_.parameters()).device
+    again = pickle.loads(pickle.dumps(est))
+    assert next(est.model_.parameters()).device == device
+    assert next(again.model_.parameters()).device.type == again.device_.split(":")[0]
+    np.testing.assert_allclose(again.transform(faces[:2]), before, atol=1e-5)
+
+
 def test_classifier_grid_search_over_lr():
     X, y = _stripes(48, 2)
     search = GridSearchCV(CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0,
@@ -178,7 +188,6 @@ def test_classifier_freezing_and_class_weights():
     X, y = _stripes(40, 4)
     clf = CNNClassifier(max_epochs=1, valid_fraction=0, freeze=["features.*"],
                         class_weight="balanced", random_state=0)
-    fresh, _ = build_backbone("compact", num_classes=2)
     clf.fit(X, y)
     trainable = [n for n, p in clf.net_.module_.named_parameters() if p.requires_grad]
     assert trainable == ["backbone.classifier.1.weight", "backbone.classifier.1.bias"]
