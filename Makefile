@@ -21,7 +21,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(PY) -m emosk demo
+	$(PY) -m emosk demo --out emosk-demo --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -n 2 --durations=10

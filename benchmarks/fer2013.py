@@ -30,7 +30,19 @@ from emosk.metrics import (  # noqa: E402
     unweighted_average_recall,
 )
 from emosk.nn import CNNClassifier  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
 from skorch.dataset import Dataset  # noqa: E402
+
+
+class SaveEveryEpoch(Callback):
+    """Save the backbone's weights after every epoch, so a long run that is cut
+    short still leaves its latest network (``<out>.last.pt``)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def on_epoch_end(self, net, **kwargs):
+        torch.save(net.module_.backbone.state_dict(), self.path)
 from skorch.helper import predefined_split  # noqa: E402
 
 
@@ -56,10 +68,15 @@ def main():
     Xv, yv = test.images, test.target_names[test.target]
     codes = {c: i for i, c in enumerate(np.unique(y))}
     valid = Dataset(Xv, np.array([codes[c] for c in yv], dtype=np.int64))
+    extra = {"train_split": predefined_split(valid)}
+    if args.out:
+        last = Path(args.out).expanduser().with_suffix(".last.pt")
+        last.parent.mkdir(parents=True, exist_ok=True)
+        extra["callbacks"] = [("save_last", SaveEveryEpoch(last))]
     clf = CNNClassifier(args.backbone, weights=args.weights, recipe=args.recipe,
                         lr=args.lr, batch_size=args.batch_size, max_epochs=args.epochs,
                         valid_fraction=0, random_state=0, verbose=1,
-                        net_params={"train_split": predefined_split(valid)})
+                        net_params=extra)
     t0 = time.perf_counter()
     clf.fit(X, y)
     train_s = time.perf_counter() - t0

@@ -2,7 +2,7 @@
 
 Subpackages: :mod:`emosk.pooling`, :mod:`emosk.preprocessing`,
 :mod:`emosk.ensemble`, :mod:`emosk.face`, :mod:`emosk.nn`, :mod:`emosk.audio`, :mod:`emosk.io`,
-:mod:`emosk.datasets`, :mod:`emosk.metrics`,
+:mod:`emosk.datasets`, :mod:`emosk.metrics`, :mod:`emosk.pretrained`,
 :mod:`emosk.utils`.
 """
 
@@ -14,7 +14,7 @@ from .ensemble import (
     make_score_average,
 )
 from .face import FaceAligner
-from .nn import CNNClassifier, CNNFeaturizer
+from .nn import CNNClassifier, CNNFeaturizer, FrameLSTMClassifier
 from .pooling import FFTPooling, StatPooling
 from .preprocessing import RootSIFT, SourceSelector
 
@@ -27,6 +27,7 @@ __all__ = [
     "CNNFeaturizer",
     "ClassPriorReweighter",
     "FaceAligner",
+    "FrameLSTMClassifier",
     "FFTPooling",
     "RootSIFT",
     "SourceSelector",

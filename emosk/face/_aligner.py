@@ -105,8 +105,8 @@ def iter_aligned_faces(video, aligner, *, index=None):
     face : ndarray of uint8, or None
         The aligned crop; None for a dropped frame (``on_missing="drop"``).
     record : dict
-        ``frame`` (index in the stream), ``found`` (bool), ``box`` (4 floats,
-        NaN when none) and ``score``.
+        ``frame`` (index in the stream), ``time`` (seconds; NaN for arrays),
+        ``found`` (bool), ``box`` (4 floats, NaN when none) and ``score``.
 
     Raises
     ------
@@ -115,7 +115,7 @@ def iter_aligned_faces(video, aligner, *, index=None):
     """
     step = _FaceStep(aligner)
     previous, last_face = None, None
-    for frame_index, _, frame in _frames_of(video, aligner, index):
+    for frame_index, time, frame in _frames_of(video, aligner, index):
         face = step.pick(step.candidates(frame), previous)
         if face is not None:
             previous, last_face = face[0], face
@@ -129,7 +129,8 @@ def iter_aligned_faces(video, aligner, *, index=None):
             crop = None
         else:
             crop = step.whole(frame)
-        yield crop, {"frame": frame_index, "found": face is not None,
+        yield crop, {"frame": frame_index, "time": np.nan if time is None else float(time),
+                     "found": face is not None,
                      "box": _NAN_BOX if face is None else face[0],
                      "score": np.nan if face is None else face[1]}
 
@@ -203,7 +204,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         2017 lowered dlib's).
     landmarks : {68, 5} or str, default=68
         dlib shape predictor (or a ``.dat`` path); unused in ``box`` mode.
-    mode : {"similarity", "ng2015", "dlib-chip", "box"}, default="similarity"
+    mode : {"similarity", "ng2015", "fer2013", "dlib-chip", "box"}, default="similarity"
         Alignment, see :func:`align_face`.
     size : int, default=128
         Output side in pixels (Ng et al. used 256 with ``ng2015``).

@@ -15,7 +15,7 @@ from torch import nn
 
 from ._backbones import BACKBONES, build_backbone
 from ._featurizer import resolve_device
-from ._input import InputAdapter, prepare_images
+from ._input import InputAdapter, prepare_images, tta_views
 
 __all__ = ["CNNClassifier", "RECIPES"]
 
@@ -66,7 +66,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ----------
     backbone : str, default="compact"
         A name from :func:`available_backbones`.
-    weights : None, "dlib", "download" or path, default=None
+    weights : None, "dlib", "fer2013", "download" or path, default=None
         Initial weights, see :func:`build_backbone`.
     recipe : {"knyazev2017", "ng2015"}, default="knyazev2017"
         Supplies ``lr``, ``momentum``, ``weight_decay``, ``batch_size`` and
@@ -85,6 +85,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         ``["conv1.*", "blocks.[0-5].*"]``).
     augment : bool, default=True
         Training-time augmentation.
+    tta : bool, default=False
+        Test-time augmentation in ``predict_proba``: the probabilities of the
+        18 views of Knyazev et al. (2017) (:func:`tta_views`: flipped or not,
+        rotated by -10/0/+10 degrees, scaled by 0.9/1.0/1.1) are averaged;
+        18 times the inference cost.
     valid_fraction : float, default=0.1
         Stratified share of the training data held out; the weights of the
         epoch with the lowest validation loss are kept.  0 disables it.
@@ -105,7 +110,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         e.g. ``{"iterator_train__num_workers": 4}``).  A ``train_split`` given
         here (e.g. ``skorch.helper.predefined_split`` of a fixed validation
         set, labels encoded as indices into the sorted classes) replaces
-        ``valid_fraction`` and also enables best-epoch restoring.
+        ``valid_fraction`` and also enables best-epoch restoring.  Extra
+        ``callbacks`` are added after emosk's own.
 
     Attributes
     ----------
@@ -151,6 +157,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "lr_schedule": [StrOptions({"poly", "step", "constant"}), None],
         "freeze": [list, tuple, None],
         "augment": ["boolean"],
+        "tta": ["boolean"],
         "valid_fraction": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
@@ -163,7 +170,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, backbone="compact", *, weights=None, recipe="knyazev2017", lr=None,
                  momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
-                 lr_schedule=None, freeze=None, augment=True, valid_fraction=0.1,
+                 lr_schedule=None, freeze=None, augment=True, tta=False, valid_fraction=0.1,
                  class_weight=None, warm_start=False, device="auto", random_state=None,
                  verbose=0, net_params=None):
         self.backbone = backbone
@@ -177,6 +184,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.lr_schedule = lr_schedule
         self.freeze = freeze
         self.augment = augment
+        self.tta = tta
         self.valid_fraction = valid_fraction
         self.class_weight = class_weight
         self.warm_start = warm_start
@@ -235,9 +243,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        from skorch import NeuralNetClassifier
-        from skorch.dataset import ValidSplit
-
         images = prepare_images(X)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -249,6 +254,16 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         seed = check_random_state(self.random_state).randint(2**31 - 1)
         torch.manual_seed(seed)
         self.device_ = resolve_device(self.device)
+        self.net_ = self._make_net(target, seed)
+        self.net_.fit(images, target)
+        return self
+
+    def _make_net(self, target, seed):
+        """The skorch net around the (new or warm-started) module; ``target``
+        (encoded labels) sizes the head and the class weights."""
+        from skorch import NeuralNetClassifier
+        from skorch.dataset import ValidSplit
+
         module = self._module(len(self.classes_))
         extra = dict(self.net_params or {})
         has_valid = self.valid_fraction > 0 or extra.get("train_split") is not None
@@ -269,13 +284,22 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             device=self.device_,
             verbose=self.verbose,
         )
-        if self.class_weight == "balanced":
+        if self.class_weight == "balanced" and target is not None:
             weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)),
                                            y=target)
             params["criterion__weight"] = torch.tensor(weights, dtype=torch.float32)
+        params["callbacks"] += list(extra.pop("callbacks", []))
         params.update(extra)
-        self.net_ = NeuralNetClassifier(**params)
-        self.net_.fit(images, target)
+        return NeuralNetClassifier(**params)
+
+    def _from_weights(self, classes):
+        """Make this estimator fitted without training: the network of
+        ``backbone`` / ``weights`` whose head already has ``len(classes)``
+        outputs, in the order of ``classes`` (used by :mod:`emosk.pretrained`)."""
+        self.classes_ = np.asarray(classes)
+        self.device_ = resolve_device(self.device)
+        self.net_ = self._make_net(None, 0).initialize()
+        self.net_.module_.eval()
         return self
 
     def predict_proba(self, X):
@@ -291,7 +315,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self.net_.module_.eval()
-        return self.net_.predict_proba(prepare_images(X)).astype(np.float64)
+        images = prepare_images(X)
+        if not self.tta:
+            return self.net_.predict_proba(images).astype(np.float64)
+        adapter = self.net_.module_.input
+        total = 0.0
+        try:
+            for view in tta_views():
+                adapter.view = view
+                total = total + self.net_.predict_proba(images).astype(np.float64)
+        finally:
+            adapter.view = None
+        return total / len(tta_views())
 
     def predict(self, X):
         """Most probable class of every image."""

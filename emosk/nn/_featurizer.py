@@ -107,9 +107,10 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     backbone : str or fitted CNNClassifier, default="dlib_resnet"
         A name from :func:`~emosk.nn.available_backbones`, or a fitted
         :class:`CNNClassifier` whose network is used.
-    weights : "auto", None, "dlib", "download" or path, default="auto"
+    weights : "auto", None, "dlib", "fer2013", "download" or path, default="auto"
         See :func:`~emosk.nn.build_backbone`; ``"auto"`` is ``"dlib"`` for
-        ``dlib_resnet`` and an error for backbones without offline weights.
+        ``dlib_resnet``, ``"fer2013"`` (the model shipped with emosk) for
+        ``compact``, and an error for backbones without offline weights.
     layer : str, default="penultimate"
         ``"penultimate"`` (the input of the last layer), ``"output"``, or a
         module name such as ``"classifier.0"`` (VGG fc6) or ``"blocks.12"``;
@@ -182,11 +183,12 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
             return self.backbone.backbone_module_(), self.backbone.spec_
         weights = self.weights
         if weights == "auto":
-            if self.backbone != "dlib_resnet":
+            offline = {"dlib_resnet": "dlib", "compact": "fer2013"}
+            if self.backbone not in offline:
                 raise ValueError(
                     f"Backbone {self.backbone!r} has no offline weights: pass weights= "
                     "(a state-dict path or 'download'), or a fitted CNNClassifier.")
-            weights = "dlib"
+            weights = offline[self.backbone]
         return build_backbone(self.backbone, weights=weights)
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -49,7 +49,7 @@ class InputAdapter(nn.Module):
         Per-channel normalisation, on the 0-255 scale.
     augment : bool, default=False
         In training mode: random horizontal flips, rotations of up to 10
-        degrees and scalings of 0.9-1.1.
+        degrees, scalings of 0.9-1.1 and shifts of up to 8% of the side.
     view : (bool, float, float) or None, default=None
         A fixed (flip, angle, scale) applied in every mode (test-time views).
     """
@@ -93,6 +93,7 @@ class InputAdapter(nn.Module):
         theta[:, 0, 1] = -torch.sin(a) / s
         theta[:, 1, 0] = torch.sin(a) / s
         theta[:, 1, 1] = torch.cos(a) / s
+        theta[:, :, 2] = (torch.rand(n, 2, device=x.device) * 2 - 1) * 0.16
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 

@@ -1,0 +1,40 @@
+"""Pretrained models that ship inside emosk and work offline.
+
+``load("fer2013")`` returns a fitted :class:`~emosk.nn.CNNClassifier`: emosk's
+compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Its weights
+file is inside the package; its SHA-256 is checked whenever it is loaded.
+The backbone is also available to :class:`~emosk.nn.CNNFeaturizer` and as a
+fine-tuning start, as ``weights="fer2013"`` with ``backbone="compact"``.
+"""
+
+from ._models import (
+    PRETRAINED,
+    PretrainedModel,
+    available_models,
+    face_aligner,
+    load,
+    weights_path,
+)
+from ._predict import (
+    IMAGE_THRESHOLD,
+    image_aligner,
+    plot_faces,
+    plot_timeline,
+    predict_image,
+    predict_video,
+)
+
+__all__ = [
+    "IMAGE_THRESHOLD",
+    "PRETRAINED",
+    "PretrainedModel",
+    "available_models",
+    "face_aligner",
+    "image_aligner",
+    "load",
+    "plot_faces",
+    "plot_timeline",
+    "predict_image",
+    "predict_video",
+    "weights_path",
+]

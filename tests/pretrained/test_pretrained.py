@@ -1,0 +1,145 @@
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+
+from emosk.face import FaceAligner
+from emosk.nn import CNNClassifier, CNNFeaturizer
+from emosk.pretrained import (
+    PRETRAINED,
+    _models,
+    available_models,
+    face_aligner,
+    load,
+    plot_faces,
+    plot_timeline,
+    predict_image,
+    predict_video,
+    weights_path,
+)
+
+pytest.importorskip("dlib")
+data = pytest.importorskip("skimage.data")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load("fer2013")
+
+
+@pytest.fixture(scope="module")
+def astronaut_face():
+    aligner = face_aligner("fer2013").fit()
+    return aligner.transform(data.astronaut()[None])
+
+
+def test_weights_file_small_and_checksummed():
+    path = weights_path("fer2013")
+    assert path.stat().st_size <= 20e6
+    assert len(PRETRAINED["fer2013"].sha256) == 64
+    assert available_models() == ["fer2013"]
+
+
+def test_damaged_weights_are_refused(tmp_path, monkeypatch):
+    damaged = tmp_path / "compact_fer2013.pt"
+    shutil.copy(weights_path("fer2013"), damaged)
+    with open(damaged, "r+b") as f:
+        f.seek(1000)
+        byte = f.read(1)
+        f.seek(1000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    monkeypatch.setattr(_models, "_HERE", tmp_path)
+    with pytest.raises(OSError, match="Checksum mismatch"):
+        load("fer2013")
+    (tmp_path / "compact_fer2013.pt").unlink()
+    with pytest.raises(FileNotFoundError, match="missing"):
+        weights_path("fer2013")
+
+
+def test_unknown_model_named():
+    with pytest.raises(ValueError, match="Unknown pretrained model 'affectnet'"):
+        load("affectnet")
+    with pytest.raises(ValueError, match="are for backbone 'compact'"):
+        CNNClassifier("dlib_resnet", weights="fer2013").fit(
+            np.zeros((2, 48, 48), np.uint8), ["a", "b"])
+
+
+def test_astronaut_is_happy(model, astronaut_face):
+    proba = model.predict_proba(astronaut_face)
+    assert astronaut_face.shape == (1, 48, 48)
+    assert model.predict(astronaut_face)[0] == "happy"
+    assert proba[0, list(model.classes_).index("happy")] > 0.5
+
+
+def test_loaded_model_clones_pickles_and_runs_in_pipeline(model, astronaut_face):
+    unfitted = clone(model)
+    assert unfitted.get_params()["weights"] == "fer2013"
+    assert not hasattr(unfitted, "net_")
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.predict_proba(astronaut_face),
+                               model.predict_proba(astronaut_face), atol=1e-6)
+    pipe = make_pipeline(face_aligner("fer2013").fit(), model)
+    assert pipe.predict(data.astronaut()[None])[0] == "happy"
+    assert isinstance(pipe[0], FaceAligner)
+
+
+def test_clone_fine_tunes_from_shipped_weights(model, astronaut_face):
+    rng = np.random.default_rng(0)
+    X = np.concatenate([astronaut_face] * 8 + [rng.integers(0, 255, (8, 48, 48), np.uint8)])
+    y = ["happy"] * 8 + ["other"] * 8
+    tuned = clone(model).set_params(max_epochs=1, valid_fraction=0, lr=1e-4,
+                                    random_state=0).fit(X, y)
+    assert list(tuned.classes_) == ["happy", "other"]
+    # the convolutional layers started from the shipped weights
+    start = model.backbone_module_().features[0].weight.detach()
+    after = tuned.backbone_module_().features[0].weight.detach()
+    assert float((start - after).abs().max()) < 0.05
+
+
+def test_featurizer_uses_shipped_backbone(model, astronaut_face):
+    feats = CNNFeaturizer("compact").fit().transform(astronaut_face)
+    assert feats.shape == (1, 256)
+    direct = CNNFeaturizer(model).fit().transform(astronaut_face)
+    np.testing.assert_allclose(feats, direct, rtol=1e-4, atol=1e-4)
+
+
+def test_predict_image_and_plot(model, tmp_path):
+    faces = predict_image(data.astronaut(), model="fer2013")
+    assert len(faces) == 1  # the mission patch is not reported as a face
+    face = faces[0]
+    assert face["found"] and face["emotion"] == "happy"
+    x0, y0, x1, y1 = face["box"]
+    assert 150 < x0 < x1 < 290 and 50 < y0 < y1 < 190
+    assert abs(sum(face["probabilities"].values()) - 1) < 1e-4
+    plot_faces(data.astronaut(), faces, tmp_path / "faces.png")
+    assert (tmp_path / "faces.png").stat().st_size > 10_000
+
+
+def test_predict_image_without_face_falls_back(model):
+    sky = np.full((120, 160, 3), 200, np.uint8)
+    faces = predict_image(sky, model="fer2013")
+    assert len(faces) == 1 and not faces[0]["found"]
+    assert faces[0]["box"] == (0.0, 0.0, 160.0, 120.0)
+
+
+def test_predict_video_of_photo(model, tmp_path):
+    from emosk._cli import make_demo_video
+
+    path = make_demo_video(data.astronaut(), tmp_path / "a.mp4", center=(220, 125),
+                           seconds=1.0, fps=8)
+    result = predict_video(path, model=model, aligner=face_aligner("fer2013").fit())
+    assert len(result["frame"]) == 8
+    assert result["probabilities"].shape == (8, 7)
+    assert result["found"].sum() >= 6
+    assert result["emotion"] == "happy"
+    assert np.all(np.diff(result["time"]) > 0)
+    plot_timeline(result, tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 10_000
+
+
+def test_custom_model_needs_aligner(model):
+    with pytest.raises(ValueError, match="pass the FaceAligner"):
+        predict_image(data.astronaut(), model=model)
