@@ -216,8 +216,9 @@ def plot_timeline(result, path=None):
     fig, ax = plt.subplots(figsize=(9, 3.5))
     for k, name in enumerate(result["classes"]):
         ax.plot(t, result["probabilities"][:, k], label=name, lw=1.5)
+    half = 0.5 * _spacing(t)
     for ti in t[~result["found"]]:
-        ax.axvspan(ti - 0.5 * _spacing(t), ti + 0.5 * _spacing(t), color="0.85", lw=0)
+        ax.axvspan(ti - half, ti + half, color="0.85", lw=0)
     ax.set_xlabel("seconds" if t is result["time"] else "frame")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
