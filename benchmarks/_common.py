@@ -10,8 +10,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def machine():
     """One line describing this machine."""
-    import sklearn
     import numpy
+    import sklearn
 
     cpu = platform.processor() or platform.machine()
     try:

@@ -12,9 +12,9 @@ import argparse
 import time
 
 import numpy as np
+from _common import markdown_table, write_result
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from _common import markdown_table, write_result
 from emosk.audio import AudioFeaturizer
 from emosk.datasets import load_ravdess
 from emosk.ensemble import make_clip_pipeline

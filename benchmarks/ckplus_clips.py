@@ -14,9 +14,9 @@ import time
 
 import cv2
 import numpy as np
+from _common import markdown_table, write_result
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
-from _common import markdown_table, write_result
 from emosk.datasets import load_ckplus48
 from emosk.ensemble import make_clip_pipeline
 from emosk.metrics import unweighted_average_recall

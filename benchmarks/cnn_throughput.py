@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 import torch
+from _common import markdown_table, write_result
 from skimage import data as skdata
 
-from _common import markdown_table, write_result
 from emosk.face import FaceAligner, dlib_model_path
 from emosk.nn import CNNClassifier, CNNFeaturizer
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _common import markdown_table, write_result
 from skimage import data as skdata
 
-from _common import markdown_table, write_result
 from emosk.datasets import load_enterface05
 from emosk.face import FaceAligner, FaceDetector, iter_aligned_faces
 from emosk.io import iter_frames, video_info

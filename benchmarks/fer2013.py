@@ -21,8 +21,10 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
 from _common import RESULTS, markdown_table, write_result  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
+from skorch.dataset import Dataset  # noqa: E402
+
 from emosk.datasets import load_fer2013  # noqa: E402
 from emosk.metrics import (  # noqa: E402
     per_class_recall,
@@ -30,8 +32,6 @@ from emosk.metrics import (  # noqa: E402
     unweighted_average_recall,
 )
 from emosk.nn import CNNClassifier  # noqa: E402
-from skorch.callbacks import Callback  # noqa: E402
-from skorch.dataset import Dataset  # noqa: E402
 
 
 class SaveEveryEpoch(Callback):

@@ -19,6 +19,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    "matplotlib.sphinxext.plot_directive",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -51,3 +52,9 @@ if os.environ.get("EMOSK_DOCS_OFFLINE"):
 
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {"navigation_with_keys": False}
+
+# the plot directive (pictures of the data contract): PNG only, no source links
+plot_formats = [("png", 110)]
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_include_source = False

@@ -2,7 +2,7 @@
 
 Subpackages: :mod:`emosk.pooling`, :mod:`emosk.preprocessing`,
 :mod:`emosk.ensemble`, :mod:`emosk.face`, :mod:`emosk.nn`, :mod:`emosk.audio`, :mod:`emosk.io`,
-:mod:`emosk.datasets`, :mod:`emosk.metrics`, :mod:`emosk.pretrained`,
+:mod:`emosk.datasets`, :mod:`emosk.metrics`, :mod:`emosk.pretrained`, :mod:`emosk.video`,
 :mod:`emosk.utils`.
 """
 
@@ -17,6 +17,7 @@ from .face import FaceAligner
 from .nn import CNNClassifier, CNNFeaturizer, FrameLSTMClassifier
 from .pooling import FFTPooling, StatPooling
 from .preprocessing import RootSIFT, SourceSelector
+from .video import VideoFeaturizer, make_emotiw2017_classifier
 
 __version__ = "0.1.0.dev0"
 
@@ -35,5 +36,7 @@ __all__ = [
     "make_clip_pipeline",
     "make_pooling",
     "make_score_average",
+    "VideoFeaturizer",
+    "make_emotiw2017_classifier",
     "__version__",
 ]

@@ -3,7 +3,14 @@
 import argparse
 import sys
 
-from ._cli import CommandError, cmd_demo, cmd_evaluate, cmd_extract, cmd_predict
+from ._cli import (
+    CommandError,
+    cmd_demo,
+    cmd_evaluate,
+    cmd_extract,
+    cmd_predict,
+    cmd_train_audio,
+)
 from .datasets import DatasetNotFoundError
 
 
@@ -26,6 +33,9 @@ def build_parser():
     predict.add_argument("-o", "--output", default=None, help="file to write (default stdout)")
     predict.add_argument("--plot", metavar="DIR", default=None,
                          help="write an annotated PNG per image / a timeline per video here")
+    predict.add_argument("--audio-model", default=None, metavar="FILE",
+                         help="also classify each video's sound with a model saved by "
+                              "`emosk train-audio`, and average it with the faces")
     predict.add_argument("--overwrite", action="store_true",
                          help="replace existing output files")
     predict.set_defaults(func=cmd_predict)
@@ -64,6 +74,17 @@ def build_parser():
     extract.add_argument("--fps", type=float, default=None)
     extract.add_argument("--overwrite", action="store_true")
     extract.set_defaults(func=cmd_extract)
+
+    train_audio = sub.add_parser(
+        "train-audio", help="fit the IS10 audio SVM on RAVDESS (for predict --audio-model)",
+        description="Fit openSMILE features -> scaling -> calibrated linear SVM on all "
+                    "RAVDESS speech utterances (from $EMOSK_DATA) and save it with joblib.")
+    train_audio.add_argument("--out", required=True, help="model file to write (.joblib)")
+    train_audio.add_argument("--feature-set", default="IS10")
+    train_audio.add_argument("--cache", default=None, help="feature cache folder")
+    train_audio.add_argument("--n-jobs", type=int, default=None)
+    train_audio.add_argument("--overwrite", action="store_true")
+    train_audio.set_defaults(func=cmd_train_audio)
     return parser
 
 

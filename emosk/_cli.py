@@ -1,4 +1,4 @@
-"""The commands of ``emosk``: predict and demo."""
+"""The commands of ``emosk``: predict, demo, evaluate, extract, train-audio."""
 
 import csv
 import io
@@ -62,6 +62,37 @@ def video_rows(result):
     return rows
 
 
+def audio_rows(source, face, audio, classes):
+    """The audio model's row and the fused row (mean of the face clip's and the audio's
+    probabilities, over the face model's classes)."""
+    audio = {c: round(float(audio.get(c, 0.0)), 4) for c in classes}
+    fused = {c: round((float(face[c]) + audio[c]) / 2, 4) for c in classes}
+    common = {"source": str(source), "index": "", "time": "", "found": "", "box": [],
+              "score": ""}
+    return [{**common, "kind": kind, "emotion": max(p, key=p.get), "probabilities": p}
+            for kind, p in (("audio", audio), ("fused", fused))]
+
+
+def load_audio_model(path):
+    """A classifier saved by ``emosk train-audio`` (a joblib file; load only trusted files)."""
+    import joblib
+
+    try:
+        saved = joblib.load(path)
+    except FileNotFoundError as err:
+        raise CommandError(f"Audio model {path} not found.") from err
+    except Exception as err:  # noqa: BLE001 - any unpickling failure
+        raise CommandError(f"Cannot read audio model {path}: {err}") from err
+    if not isinstance(saved, dict) or "model" not in saved:
+        raise CommandError(f"{path} is not a model saved by `emosk train-audio`.")
+    return saved["model"]
+
+
+def _audio_probabilities(audio_model, path):
+    proba = audio_model.predict_proba([str(path)])[0]
+    return dict(zip((str(c) for c in audio_model.classes_), proba.tolist()))
+
+
 def error_row(path, err):
     return {"source": str(path), "kind": "error", "index": "", "time": "", "found": "",
             "box": [], "score": "", "emotion": "", "probabilities": {},
@@ -95,8 +126,12 @@ def _plot_path(plot_dir, source, suffix):
 
 
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  progress=True, log=sys.stderr):
+                  audio_model=None, progress=True, log=sys.stderr):
     """Run a shipped model on image and video files; unreadable ones become error rows.
+
+    With ``audio_model`` (a classifier of file paths), every video's sound is
+    classified too, and its probabilities averaged with the face clip's (the
+    score averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``.
 
     Returns
     -------
@@ -134,6 +169,10 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
             else:
                 result = predict_video(path, model=clf, aligner=per_video)
                 rows += video_rows(result)
+                if audio_model is not None:
+                    face = dict(zip(result["classes"], result["clip_probabilities"]))
+                    rows += audio_rows(path, face, _audio_probabilities(audio_model, path),
+                                       result["classes"])
                 if plot_dir is not None:
                     plt.close(plot_timeline(result, _plot_path(plot_dir, path, "timeline")))
         except (OSError, ValueError, RuntimeError) as err:
@@ -149,8 +188,10 @@ def cmd_predict(args):
     if not paths:
         raise CommandError("Give at least one image or video file (or run `emosk demo`).")
     _check_free(args.output, args.overwrite)
+    audio_model = load_audio_model(args.audio_model) if args.audio_model else None
     rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
-                                          plot_dir=args.plot, overwrite=args.overwrite)
+                                          plot_dir=args.plot, overwrite=args.overwrite,
+                                          audio_model=audio_model)
     text = render(rows, args.format, classes)
     if args.output:
         Path(args.output).write_text(text)
@@ -315,4 +356,29 @@ def cmd_extract(args):
         print(f"emosk extract: {len(failed)} of {len(targets)} inputs failed: "
               + ", ".join(failed), file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_train_audio(args):
+    """``emosk train-audio``: the IS10 audio SVM fitted on RAVDESS, saved with joblib."""
+    import joblib
+
+    from . import __version__
+    from .audio import make_audio_pipeline
+    from .datasets import load_ravdess
+
+    _check_free(args.out, args.overwrite)
+    data = load_ravdess()
+    y = data.target_names[data.target]
+    model = make_audio_pipeline(args.feature_set, probability=True, random_state=0,
+                                n_jobs=args.n_jobs, cache=args.cache)
+    print(f"emosk train-audio: {args.feature_set} features of {len(y)} RAVDESS "
+          "utterances, then a calibrated linear SVM ...", file=sys.stderr)
+    model.fit([str(p) for p in data.filenames], y)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump({"model": model, "emosk_version": __version__, "data": "ravdess",
+                 "classes": [str(c) for c in model.classes_]}, args.out)
+    best_c = model.named_steps["svm"].best_params_
+    print(f"wrote {args.out} (classes {', '.join(map(str, model.classes_))}; {best_c})",
+          file=sys.stderr)
     return 0

@@ -117,3 +117,44 @@ def test_evaluate_on_fer2013_publictest(shared_data, tmp_path, capsys, monkeypat
     assert set(report["per_class_recall"]) == {"angry", "disgust", "fear", "happy",
                                                "neutral", "sad", "surprise"}
     assert png.stat().st_size > 5000
+
+
+def test_train_audio_refuses_to_overwrite_and_bad_models_are_named(tmp_path, capsys):
+    model = tmp_path / "audio.joblib"
+    model.write_bytes(b"something the user made")
+    assert main(["train-audio", "--out", str(model)]) == 2
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+    assert model.read_bytes() == b"something the user made"
+    assert main(["predict", "x.mp4", "--audio-model", str(model)]) == 2
+    assert f"Cannot read audio model {model}" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--audio-model", str(tmp_path / "none")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_predict_enterface_video_with_its_audio(shared_data, tmp_path, capsys):
+    """A real eNTERFACE'05 clip: faces per frame, its sound track, and the fusion."""
+    pytest.importorskip("opensmile")
+    import joblib
+
+    from emosk.audio import make_audio_pipeline
+    from emosk.datasets import load_enterface05, load_ravdess
+
+    speech = load_ravdess(data_home=shared_data)
+    keep = np.concatenate([np.flatnonzero(speech.target == k)[:6]
+                           for k in np.unique(speech.target)])
+    audio = make_audio_pipeline(probability=True, cv=3, random_state=0)
+    audio.fit([str(speech.filenames[i]) for i in keep], speech.target_names[speech.target[keep]])
+    joblib.dump({"model": audio}, tmp_path / "audio.joblib")
+    clip = str(load_enterface05(data_home=shared_data).filenames[0])
+    out = tmp_path / "pred.csv"
+    status = main(["predict", clip, "--fps", "2", "--audio-model",
+                   str(tmp_path / "audio.joblib"), "-o", str(out)])
+    assert status == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["kind"] for r in rows][-3:] == ["clip", "audio", "fused"]
+    assert sum(r["kind"] == "frame" for r in rows) >= 4
+    assert all(r["found"] == "True" for r in rows if r["kind"] == "frame")
+    classes = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    clip_p, audio_p, fused_p = (np.array([float(r[c]) for c in classes]) for r in rows[-3:])
+    np.testing.assert_allclose(fused_p, (clip_p + audio_p) / 2, atol=2e-4)
+    np.testing.assert_allclose(audio_p.sum(), 1, atol=1e-3)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SUBPACKAGES = ["audio", "datasets", "ensemble", "face", "io", "metrics", "nn", "pooling",
-               "preprocessing", "pretrained", "utils"]
+               "preprocessing", "pretrained", "utils", "video"]
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 
 

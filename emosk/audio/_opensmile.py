@@ -1,5 +1,6 @@
 """openSMILE acoustic features (IS10 and the other sets the opensmile package ships)."""
 
+import os
 from numbers import Integral
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..ensemble import make_clip_pipeline
 from ..io import NoAudioError, load_audio
+from ..utils._cache import FeatureCache, content_digest, params_digest
 
 __all__ = ["AudioFeaturizer", "make_audio_pipeline", "smile_features"]
 
@@ -81,6 +83,28 @@ def smile_features(waveform, sampling_rate, smile, *, name="waveform"):
     return values[0] if smile.feature_level.name == "Functionals" else values
 
 
+def _item_key(item, settings):
+    if isinstance(item, tuple):
+        wave, rate = item
+        content = content_digest(np.asarray(wave)), float(rate)
+    else:
+        content = content_digest(item)
+    return params_digest("audio", content, settings)
+
+
+def _cached_item(item, index, est, cache):
+    """One clip's features, read from or written to the cache."""
+    key = _item_key(item, (est.feature_set.lower(), est.feature_level,
+                           est.sampling_rate, est.on_failure))
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0]["features"]
+    out = _one_item(item, index, est.smile_, est.sampling_rate, est.on_failure,
+                    est.n_features_out_)
+    cache.put(key, [{"features": out}])
+    return out
+
+
 def _one_item(item, index, smile, sampling_rate, on_failure, n_out):
     label = str(item) if not isinstance(item, tuple) else f"waveform {index}"
     try:
@@ -115,6 +139,10 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         openSMILE): raise :class:`~emosk.io.NoAudioError` naming it, or return
         a row of NaN (functionals only) for an imputer to fill.  Unreadable
         files and files without an audio track always raise.
+    cache : str, path-like or None, default=None
+        Directory of a :class:`~emosk.utils.FeatureCache`: each clip's
+        features are stored under the SHA-256 of its file (or waveform) and
+        the settings above, and reused by later fits and grid points.
     n_jobs : int, default=None
         Clips processed in parallel (joblib).
 
@@ -151,16 +179,18 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         "feature_level": [StrOptions(set(_LEVELS))],
         "sampling_rate": [Interval(Integral, 1000, None, closed="left")],
         "on_failure": [StrOptions({"raise", "nan"})],
+        "cache": [str, os.PathLike, None],
         "n_jobs": [Integral, None],
     }
     _emosk_input = "audio"
 
     def __init__(self, feature_set="IS10", feature_level="functionals", *,
-                 sampling_rate=16000, on_failure="raise", n_jobs=None):
+                 sampling_rate=16000, on_failure="raise", cache=None, n_jobs=None):
         self.feature_set = feature_set
         self.feature_level = feature_level
         self.sampling_rate = sampling_rate
         self.on_failure = on_failure
+        self.cache = cache
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -203,11 +233,14 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
                 "X must be a non-empty list of file paths or (waveform, rate) tuples; "
                 f"got {X!r:.80}."
             )
-        rows = Parallel(n_jobs=self.n_jobs)(
-            delayed(_one_item)(item, i, self.smile_, self.sampling_rate,
-                               self.on_failure, self.n_features_out_)
-            for i, item in enumerate(X)
-        )
+        if self.cache is not None:
+            cache = FeatureCache(self.cache)
+            jobs = (delayed(_cached_item)(item, i, self, cache) for i, item in enumerate(X))
+        else:
+            jobs = (delayed(_one_item)(item, i, self.smile_, self.sampling_rate,
+                                       self.on_failure, self.n_features_out_)
+                    for i, item in enumerate(X))
+        rows = Parallel(n_jobs=self.n_jobs)(jobs)
         return np.stack(rows) if self.feature_level == "functionals" else rows
 
     def get_feature_names_out(self, input_features=None):
@@ -222,7 +255,8 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def make_audio_pipeline(feature_set="IS10", *, n_jobs=None, **clip_pipeline_params):
+def make_audio_pipeline(feature_set="IS10", *, cache=None, n_jobs=None,
+                        **clip_pipeline_params):
     """The audio SVM of Knyazev et al. (2017): openSMILE -> scaling -> linear SVM.
 
     ``AudioFeaturizer`` -> ``MinMaxScaler(-1, 1)`` -> ``StandardScaler`` ->
@@ -232,6 +266,8 @@ def make_audio_pipeline(feature_set="IS10", *, n_jobs=None, **clip_pipeline_para
     ----------
     feature_set : str, default="IS10"
         See :class:`AudioFeaturizer`.
+    cache : str, path-like or None, default=None
+        Feature cache directory, see :class:`AudioFeaturizer`.
     n_jobs : int, default=None
         Parallel feature extraction.
     **clip_pipeline_params
@@ -245,5 +281,5 @@ def make_audio_pipeline(feature_set="IS10", *, n_jobs=None, **clip_pipeline_para
         (passthrough), ``scale``, ``svm``.
     """
     rest = make_clip_pipeline(None, rootsift=False, **clip_pipeline_params)
-    features = AudioFeaturizer(feature_set, n_jobs=n_jobs)
+    features = AudioFeaturizer(feature_set, cache=cache, n_jobs=n_jobs)
     return Pipeline([("features", features), *rest.steps])

@@ -1,6 +1,5 @@
 """Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones), landmarks, alignment."""
 
-from ._aligner import FaceAligner, iter_aligned_faces
 from ._align import (
     ALIGN_MODES,
     EYE_LAYOUTS,
@@ -10,6 +9,7 @@ from ._align import (
     minmax_stretch,
     plausible_face,
 )
+from ._aligner import FaceAligner, iter_aligned_faces
 from ._detect import DETECTORS, FaceDetector, box_iou, non_max_suppression
 from ._models import dlib_model_path
 

@@ -10,7 +10,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..io._video import as_frames, is_video_path, iter_frames
 from ..utils.validation import check_images
-from ._align import ALIGN_MODES, LandmarkPredictor, align_face, plausible_face, whole_frame
+from ._align import (
+    ALIGN_MODES,
+    LandmarkPredictor,
+    align_face,
+    plausible_face,
+    whole_frame,
+)
 from ._detect import DETECTORS, FaceDetector, box_iou
 
 __all__ = ["FaceAligner", "iter_aligned_faces"]

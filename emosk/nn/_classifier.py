@@ -99,8 +99,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Continue from the current network when already fitted (cascade
         fine-tuning: FER2013, then a target set); a head of another size is
         replaced.
-    device : str, default="auto"
-        ``"auto"``: CUDA when present, else CPU.
+    device : str or None, default="auto"
+        ``"auto"``: CUDA when present, else CPU; None leaves placement to
+        the net (what skorch's ``AccelerateMixin`` needs).
     random_state : int, RandomState instance or None, default=None
         Seeds torch and the validation split.
     verbose : int, default=0
@@ -111,7 +112,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         here (e.g. ``skorch.helper.predefined_split`` of a fixed validation
         set, labels encoded as indices into the sorted classes) replaces
         ``valid_fraction`` and also enables best-epoch restoring.  Extra
-        ``callbacks`` are added after emosk's own.
+        ``callbacks`` are added after emosk's own.  ``net_class`` replaces
+        ``NeuralNetClassifier`` itself, e.g. a class built on skorch's
+        ``AccelerateMixin`` for multi-GPU training (see the user guide's
+        scaling page).
 
     Attributes
     ----------
@@ -161,7 +165,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "valid_fraction": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
-        "device": [str],
+        "device": [str, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "net_params": [dict, None],
@@ -289,8 +293,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                                            y=target)
             params["criterion__weight"] = torch.tensor(weights, dtype=torch.float32)
         params["callbacks"] += list(extra.pop("callbacks", []))
+        net_class = extra.pop("net_class", NeuralNetClassifier)
         params.update(extra)
-        return NeuralNetClassifier(**params)
+        return net_class(**params)
 
     def _from_weights(self, classes):
         """Make this estimator fitted without training: the network of

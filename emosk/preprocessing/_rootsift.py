@@ -1,8 +1,12 @@
 """RootSIFT normalisation (Arandjelovic & Zisserman 2012)."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.base import _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["RootSIFT", "root_sift"]

@@ -146,6 +146,26 @@ def check_image_roundtrip(name, estimator):
     np.testing.assert_array_equal(images, copy, err_msg=f"{name} changed its input")
 
 
+def check_video_roundtrip(name, estimator):
+    """Two short videos (frame arrays) in, one ``(T, d)`` array each; pickling
+    keeps the output; the inputs are untouched."""
+    import pickle
+
+    from skimage import data
+
+    photo = data.astronaut()
+    videos = [np.stack([photo, photo[:, ::-1]]), np.stack([photo] * 3)]
+    copies = [v.copy() for v in videos]
+    est = clone(estimator).fit(videos)
+    out = est.transform(videos)
+    assert [len(o) for o in out] == [2, 3], name
+    again = pickle.loads(pickle.dumps(est)).transform(videos)
+    for a, b in zip(out, again):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    for v, k in zip(videos, copies):
+        np.testing.assert_array_equal(v, k, err_msg=f"{name} changed its input")
+
+
 def api_checks():
     """scikit-learn checks that need no numeric input, for media estimators.
 
@@ -182,6 +202,9 @@ def emosk_checks(estimator):
         return
     if getattr(estimator, "_emosk_input", None) == "media":
         yield check_image_roundtrip
+        return
+    if getattr(estimator, "_emosk_input", None) == "videos":
+        yield check_video_roundtrip
         return
     if getattr(estimator, "_emosk_input", None) == "images":
         if not hasattr(estimator, "predict"):

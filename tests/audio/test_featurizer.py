@@ -107,7 +107,11 @@ def test_enterface_clips_to_is10_in_one_call(shared_data):
 
 
 def test_audio_pipeline_as_ensemble_member():
-    from emosk.ensemble import ClassPriorReweighter, make_clip_pipeline, make_score_average
+    from emosk.ensemble import (
+        ClassPriorReweighter,
+        make_clip_pipeline,
+        make_score_average,
+    )
 
     rng = np.random.default_rng(1)
     y = np.repeat(["low", "high"], 12)

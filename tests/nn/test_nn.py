@@ -238,3 +238,24 @@ def test_predefined_validation_split_restores_best_epoch():
                         net_params={"train_split": predefined_split(valid)}).fit(X, y)
     assert "valid_loss" in clf.net_.history[-1]
     assert "best" in dict(clf.net_.callbacks_)
+
+
+def test_accelerate_net_class_trains_through_accelerate():
+    """Multi-GPU recipe of the docs, run with one CPU process: the same code path."""
+    accelerate = pytest.importorskip("accelerate")
+    from skorch import NeuralNetClassifier
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedNet(AccelerateMixin, NeuralNetClassifier):
+        pass
+
+    rng = np.random.default_rng(0)
+    faces = rng.integers(0, 256, (24, 48, 48), dtype=np.uint8)
+    y = np.repeat(["a", "b", "c"], 8)
+    clf = CNNClassifier("compact", max_epochs=1, batch_size=8, valid_fraction=0,
+                        device=None, net_params={
+                            "net_class": AcceleratedNet,
+                            "accelerator": accelerate.Accelerator(cpu=True)})
+    clf.fit(faces, y)
+    assert isinstance(clf.net_, AcceleratedNet)
+    assert clf.predict_proba(faces[:2]).shape == (2, 3)

@@ -1,0 +1,183 @@
+"""The EmotiW 2017 video system of Knyazev et al. as one scikit-learn estimator."""
+
+from sklearn.ensemble import VotingClassifier
+from sklearn.pipeline import Pipeline
+
+from ..ensemble import ClassPriorReweighter, make_clip_pipeline
+from ..ensemble._pipelines import KNYAZEV2017_C_GRID
+from ..face import FaceAligner
+from ..nn import CNNFeaturizer
+from ._featurizer import VideoFeaturizer
+
+__all__ = ["make_emotiw2017_classifier", "default_aligner"]
+
+# Faces each offline backbone was trained on.
+_ALIGN = {
+    "dlib_resnet": {"mode": "dlib-chip", "size": 150},
+    "compact": {"mode": "fer2013", "size": 48, "color": "gray"},
+}
+
+
+def default_aligner(backbone):
+    """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
+
+    ``dlib_resnet``: dlib's 150x150 face chips; ``compact`` (the model
+    shipped with emosk): FER2013-like 48x48 gray crops; any other backbone:
+    224x224 similarity-aligned RGB crops.
+
+    Parameters
+    ----------
+    backbone : str or estimator
+        A backbone name; for a fitted :class:`~emosk.nn.CNNClassifier` its
+        ``backbone`` parameter is used.
+
+    Returns
+    -------
+    FaceAligner
+        Unfitted.
+    """
+    name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
+    return FaceAligner(**_ALIGN.get(name, {"mode": "similarity", "size": 224}))
+
+
+def _video_sources(backbones):
+    if isinstance(backbones, str):
+        backbones = (backbones,)
+    if not isinstance(backbones, dict):
+        backbones = {f"video_{b}": b for b in backbones}
+    if not backbones:
+        raise ValueError("Give at least one backbone.")
+    return backbones
+
+
+def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling):
+    if isinstance(spec, str) or not hasattr(spec, "transform"):
+        featurizer = CNNFeaturizer(spec, tta=tta, device=device)
+        backbone = spec
+    else:  # a configured CNNFeaturizer, or any frame-feature transformer
+        featurizer = spec
+        backbone = getattr(spec, "backbone", None)
+    align = default_aligner(backbone) if aligner == "auto" else aligner
+    features = VideoFeaturizer(align, featurizer, cache=cache, n_jobs=n_jobs)
+    clip = make_clip_pipeline(pooling, probability=True, **clip_params)
+    return Pipeline([("features", features), *clip.steps])
+
+
+def _audio_member(cache, n_jobs, clip_params):
+    from ..audio import make_audio_pipeline
+
+    return make_audio_pipeline("IS10", cache=cache, n_jobs=n_jobs, probability=True,
+                               **clip_params)
+
+
+def make_emotiw2017_classifier(
+    backbones=("dlib_resnet", "compact"),
+    *,
+    audio=True,
+    pooling="stat*",
+    tta=False,
+    priors=None,
+    power=0.5,
+    aligner="auto",
+    cache=None,
+    C=KNYAZEV2017_C_GRID,
+    cv=5,
+    device="auto",
+    n_jobs=None,
+    random_state=None,
+):
+    """The EmotiW 2017 system of Knyazev et al.: videos in, emotions out.
+
+    One estimator that takes a list of videos (file paths, or ``(T, H, W[,
+    C])`` uint8 frame arrays) as ``X``.  For each backbone a pipeline
+    ``features`` (:class:`VideoFeaturizer`: :class:`~emosk.face.FaceAligner`
+    -> :class:`~emosk.nn.CNNFeaturizer`) -> ``pool`` -> ``minmax`` ->
+    ``rootsift`` -> ``scale`` -> ``svm`` (linear SVM, C by stratified k-fold
+    CV, sigmoid-calibrated); with ``audio`` an IS10 openSMILE SVM on the
+    videos' sound; their probabilities averaged in a soft
+    :class:`~sklearn.ensemble.VotingClassifier`; the average reweighted by
+    :class:`~emosk.ensemble.ClassPriorReweighter`.
+
+    Parameters
+    ----------
+    backbones : sequence of str, or dict of str to str or transformer, \
+            default=("dlib_resnet", "compact")
+        One video member per backbone, named ``video_<backbone>``; a dict
+        gives the member names and either backbone names, configured
+        :class:`~emosk.nn.CNNFeaturizer` objects (e.g. with a fine-tuned
+        :class:`~emosk.nn.CNNClassifier` as backbone), or any transformer
+        mapping ``(n, H, W[, C])`` uint8 faces to ``(n, d)`` features.
+    audio : bool, default=True
+        Add the ``audio`` member (needs ``emosk[audio]``; the videos must
+        have a sound track).
+    pooling : str or transformer, default="stat*"
+        Per-clip pooling, see :func:`~emosk.ensemble.make_pooling`.
+    tta : bool, default=False
+        Average each frame's features over the paper's 18 views (18 times
+        the CNN work).
+    priors : dict, array-like or None, default=None
+        Expected class frequencies for the reweighting; None takes them
+        from the training labels.  The paper used the test-set counts
+        (:data:`~emosk.ensemble.EMOTIW2017_TEST_COUNTS`).
+    power : float, default=0.5
+        Exponent of the priors (0.5: the paper's square root; 0: no
+        reweighting).
+    aligner : "auto", "passthrough" or FaceAligner, default="auto"
+        Face step of every video member; ``"auto"`` picks the crops each
+        backbone expects (:func:`default_aligner`); ``"passthrough"`` for
+        frames that are already faces.
+    cache : str, path-like or None, default=None
+        Feature cache directory shared by all members (faces, frame
+        features, audio features).  Strongly advised for cross-validation
+        and grid searches: after the first pass no video is decoded and no
+        CNN is run again.
+    C : sequence of float, default=KNYAZEV2017_C_GRID
+        Values of each SVM's ``C``, chosen by ``cv``-fold CV.
+    cv : int, default=5
+        Folds for choosing ``C``.
+    device : str, default="auto"
+        CNN device (CUDA when present).
+    n_jobs : int, default=None
+        Videos featurised in parallel (joblib, so also on Dask).
+    random_state : int or None, default=None
+        Seeds the folds and the SVMs.
+
+    Returns
+    -------
+    ClassPriorReweighter
+        Wrapping the VotingClassifier; inner parameters are reached as
+        ``estimator__video_compact__pool__stats``,
+        ``estimator__video_dlib_resnet__features__featurizer__tta``,
+        ``estimator__audio__svm__cv`` and so on.
+
+    See Also
+    --------
+    VideoFeaturizer : The face and CNN step of each video member.
+    emosk.ensemble.make_score_average : Score averaging over precomputed sources.
+
+    Notes
+    -----
+    Knyazev et al. (2017) used four face CNNs (pretrained on face
+    recognition data, fine-tuned on FER2013), STAT/FFT pooling, one linear
+    SVM per network plus the IS10 audio SVM, and averaged the five SVMs'
+    scores: 54.98% on the EmotiW 2017 test set, 60.03% after the prior
+    reweighting.  emosk's default uses the two networks whose weights ship
+    offline (dlib's face-recognition ResNet and emosk's FER2013 model); pass
+    fine-tuned ones as CNNFeaturizer objects.
+
+    Examples
+    --------
+    >>> from emosk.video import make_emotiw2017_classifier
+    >>> clf = make_emotiw2017_classifier(["compact"], audio=False)
+    >>> clf.get_params()["estimator__video_compact__pool__stats"]
+    'stat*'
+    """
+    clip_params = {"C": C, "cv": cv, "random_state": random_state}
+    members = [
+        (name, _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling))
+        for name, spec in _video_sources(backbones).items()
+    ]
+    if audio:
+        members.append(("audio", _audio_member(cache, n_jobs, clip_params)))
+    vote = VotingClassifier(members, voting="soft")
+    return ClassPriorReweighter(vote, priors=priors, power=power)

@@ -1,0 +1,328 @@
+"""VideoFeaturizer: video files in, per-frame CNN features out, cached per file."""
+
+import hashlib
+import os
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..face import FaceAligner
+from ..face._aligner import iter_aligned_faces
+from ..io._video import as_frames, is_video_path, iter_frames
+from ..nn import CNNFeaturizer
+from ..utils._cache import (
+    CacheCorruptError,
+    FeatureCache,
+    content_digest,
+    params_digest,
+)
+
+__all__ = ["VideoFeaturizer", "estimator_fingerprint"]
+
+# Parameters that change how fast, not what, a step computes.
+_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device"}
+
+
+def _module_digest(module):
+    h = hashlib.sha256()
+    for name, tensor in module.state_dict().items():
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _param_value(value):
+    if isinstance(value, BaseEstimator):
+        return estimator_fingerprint(value)
+    if isinstance(value, str) and len(value) < 4096:
+        try:
+            if is_video_path(value) and value.endswith((".pt", ".pth", ".dat")):
+                return ("file", content_digest(value))
+        except OSError:
+            pass
+    return value
+
+
+def estimator_fingerprint(estimator):
+    """A digest of everything in a step that can change its output.
+
+    Its parameters (except ``n_jobs``, ``verbose``, ``batch_size``,
+    ``device``), the contents of weight files it names, and, for a fitted
+    network, its weights.
+
+    Parameters
+    ----------
+    estimator : estimator object
+
+    Returns
+    -------
+    str
+    """
+    params = estimator.get_params(deep=False)
+    parts = [type(estimator).__module__, type(estimator).__qualname__]
+    parts += [(k, _param_value(v)) for k, v in sorted(params.items()) if k not in _NO_EFFECT]
+    for attr in ("model_", "net_"):
+        module = getattr(estimator, attr, None)
+        if module is not None and hasattr(module, "state_dict"):
+            parts.append((attr, _module_digest(module)))
+    if hasattr(estimator, "backbone_module_") and hasattr(estimator, "net_"):
+        parts.append(("backbone", _module_digest(estimator.backbone_module_())))
+    return params_digest(*parts)
+
+
+def _chunks(pairs, size):
+    faces, frames, found = [], [], []
+    for face, record in pairs:
+        if face is None:
+            continue
+        faces.append(face)
+        frames.append(record["frame"])
+        found.append(record["found"])
+        if len(faces) == size:
+            yield {"faces": np.stack(faces), "frame": np.asarray(frames),
+                   "found": np.asarray(found)}
+            faces, frames, found = [], [], []
+    if faces:
+        yield {"faces": np.stack(faces), "frame": np.asarray(frames), "found": np.asarray(found)}
+
+
+def _raw_frames(video, index):
+    if is_video_path(video):
+        for i, _, frame in iter_frames(video):
+            yield frame, {"frame": i, "found": True}
+        return
+    for i, frame in enumerate(as_frames(video, index=index)):
+        yield frame, {"frame": i, "found": True}
+
+
+class _VideoJob:
+    """Faces and features of one video, through the cache when there is one."""
+
+    def __init__(self, vf, video, index):
+        self.vf, self.video, self.index = vf, video, index
+        self.cache = FeatureCache(vf.cache) if vf.cache is not None else None
+        if self.cache is not None:
+            content = content_digest(video)
+            self.faces_key = params_digest("faces", content, vf.aligner_fingerprint_)
+            self.feats_key = params_digest("features", self.faces_key,
+                                           vf.featurizer_fingerprint_)
+
+    def _computed_faces(self):
+        vf = self.vf
+        if vf.aligner_ == "passthrough":
+            pairs = _raw_frames(self.video, self.index)
+        else:
+            pairs = iter_aligned_faces(self.video, vf.aligner_, index=self.index)
+        return _chunks(pairs, vf.chunk_frames)
+
+    def _face_chunks(self):
+        if self.cache is None or self.vf.aligner_ == "passthrough":
+            yield from self._computed_faces()
+            return
+        cached = self.cache.iter_chunks(self.faces_key)
+        if cached is not None:
+            yield from cached
+            return
+        writer = self.cache.writer(self.faces_key)
+        try:
+            for chunk in self._computed_faces():
+                writer.add(**chunk)
+                yield chunk
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+
+    def _compute_features(self):
+        featurizer = self.vf.featurizer_
+        out = [featurizer.transform(c["faces"]).astype(np.float32, copy=False)
+               for c in self._face_chunks() if len(c["faces"])]
+        if not out:
+            return np.zeros((0, self.vf.n_features_out_), dtype=np.float32)
+        return np.concatenate(out)
+
+    def features(self):
+        if self.cache is None:
+            return self._compute_features()
+        cached = self.cache.get(self.feats_key)
+        if cached is not None:
+            return cached[0]["features"]
+        try:
+            feats = self._compute_features()
+        except CacheCorruptError:  # a faces chunk broke while streaming: start over
+            feats = self._compute_features()
+        self.cache.put(self.feats_key, [{"features": feats}])
+        return feats
+
+
+def _features_of(vf, video, index):
+    return _VideoJob(vf, video, index).features()
+
+
+class VideoFeaturizer(TransformerMixin, BaseEstimator):
+    """Video files in, per-frame CNN features out: align, featurise, cache.
+
+    Each video is streamed in chunks of frames (memory does not grow with its
+    length): faces are found and aligned by ``aligner``, and ``featurizer``
+    maps every aligned face to a feature vector.  With ``cache`` set, the
+    aligned faces and the features of each video are stored on disk under
+    the SHA-256 of the file's (or array's) content and a digest of the
+    parameters (and network weights) that can change them; a later fit, CV
+    fold or grid point reuses them without decoding or running the CNN.
+
+    Parameters
+    ----------
+    aligner : FaceAligner, "passthrough" or None, default=None
+        Face step; ``"passthrough"`` uses the frames as they are (already
+        cropped faces, as CK+48).  None: ``FaceAligner(mode="dlib-chip",
+        size=150)``, the input of dlib's face-recognition ResNet.
+    featurizer : transformer, default=None
+        Maps ``(n, H, W[, C])`` uint8 faces to ``(n, d)``; None:
+        ``CNNFeaturizer()``.
+    cache : str, path-like or None, default=None
+        Directory of the feature cache (:class:`~emosk.utils.FeatureCache`);
+        None computes everything every time.
+    chunk_frames : int, default=256
+        Frames aligned and featurised together; bounds memory on long videos.
+    n_jobs : int, default=None
+        Videos processed in parallel (joblib; any joblib backend, e.g. Dask).
+    verbose : bool, default=False
+        Progress bar over the videos.
+
+    Attributes
+    ----------
+    aligner_ : FaceAligner or "passthrough"
+        Fitted clone of ``aligner``.
+    featurizer_ : transformer
+        Fitted clone of ``featurizer``.
+    aligner_fingerprint_, featurizer_fingerprint_ : str
+        Digests that key the cache (see :func:`estimator_fingerprint`).
+    n_features_out_ : int
+        Features per frame.
+
+    See Also
+    --------
+    make_emotiw2017_classifier : The whole system built on this step.
+    emosk.utils.FeatureCache : The cache's storage.
+
+    Notes
+    -----
+    The cache key ignores ``n_jobs``, ``verbose``, ``batch_size`` and
+    ``device``; features computed on a GPU and on a CPU agree to float
+    precision, not bit for bit.  A damaged entry is detected by its
+    checksum, reported with :class:`~emosk.utils.CacheWarning`, removed and
+    recomputed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.nn import CNNFeaturizer
+    >>> from emosk.video import VideoFeaturizer
+    >>> clips = [np.zeros((3, 48, 48), np.uint8), np.zeros((5, 48, 48), np.uint8)]
+    >>> vf = VideoFeaturizer("passthrough", CNNFeaturizer("compact")).fit(clips)
+    >>> [f.shape for f in vf.transform(clips)]
+    [(3, 256), (5, 256)]
+    """
+
+    _parameter_constraints = {
+        "aligner": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"}), None],
+        "featurizer": [HasMethods(["fit", "transform"]), None],
+        "cache": [str, os.PathLike, None],
+        "chunk_frames": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "verbose": ["boolean"],
+    }
+    _emosk_input = "videos"
+
+    def __init__(self, aligner=None, featurizer=None, *, cache=None, chunk_frames=256,
+                 n_jobs=None, verbose=False):
+        self.aligner = aligner
+        self.featurizer = featurizer
+        self.cache = cache
+        self.chunk_frames = chunk_frames
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X=None, y=None):
+        """Build the face and feature steps; nothing is learnt from ``X``.
+
+        Parameters
+        ----------
+        X : list of videos, default=None
+            Ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        if self.aligner == "passthrough":
+            self.aligner_ = "passthrough"
+            self.aligner_fingerprint_ = params_digest("passthrough")
+        else:
+            base = FaceAligner(mode="dlib-chip", size=150) if self.aligner is None else self.aligner
+            self.aligner_ = clone(base).fit()
+            self.aligner_fingerprint_ = estimator_fingerprint(self.aligner_)
+        featurizer = CNNFeaturizer() if self.featurizer is None else self.featurizer
+        self.featurizer_ = clone(featurizer).fit(self._blank_face())
+        self.featurizer_fingerprint_ = estimator_fingerprint(self.featurizer_)
+        self.n_features_out_ = int(getattr(self.featurizer_, "n_features_out_", 0)) or None
+        if self.cache is not None:
+            FeatureCache(self.cache)  # create it now: fail early on a bad path
+        return self
+
+    def _blank_face(self):
+        """One black face of the aligner's output shape: what the featurizer is
+        "fitted" on (emosk's CNNFeaturizer ignores it; a FunctionTransformer needs X)."""
+        a = self.aligner_
+        if a == "passthrough":
+            return np.zeros((1, 64, 64, 3), np.uint8)
+        gray = a.mode == "ng2015" or a.color == "gray"
+        return np.zeros((1, a.size, a.size) + (() if gray else (3,)), np.uint8)
+
+    def transform(self, X):
+        """Per-frame features of every video.
+
+        Parameters
+        ----------
+        X : list of videos
+            File paths, or ``(T, H, W[, C])`` uint8 arrays.
+
+        Returns
+        -------
+        list of ndarray of float32, shape (T_i, d)
+            ``T_i`` counts the frames kept by the aligner (all of them unless
+            it drops frames without a face).
+        """
+        check_is_fitted(self)
+        if isinstance(X, (str, bytes, np.ndarray)) or not hasattr(X, "__len__") or len(X) == 0:
+            raise ValueError("X must be a non-empty list of videos (paths or (T, H, W[, C]) "
+                             f"uint8 arrays); got {X!r:.80}.")
+        videos = list(X)
+        jobs = (delayed(_features_of)(self, v, i) for i, v in enumerate(self._progress(videos)))
+        return Parallel(n_jobs=self.n_jobs)(jobs)
+
+    def _progress(self, items):
+        if not self.verbose:
+            return items
+        from tqdm.auto import tqdm
+
+        return tqdm(items, desc="VideoFeaturizer", total=len(items))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags
+
+    @classmethod
+    def get_test_params(cls):
+        """Parameter sets that emosk's common tests instantiate."""
+        return [{"aligner": "passthrough", "featurizer": CNNFeaturizer("compact")}]
