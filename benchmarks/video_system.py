@@ -93,32 +93,43 @@ def part_ckplus(cache):
 
 
 def part_cache(cache):
+    rows = []
+    # 1. featurising video files: the work one grid point would redo without a cache
+    videos = [str(p) for p in load_enterface05().filenames]
+    vf = VideoFeaturizer(FaceAligner(mode="fer2013", size=48, color="gray", fps=5),
+                         CNNFeaturizer("compact"), cache=Path(cache) / "enterface").fit()
+    times = [_timed(lambda: vf.transform(videos))[1] for _ in range(2)]
+    rows += [["6 eNTERFACE'05 videos -> frame features (faces + CNN, 5 frames/s)",
+              f"{times[0]:.2f}", f"{times[1]:.3f}", f"{times[1] / times[0]:.4f}"]]
+    print(rows[-1], flush=True)
+    # 2. a whole pooling grid search of the system on CK+48
     data = load_ckplus48()
     y = data.target_names[data.target]
     clips = list(data.images)
-    clf = make_emotiw2017_classifier(["compact", "dlib_resnet"], audio=False,
-                                     aligner="passthrough", cache=cache, cv=3,
+    clf = make_emotiw2017_classifier(["compact"], audio=False, aligner="passthrough",
+                                     tta=True, cache=Path(cache) / "ck", cv=3,
                                      random_state=0)
-    grid = {"estimator__video_compact__pool__stats": ["stat", "stat*"],
-            "estimator__video_dlib_resnet__pool__stats": ["stat", "stat*"]}
+    grid = {"estimator__video_compact__pool__stats": ["stat", "stat*"]}
     times = []
     for _ in range(2):
         search = GridSearchCV(clf, grid, cv=StratifiedGroupKFold(3, shuffle=True,
                                                                  random_state=0))
-        t0 = time.perf_counter()
-        search.fit(clips, y, groups=data.groups)
-        times.append(time.perf_counter() - t0)
+        times.append(_timed(lambda: search.fit(clips, y, groups=data.groups))[1])
         print(times[-1], search.best_params_, search.best_score_, flush=True)
-    rows = [["first (empty cache)", f"{times[0]:.1f}", "1.00"],
-            ["second (cache filled)", f"{times[1]:.1f}", f"{times[1] / times[0]:.2f}"]]
+    rows += [["GridSearchCV over pooling, CK+48 (309 clips), compact with 18-view TTA",
+              f"{times[0]:.1f}", f"{times[1]:.1f}", f"{times[1] / times[0]:.2f}"]]
     return (
-        "### Pooling grid search, first pass against second pass\n\n"
-        "GridSearchCV over the pooling of both video members (4 candidates x 3 "
-        "subject-independent folds + refit = 13 fits of the system) on the 309 CK+48 "
-        "clips, backbones compact and dlib_resnet, inner 3-fold CV for C. The second "
-        "pass reads every frame's features from the cache: no CNN runs.\n\n"
-        + markdown_table(["pass", "seconds", "ratio to first"], rows)
-        + f"\n\nBest: {search.best_params_}, CV accuracy {search.best_score_:.3f}.")
+        "### The feature cache: second pass against first\n\n"
+        "First pass with an empty cache, second pass with the cache filled, in the same "
+        "run. Row 1: `VideoFeaturizer` on the six eNTERFACE'05 clips (decoding, dlib "
+        "face detection, alignment and the CNN), the per-frame work that every fit, "
+        "fold and grid point of a search would otherwise repeat. Row 2: a whole "
+        "`GridSearchCV` over the pooling of `make_emotiw2017_classifier(['compact'], "
+        "tta=True)` (2 candidates x 3 subject-independent folds + refit); its second "
+        "pass runs no CNN at all, what remains is the SVM fitting (C by inner 3-fold "
+        "CV, calibration).\n\n"
+        + markdown_table(["work", "first pass (s)", "second pass (s)", "ratio"], rows)
+        + f"\n\nBest pooling: {search.best_params_}, CV accuracy {search.best_score_:.3f}.")
 
 
 def _timed(fn):

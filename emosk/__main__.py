@@ -50,7 +50,9 @@ def build_parser():
         "evaluate", help="a shipped model on a labelled face data set (from $EMOSK_DATA)",
         description="Accuracy, UAR and per-class recall as JSON; --plot writes the "
                     "confusion matrix.")
-    evaluate.add_argument("--model", default="fer2013")
+    evaluate.add_argument("--model", default="fer2013",
+                          help="a shipped model's name (default fer2013) or a joblib file "
+                               "of a fitted face classifier (load only files you trust)")
     evaluate.add_argument("--data", choices=["fer2013", "ckplus48"], default="fer2013")
     evaluate.add_argument("--subset", default=None,
                           help="FER2013 part (default PublicTest)")

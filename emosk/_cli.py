@@ -73,19 +73,35 @@ def audio_rows(source, face, audio, classes):
             for kind, p in (("audio", audio), ("fused", fused))]
 
 
-def load_audio_model(path):
-    """A classifier saved by ``emosk train-audio`` (a joblib file; load only trusted files)."""
+def load_saved_model(path, what="audio model"):
+    """A fitted estimator saved with joblib, bare or as ``{"model": estimator, ...}``
+    (what ``emosk train-audio`` writes).  Unpickling runs code: load only trusted files."""
     import joblib
 
     try:
         saved = joblib.load(path)
     except FileNotFoundError as err:
-        raise CommandError(f"Audio model {path} not found.") from err
+        raise CommandError(f"{what.capitalize()} {path} not found.") from err
     except Exception as err:  # noqa: BLE001 - any unpickling failure
-        raise CommandError(f"Cannot read audio model {path}: {err}") from err
-    if not isinstance(saved, dict) or "model" not in saved:
-        raise CommandError(f"{path} is not a model saved by `emosk train-audio`.")
-    return saved["model"]
+        raise CommandError(f"Cannot read {what} {path}: {err}") from err
+    model = saved.get("model") if isinstance(saved, dict) else saved
+    if not hasattr(model, "predict_proba"):
+        raise CommandError(f"{path} holds no fitted classifier with predict_proba.")
+    return model
+
+
+def load_audio_model(path):
+    """A classifier saved by ``emosk train-audio``."""
+    return load_saved_model(path, "audio model")
+
+
+def _evaluation_model(name):
+    """A shipped model's name, or a joblib file of a fitted face classifier."""
+    from .pretrained import available_models
+
+    if name in available_models():
+        return load(name)
+    return load_saved_model(name, "model")
 
 
 def _audio_probabilities(audio_model, path):
@@ -301,7 +317,7 @@ def cmd_evaluate(args):
     if args.max_samples:
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
-    pred = load(args.model).predict(faces)
+    pred = _evaluation_model(args.model).predict(faces)
     labels = sorted(set(y) | set(pred))
     report = {"model": args.model, "data": args.data, "subset": args.subset,
               "n": int(len(y)), "accuracy": round(float(np.mean(pred == y)), 4),

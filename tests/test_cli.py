@@ -117,6 +117,18 @@ def test_evaluate_on_fer2013_publictest(shared_data, tmp_path, capsys, monkeypat
     assert set(report["per_class_recall"]) == {"angry", "disgust", "fear", "happy",
                                                "neutral", "sad", "surprise"}
     assert png.stat().st_size > 5000
+    # the same model saved to a file gives the same report
+    import joblib
+
+    from emosk.pretrained import load
+
+    joblib.dump({"model": load("fer2013")}, tmp_path / "saved.joblib")
+    assert main(["evaluate", "--max-samples", "300", "--model",
+                 str(tmp_path / "saved.joblib")]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["accuracy"] == report["accuracy"] and again["uar"] == report["uar"]
+    assert main(["evaluate", "--model", str(tmp_path / "nothing.joblib")]) == 2
+    assert "not found" in capsys.readouterr().err
 
 
 def test_train_audio_refuses_to_overwrite_and_bad_models_are_named(tmp_path, capsys):

@@ -192,7 +192,7 @@ def ck_subset(shared_data):
     data = load_ckplus48(data_home=shared_data)
     rng = np.random.default_rng(0)
     keep = np.sort(np.concatenate([
-        rng.choice(np.flatnonzero(data.target == k), 12, replace=False)
+        rng.choice(np.flatnonzero(data.target == k), 18, replace=False)
         for k in np.unique(data.target)]))
     return ([data.images[i] for i in keep], data.target_names[data.target[keep]],
             data.groups[keep])
@@ -217,7 +217,6 @@ def test_system_on_ckplus_with_a_cached_pooling_grid(tmp_path, ck_subset):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
-@pytest.mark.slow
 def test_system_on_enterface_videos_with_audio(tmp_path, shared_data):
     from emosk.datasets import load_enterface05
 
