@@ -19,7 +19,7 @@ from ._align import (
 )
 from ._detect import DETECTORS, FaceDetector, box_iou
 
-__all__ = ["FaceAligner", "iter_aligned_faces"]
+__all__ = ["FaceAligner", "iter_aligned_faces", "TRACKING_PARAMS"]
 
 _NAN_BOX = np.full(4, np.nan)
 
@@ -94,7 +94,75 @@ def _frames_of(video, aligner, index):
         yield i, None, _to_uint8(frames[i])
 
 
-def iter_aligned_faces(video, aligner, *, index=None):
+#: FaceAligner parameters that decide which face (box, landmarks) each frame
+#: uses; the others (mode, size, margin, padding, color) only crop it.
+TRACKING_PARAMS = ("detector", "upsample", "threshold", "landmarks", "check_fit", "select",
+                   "on_missing", "fps", "step", "max_frames")
+_WHOLE, _FACE, _DROP = 0, 1, 2
+_MAX_POINTS = 68
+
+
+class TrackMismatchError(ValueError):
+    """Stored face tracks do not fit the frames the video decodes to."""
+
+
+def _track(video, aligner, step, index):
+    """Per kept frame: (frame index, time, frame, face used or None, what, detected face)."""
+    previous, last_face = None, None
+    for frame_index, time, frame in _frames_of(video, aligner, index):
+        face = step.pick(step.candidates(frame), previous)
+        if face is not None:
+            previous, last_face = face[0], face
+            yield frame_index, time, frame, face, _FACE, face
+        elif aligner.on_missing == "raise":
+            where = video if is_video_path(video) else f"video {index}"
+            raise RuntimeError(f"No face found in frame {frame_index} of {where}.")
+        elif aligner.on_missing == "last" and last_face is not None:
+            yield frame_index, time, frame, last_face, _FACE, None
+        elif aligner.on_missing == "drop":
+            yield frame_index, time, frame, None, _DROP, None
+        else:
+            yield frame_index, time, frame, None, _WHOLE, None
+
+
+def _tracks_to_arrays(rows):
+    n = len(rows)
+    pts = np.full((n, _MAX_POINTS, 2), np.nan)
+    n_pts = np.zeros(n, dtype=int)
+    for i, row in enumerate(rows):
+        if row[5] is not None and row[5].size:
+            pts[i, : len(row[5])] = row[5]
+            n_pts[i] = len(row[5])
+    return {"frame": np.array([r[0] for r in rows], dtype=int),
+            "time": np.array([r[1] for r in rows], dtype=float),
+            "what": np.array([r[2] for r in rows], dtype=int),
+            "found": np.array([r[3] for r in rows], dtype=bool),
+            "box": np.array([r[4] for r in rows], dtype=float).reshape(n, 4),
+            "score": np.array([r[6] for r in rows], dtype=float),
+            "pts": pts, "n_pts": n_pts}
+
+
+def _replay(video, aligner, tracks, index):
+    """The tracked faces of an earlier pass, on freshly decoded frames."""
+    frames = _frames_of(video, aligner, index)
+    i = -1
+    for i, (frame_index, time, frame) in enumerate(frames):
+        if i >= len(tracks["frame"]) or tracks["frame"][i] != frame_index:
+            raise TrackMismatchError(
+                f"stored face tracks do not match the frames of {video!r:.80}")
+        what = int(tracks["what"][i])
+        face = None
+        if what == _FACE:
+            k = int(tracks["n_pts"][i])
+            face = (tracks["box"][i], float(tracks["score"][i]),
+                    tracks["pts"][i, :k] if k else None)
+        yield frame_index, time, frame, face, what, bool(tracks["found"][i])
+    if len(tracks["frame"]) != i + 1:
+        raise TrackMismatchError(
+            f"stored face tracks do not match the frames of {video!r:.80}")
+
+
+def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None):
     """Stream one video's aligned faces, following the same person.
 
     Parameters
@@ -105,6 +173,12 @@ def iter_aligned_faces(video, aligner, *, index=None):
         Supplies the settings; a fitted one also its loaded models.
     index : int, default=None
         Position of the video in a collection, for error messages.
+    tracks : dict of ndarray, default=None
+        Face tracks of an earlier pass over the same video with the same
+        :data:`TRACKING_PARAMS` (what ``on_tracks`` received): faces are cut
+        from them without detecting again, in any alignment mode.
+    on_tracks : callable, default=None
+        Called once, after the last frame, with the tracks of this pass.
 
     Yields
     ------
@@ -118,27 +192,32 @@ def iter_aligned_faces(video, aligner, *, index=None):
     ------
     RuntimeError
         With ``on_missing="raise"``, at the first frame without a face.
+    TrackMismatchError
+        When ``tracks`` do not match the video's frames (a ValueError).
     """
     step = _FaceStep(aligner)
-    previous, last_face = None, None
-    for frame_index, time, frame in _frames_of(video, aligner, index):
-        face = step.pick(step.candidates(frame), previous)
-        if face is not None:
-            previous, last_face = face[0], face
+    rows = []
+    if tracks is not None:
+        stream = ((fi, t, fr, face, what, face if found else None)
+                  for fi, t, fr, face, what, found in _replay(video, aligner, tracks, index))
+    else:
+        stream = _track(video, aligner, step, index)
+    for frame_index, time, frame, face, what, detected in stream:
+        if what == _FACE:
             crop = step.crop(frame, face)
-        elif aligner.on_missing == "raise":
-            where = video if is_video_path(video) else f"video {index}"
-            raise RuntimeError(f"No face found in frame {frame_index} of {where}.")
-        elif aligner.on_missing == "last" and last_face is not None:
-            crop = step.crop(frame, last_face)
-        elif aligner.on_missing == "drop":
-            crop = None
         else:
-            crop = step.whole(frame)
-        yield crop, {"frame": frame_index, "time": np.nan if time is None else float(time),
-                     "found": face is not None,
-                     "box": _NAN_BOX if face is None else face[0],
-                     "score": np.nan if face is None else face[1]}
+            crop = None if what == _DROP else step.whole(frame)
+        time = np.nan if time is None else float(time)
+        box = _NAN_BOX if detected is None else detected[0]
+        score = np.nan if detected is None else detected[1]
+        if on_tracks is not None:
+            used = face if face is not None else (_NAN_BOX, np.nan, None)
+            rows.append((frame_index, time, what, detected is not None, used[0],
+                         used[2], used[1]))
+        yield crop, {"frame": frame_index, "time": time, "found": detected is not None,
+                     "box": box, "score": score}
+    if on_tracks is not None:
+        on_tracks(_tracks_to_arrays(rows))
 
 
 def _align_video(video, aligner, index):

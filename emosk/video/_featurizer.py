@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -11,11 +12,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..face import FaceAligner
-from ..face._aligner import iter_aligned_faces
+from ..face._aligner import TRACKING_PARAMS, TrackMismatchError, iter_aligned_faces
 from ..io._video import as_frames, is_video_path, iter_frames
 from ..nn import CNNFeaturizer
 from ..utils._cache import (
     CacheCorruptError,
+    CacheWarning,
     FeatureCache,
     content_digest,
     params_digest,
@@ -74,6 +76,13 @@ def estimator_fingerprint(estimator):
     return params_digest(*parts)
 
 
+def tracking_fingerprint(aligner):
+    """Digest of the FaceAligner parameters that decide which face each frame uses."""
+    params = aligner.get_params(deep=False)
+    return params_digest("tracks", [(k, _param_value(params[k])) for k in TRACKING_PARAMS],
+                         params["mode"] == "box")
+
+
 def _chunks(pairs, size):
     faces, frames, found = [], [], []
     for face, record in pairs:
@@ -108,6 +117,8 @@ class _VideoJob:
         if self.cache is not None:
             content = content_digest(video)
             self.faces_key = params_digest("faces", content, vf.aligner_fingerprint_)
+            if vf.aligner_ != "passthrough":
+                self.tracks_key = params_digest(content, tracking_fingerprint(vf.aligner_))
             self.feats_key = params_digest("features", self.faces_key,
                                            vf.featurizer_fingerprint_)
 
@@ -115,9 +126,22 @@ class _VideoJob:
         vf = self.vf
         if vf.aligner_ == "passthrough":
             pairs = _raw_frames(self.video, self.index)
-        else:
+        elif self.cache is None:
             pairs = iter_aligned_faces(self.video, vf.aligner_, index=self.index)
+        else:
+            pairs = self._tracked_faces()
         return _chunks(pairs, vf.chunk_frames)
+
+    def _tracked_faces(self):
+        """Faces cut along stored face tracks (another alignment mode of the same
+        detections: no detection), or detected now and their tracks stored."""
+        hit = self.cache.get(self.tracks_key)
+        aligner = self.vf.aligner_
+        if hit is not None:
+            return iter_aligned_faces(self.video, aligner, index=self.index, tracks=hit[0])
+        return iter_aligned_faces(
+            self.video, aligner, index=self.index,
+            on_tracks=lambda tracks: self.cache.put(self.tracks_key, [tracks]))
 
     def _face_chunks(self):
         if self.cache is None or self.vf.aligner_ == "passthrough":
@@ -155,6 +179,11 @@ class _VideoJob:
             feats = self._compute_features()
         except CacheCorruptError:  # a faces chunk broke while streaming: start over
             feats = self._compute_features()
+        except TrackMismatchError as err:  # e.g. another decoder version: detect again
+            warnings.warn(f"{err}; they are removed and recomputed.", CacheWarning,
+                          stacklevel=2)
+            self.cache.remove(self.tracks_key)
+            feats = self._compute_features()
         self.cache.put(self.feats_key, [{"features": feats}])
         return feats
 
@@ -173,6 +202,9 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
     the SHA-256 of the file's (or array's) content and a digest of the
     parameters (and network weights) that can change them; a later fit, CV
     fold or grid point reuses them without decoding or running the CNN.
+    The face tracks (the box and landmarks each frame uses) are stored too,
+    so another alignment mode or network on the same videos decodes them
+    again but detects no face.
 
     Parameters
     ----------

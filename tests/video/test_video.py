@@ -159,14 +159,36 @@ def test_video_file_faces_are_cached_and_shared(tmp_path, demo_video):
     a = VideoFeaturizer(aligner, CountingFeaturizer("compact"), cache=tmp_path).fit()
     feats = a.transform([demo_video])[0]
     assert feats.shape[1] == 256 and len(feats) >= 5
-    keys = FeatureCache(tmp_path).keys()
-    assert len(keys) == 2  # aligned faces + features
+    assert len(FeatureCache(tmp_path).keys()) == 3  # face tracks, aligned faces, features
     # a second network on the same faces reads the aligned faces from the cache
     b = VideoFeaturizer(aligner, CountingFeaturizer("compact", layer="output"),
                         cache=tmp_path).fit()
-    b.aligner_.detector_ = None  # any face detection would now fail
+    b.aligner_.detector_ = b.aligner_.landmarks_ = None  # detection would now fail
     assert b.transform([demo_video])[0].shape == (len(feats), 7)
-    assert len(FeatureCache(tmp_path).keys()) == 3
+    assert len(FeatureCache(tmp_path).keys()) == 4
+    # another alignment mode cuts its faces along the stored tracks, detecting nothing
+    chip = FaceAligner(mode="dlib-chip", size=150, step=3)
+    c = VideoFeaturizer(chip, CNNFeaturizer("dlib_resnet"), cache=tmp_path).fit()
+    c.aligner_.detector_ = c.aligner_.landmarks_ = None
+    via_tracks = c.transform([demo_video])[0]
+    fresh = VideoFeaturizer(chip, CNNFeaturizer("dlib_resnet")).fit().transform([demo_video])
+    np.testing.assert_allclose(via_tracks, fresh[0], atol=1e-5)
+
+
+def test_tracks_that_do_not_fit_the_video_are_recomputed(tmp_path, demo_video):
+    aligner = FaceAligner(mode="fer2013", size=48, color="gray", step=3)
+    VideoFeaturizer(aligner, CNNFeaturizer("compact"), cache=tmp_path).fit().transform(
+        [demo_video])
+    cache = FeatureCache(tmp_path)
+    (tracks_key,) = [k for k in cache.keys() if set(cache.get(k)[0]) >= {"pts", "what"}]
+    tracks = cache.get(tracks_key)[0]
+    cache.remove(tracks_key)
+    cache.put(tracks_key, [{k: v[:-1] for k, v in tracks.items()}])  # one frame short
+    other = VideoFeaturizer(aligner.set_params(mode="similarity", size=64),
+                            CNNFeaturizer("compact"), cache=tmp_path).fit()
+    with pytest.warns(CacheWarning, match="do not match the frames"):
+        feats = other.transform([demo_video])[0]
+    assert len(feats) == len(tracks["frame"])
 
 
 def test_system_parameters_are_reachable():
@@ -230,4 +252,4 @@ def test_system_on_enterface_videos_with_audio(tmp_path, shared_data):
     clf.fit(videos, y)
     assert set(clf.estimator_.named_estimators_) == {"video_compact", "audio"}
     assert (clf.predict(videos[:6]) == y[:6]).mean() >= 0.5  # seen clips; chance 1/3
-    assert len(FeatureCache(tmp_path).keys()) == 6 * 3  # faces, features, audio per file
+    assert len(FeatureCache(tmp_path).keys()) == 6 * 4  # tracks, faces, features, audio
