@@ -68,14 +68,26 @@ def main():
     rng = np.random.default_rng(0)
     faces48 = rng.integers(0, 255, size=(512, 48, 48), dtype=np.uint8)
     labels = rng.integers(0, 7, size=512)
+    others = []
+    for name in ("compact", "alexnet", "vgg_cnn_m_2048"):  # FER2013-sized input
+        f = CNNFeaturizer(name, weights=None if name != "compact" else "auto",
+                          batch_size=args.batch).fit()
+        many = rate(lambda: f.transform(faces48[: args.batch]), args.batch, repeats=1)
+        others.append([f"emosk CNNFeaturizer({name}), 48x48 faces", "cpu", "",
+                       f"{many:.1f}", "", f"{many / dlib_b:.2f}"])
+        print(others[-1], flush=True)
+    rows += others
     for name, kw, imgs in [("compact (48x48 gray)", {}, faces48),
-                           ("dlib_resnet (150x150 RGB)", {"weights": "dlib"}, X[:128])]:
+                           ("dlib_resnet (150x150 RGB)", {"weights": "dlib"}, X[:128]),
+                           ("alexnet (224x224 RGB, from 48x48)", {}, faces48[:64]),
+                           ("vgg_cnn_m_2048 (224x224 RGB, from 48x48)", {}, faces48[:32])]:
         y = labels[: len(imgs)]
         clf = CNNClassifier(name.split()[0], max_epochs=1, valid_fraction=0, random_state=0,
                             **kw)
         t0 = time.perf_counter()
         clf.fit(imgs, y)
-        train.append([name, "cpu", f"{len(imgs) / (time.perf_counter() - t0):.1f}"])
+        speed = len(imgs) / (time.perf_counter() - t0)
+        train.append([name, "cpu", f"{speed:.1f}", f"{speed / dlib_b:.2f}"])
         print(train[-1], flush=True)
     body = (
         f"Inference on {args.batch} real 150x150 face chips; images per second, one "
@@ -83,8 +95,10 @@ def main():
         "run.\n\n"
         + markdown_table(["model", "device", "img/s batch 1", f"img/s batch {args.batch}",
                           "ratio batch 1", f"ratio batch {args.batch}"], rows)
-        + "\n\nTraining (one epoch of SGD with augmentation, whole network):\n\n"
-        + markdown_table(["backbone", "device", "train img/s"], train)
+        + "\n\nTraining (one epoch of SGD with augmentation, whole network; ratio = "
+        "train img/s / dlib C++ inference img/s at batch "
+        f"{args.batch} in the same run):\n\n"
+        + markdown_table(["backbone", "device", "train img/s", "ratio to dlib C++"], train)
     )
     write_result("cnn_throughput", "CNN throughput: emosk's dlib ResNet in torch vs dlib", body)
 
