@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..io._video import as_frames, is_video_path, iter_frames
+from ..utils._progress import progress
 from ..utils.validation import check_images
 from ._align import (
     ALIGN_MODES,
@@ -453,7 +454,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         images = check_images(X)
         step = _FaceStep(self)
         crops, records = [], []
-        for i, image in enumerate(self._progress(images)):
+        for i, image in enumerate(progress(images, "FaceAligner", self.verbose)):
             c, rec = _align_image(_to_uint8(image[..., 0] if image.ndim == 3 and
                                             image.shape[-1] == 1 else image), self, step, i)
             crops.append(c)
@@ -468,19 +469,13 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         if self.select == "all":
             raise ValueError("select='all' is for images; in videos one person is followed.")
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_align_video)(v, self, i) for i, v in enumerate(self._progress(videos)))
+            delayed(_align_video)(v, self, i)
+            for i, v in enumerate(progress(videos, "FaceAligner", self.verbose)))
         return [r[0] for r in results], [r[1] for r in results]
 
     def _stack(self, crops):
         shape = (self.size, self.size) + (() if _gray_out(self) else (3,))
         return np.stack(crops) if crops else np.zeros((0, *shape), dtype=np.uint8)
-
-    def _progress(self, items):
-        if not self.verbose:
-            return items
-        from tqdm.auto import tqdm
-
-        return tqdm(items, desc="FaceAligner", total=len(items))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -22,6 +22,7 @@ from ..utils._cache import (
     content_digest,
     params_digest,
 )
+from ..utils._progress import progress
 
 __all__ = ["VideoFeaturizer", "estimator_fingerprint"]
 
@@ -337,15 +338,9 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
             raise ValueError("X must be a non-empty list of videos (paths or (T, H, W[, C]) "
                              f"uint8 arrays); got {X!r:.80}.")
         videos = list(X)
-        jobs = (delayed(_features_of)(self, v, i) for i, v in enumerate(self._progress(videos)))
+        items = enumerate(progress(videos, "VideoFeaturizer", self.verbose))
+        jobs = (delayed(_features_of)(self, v, i) for i, v in items)
         return Parallel(n_jobs=self.n_jobs)(jobs)
-
-    def _progress(self, items):
-        if not self.verbose:
-            return items
-        from tqdm.auto import tqdm
-
-        return tqdm(items, desc="VideoFeaturizer", total=len(items))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
