@@ -160,8 +160,7 @@ def part_throughput():
     for fps, subset in ((None, videos[:2]), (5, videos)):
         label = "every frame (25/s), the default" if fps is None else f"{fps} frames/s"
         for backbone in ("compact", "dlib_resnet"):
-            vf = VideoFeaturizer(FaceAligner(**{**default_aligner(backbone).get_params(),
-                                                "fps": fps}),
+            vf = VideoFeaturizer(default_aligner(backbone).set_params(fps=fps),
                                  CNNFeaturizer(backbone)).fit()
             add(f"faces (dlib HOG) + {backbone} features, {label}",
                 lambda: vf.transform(subset), subset)

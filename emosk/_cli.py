@@ -339,6 +339,7 @@ def cmd_extract(args):
     """``emosk extract``: aligned faces or per-frame CNN features of videos, one .npz each."""
     from .face import FaceAligner
     from .nn import CNNFeaturizer
+    from .video import default_aligner
 
     out = Path(args.out)
     targets = [out / f"{Path(p).stem}.npz" for p in args.paths]
@@ -348,10 +349,8 @@ def cmd_extract(args):
     for t in targets:
         _check_free(t, args.overwrite)
     out.mkdir(parents=True, exist_ok=True)
-    if args.what == "features" and args.backbone == "compact":
-        aligner = face_aligner("fer2013", fps=args.fps).fit()
-    elif args.what == "features":
-        aligner = FaceAligner(mode="dlib-chip", size=150, fps=args.fps).fit()
+    if args.what == "features":
+        aligner = default_aligner(args.backbone).set_params(fps=args.fps).fit()
     else:
         aligner = FaceAligner(mode=args.mode, size=args.size, fps=args.fps).fit()
     featurizer = CNNFeaturizer(args.backbone).fit() if args.what == "features" else None

@@ -5,40 +5,10 @@ from sklearn.pipeline import Pipeline
 
 from ..ensemble import ClassPriorReweighter, make_clip_pipeline
 from ..ensemble._pipelines import KNYAZEV2017_C_GRID
-from ..face import FaceAligner
 from ..nn import CNNFeaturizer
-from ._featurizer import VideoFeaturizer
+from ._featurizer import VideoFeaturizer, default_aligner
 
-__all__ = ["make_emotiw2017_classifier", "default_aligner"]
-
-# Faces each offline backbone was trained on.
-_ALIGN = {
-    "dlib_resnet": {"mode": "dlib-chip", "size": 150},
-    "compact": {"mode": "fer2013", "size": 48, "color": "gray"},
-}
-
-
-def default_aligner(backbone):
-    """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
-
-    ``dlib_resnet``: dlib's 150x150 face chips; ``compact`` (the model
-    shipped with emosk): FER2013-like 48x48 gray crops; any other backbone:
-    224x224 similarity-aligned RGB crops.
-
-    Parameters
-    ----------
-    backbone : str or estimator
-        A backbone name; for a fitted :class:`~emosk.nn.CNNClassifier` its
-        ``backbone`` parameter is used.
-
-    Returns
-    -------
-    FaceAligner
-        Unfitted.
-    """
-    name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
-    return FaceAligner(**_ALIGN.get(name, {"mode": "similarity", "size": 224}))
-
+__all__ = ["make_emotiw2017_classifier"]
 
 def _video_sources(backbones):
     if isinstance(backbones, str):

@@ -24,10 +24,39 @@ from ..utils._cache import (
 )
 from ..utils._progress import progress
 
-__all__ = ["VideoFeaturizer", "estimator_fingerprint"]
+__all__ = ["VideoFeaturizer", "default_aligner", "estimator_fingerprint"]
 
 # Parameters that change how fast, not what, a step computes.
 _NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device"}
+
+
+def default_aligner(backbone):
+    """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
+
+    ``dlib_resnet``: dlib's 150x150 face chips; ``compact`` (the model
+    shipped with emosk): its FER2013-like 48x48 gray crops
+    (:func:`emosk.pretrained.face_aligner`); any other backbone: 224x224
+    similarity-aligned RGB crops.
+
+    Parameters
+    ----------
+    backbone : str or estimator
+        A backbone name; for a fitted :class:`~emosk.nn.CNNClassifier` its
+        ``backbone`` parameter is used.
+
+    Returns
+    -------
+    FaceAligner
+        Unfitted.
+    """
+    from ..pretrained import face_aligner
+
+    name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
+    if name == "compact":
+        return face_aligner("fer2013")
+    if name == "dlib_resnet":
+        return FaceAligner(mode="dlib-chip", size=150)
+    return FaceAligner(mode="similarity", size=224)
 
 
 def _module_digest(module):
@@ -41,12 +70,9 @@ def _module_digest(module):
 def _param_value(value):
     if isinstance(value, BaseEstimator):
         return estimator_fingerprint(value)
-    if isinstance(value, str) and len(value) < 4096:
-        try:
-            if is_video_path(value) and value.endswith((".pt", ".pth", ".dat")):
-                return ("file", content_digest(value))
-        except OSError:
-            pass
+    if isinstance(value, str) and value.endswith((".pt", ".pth", ".dat")) \
+            and os.path.isfile(value):
+        return ("file", content_digest(value))
     return value
 
 
@@ -68,10 +94,8 @@ def estimator_fingerprint(estimator):
     params = estimator.get_params(deep=False)
     parts = [type(estimator).__module__, type(estimator).__qualname__]
     parts += [(k, _param_value(v)) for k, v in sorted(params.items()) if k not in _NO_EFFECT]
-    for attr in ("model_", "net_"):
-        module = getattr(estimator, attr, None)
-        if module is not None and hasattr(module, "state_dict"):
-            parts.append((attr, _module_digest(module)))
+    if hasattr(getattr(estimator, "model_", None), "state_dict"):  # fitted CNNFeaturizer
+        parts.append(("model_", _module_digest(estimator.model_)))
     if hasattr(estimator, "backbone_module_") and hasattr(estimator, "net_"):
         parts.append(("backbone", _module_digest(estimator.backbone_module_())))
     return params_digest(*parts)
@@ -299,7 +323,7 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
             self.aligner_ = "passthrough"
             self.aligner_fingerprint_ = params_digest("passthrough")
         else:
-            base = FaceAligner(mode="dlib-chip", size=150) if self.aligner is None else self.aligner
+            base = default_aligner("dlib_resnet") if self.aligner is None else self.aligner
             self.aligner_ = clone(base).fit()
             self.aligner_fingerprint_ = estimator_fingerprint(self.aligner_)
         featurizer = CNNFeaturizer() if self.featurizer is None else self.featurizer
