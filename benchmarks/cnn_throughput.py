@@ -68,27 +68,35 @@ def main():
     rng = np.random.default_rng(0)
     faces48 = rng.integers(0, 255, size=(512, 48, 48), dtype=np.uint8)
     labels = rng.integers(0, 7, size=512)
-    others = []
-    for name in ("compact", "alexnet", "vgg_cnn_m_2048"):  # FER2013-sized input
-        f = CNNFeaturizer(name, weights=None if name != "compact" else "auto",
-                          batch_size=args.batch).fit()
-        many = rate(lambda: f.transform(faces48[: args.batch]), args.batch, repeats=1)
-        others.append([f"emosk CNNFeaturizer({name}), 48x48 faces", "cpu", "",
-                       f"{many:.1f}", "", f"{many / dlib_b:.2f}"])
-        print(others[-1], flush=True)
-    rows += others
-    for name, kw, imgs in [("compact (48x48 gray)", {}, faces48),
-                           ("dlib_resnet (150x150 RGB)", {"weights": "dlib"}, X[:128]),
-                           ("alexnet (224x224 RGB, from 48x48)", {}, faces48[:64]),
-                           ("vgg_cnn_m_2048 (224x224 RGB, from 48x48)", {}, faces48[:32])]:
-        y = labels[: len(imgs)]
-        clf = CNNClassifier(name.split()[0], max_epochs=1, valid_fraction=0, random_state=0,
-                            **kw)
-        t0 = time.perf_counter()
-        clf.fit(imgs, y)
-        speed = len(imgs) / (time.perf_counter() - t0)
-        train.append([name, "cpu", f"{speed:.1f}", f"{speed / dlib_b:.2f}"])
-        print(train[-1], flush=True)
+    for device in devices:
+        for name, size in [("compact", None), ("alexnet", None), ("alexnet", 96),
+                           ("vgg_cnn_m_2048", None), ("vgg_cnn_m_2048", 96)]:
+            f = CNNFeaturizer(name, weights=None if name != "compact" else "auto",
+                              input_size=size, batch_size=args.batch, device=device).fit()
+            many = rate(lambda: f.transform(faces48[: args.batch]), args.batch, repeats=1)
+            side = f.adapter_.size
+            rows.append([f"emosk CNNFeaturizer({name}), 48x48 faces at {side}x{side}", device,
+                         "", f"{many:.1f}", "", f"{many / dlib_b:.2f}"])
+            print(rows[-1], flush=True)
+        for name, kw, imgs in [
+                ("compact", {}, faces48),
+                ("dlib_resnet", {"weights": "dlib"}, X[:128]),
+                ("alexnet", {}, faces48[:64]),
+                ("alexnet", {"input_size": 96}, faces48[:256]),
+                ("vgg_cnn_m_2048", {}, faces48[:32]),
+                ("vgg_cnn_m_2048", {"input_size": 96}, faces48[:128])]:
+            if device == "cuda":  # enough images to time a GPU epoch
+                imgs = np.concatenate([imgs] * max(1, 2048 // len(imgs)))
+            y = labels[np.arange(len(imgs)) % len(labels)]
+            clf = CNNClassifier(name, max_epochs=1, valid_fraction=0, random_state=0,
+                                device=device, **kw)
+            t0 = time.perf_counter()
+            clf.fit(imgs, y)
+            speed = len(imgs) / (time.perf_counter() - t0)
+            side = clf.spec_.input_size
+            train.append([f"{name} ({imgs.shape[1]}x{imgs.shape[2]} in, {side}x{side} net)",
+                          device, f"{speed:.1f}", f"{speed / dlib_b:.2f}"])
+            print(train[-1], flush=True)
     body = (
         f"Inference on {args.batch} real 150x150 face chips; images per second, one "
         "process, torch threads as torch chooses; ratio = emosk / dlib C++ in the same "

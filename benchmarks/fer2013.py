@@ -54,7 +54,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr-schedule", default=None, choices=["poly", "step", "constant"],
+                        help="default: the recipe's")
     parser.add_argument("--max-train", type=int, default=None)
+    parser.add_argument("--input-size", type=int, default=None,
+                        help="side of the network's input (default: the backbone's)")
     parser.add_argument("--out", default=None, help="where to save the trained weights")
     args = parser.parse_args()
 
@@ -75,6 +79,7 @@ def main():
         extra["callbacks"] = [("save_last", SaveEveryEpoch(last))]
     clf = CNNClassifier(args.backbone, weights=args.weights, recipe=args.recipe,
                         lr=args.lr, batch_size=args.batch_size, max_epochs=args.epochs,
+                        input_size=args.input_size, lr_schedule=args.lr_schedule,
                         valid_fraction=0, random_state=0, verbose=1,
                         net_params=extra)
     t0 = time.perf_counter()
@@ -91,12 +96,14 @@ def main():
         out = Path(args.out).expanduser()
         out.parent.mkdir(parents=True, exist_ok=True)
         torch.save(clf.net_.module_.backbone.state_dict(), out)
-    rows = [[args.backbone, args.weights or "none (from scratch)", len(X), args.epochs,
+    rows = [[args.backbone, args.weights or "none (from scratch)", clf.spec_.input_size,
+             len(X), args.epochs,
              f"{acc:.3f}", f"{uar:.3f}", f"{train_s / 60:.1f}"]]
     body = (
         "FER2013 Training for fitting, PublicTest (3,589 images) for best-epoch selection "
         "and the figures below (so they are optimistic).\n\n"
-        + markdown_table(["backbone", "initial weights", "training images", "epochs",
+        + markdown_table(["backbone", "initial weights", "input side", "training images",
+                          "epochs",
                           "PublicTest accuracy", "UAR", "training minutes"], rows)
         + "\n\nPer-class recall: "
         + ", ".join(f"{k} {v:.2f}" for k, v in recalls.items())

@@ -4,7 +4,7 @@ Module names follow torchvision's state-dict keys (``features.0.weight`` ...),
 so weight files saved from torchvision models load directly.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -12,7 +12,8 @@ from torch import nn
 
 from ._dlib_resnet import DLIB_RGB_MEAN, DlibResNet
 
-__all__ = ["BACKBONES", "BackboneSpec", "build_backbone", "available_backbones"]
+__all__ = ["BACKBONES", "BackboneSpec", "build_backbone", "available_backbones",
+           "with_input_size"]
 
 _IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)
 _IMAGENET_STD = (0.229 * 255, 0.224 * 255, 0.225 * 255)
@@ -259,3 +260,42 @@ def build_backbone(name, *, weights=None, num_classes=None):
     if weights is not None:
         model = _load_state(model, weights, spec, name)
     return model, spec
+
+
+def with_input_size(spec, size, model, name):
+    """``spec`` with another input side, after checking that ``model`` takes it.
+
+    Parameters
+    ----------
+    spec : BackboneSpec
+    size : int or None
+        The new side; None returns ``spec`` unchanged.
+    model : torch.nn.Module
+        The backbone, run once on a zero image of that side (on its device).
+    name : str
+        The backbone's name, for the error message.
+
+    Returns
+    -------
+    BackboneSpec
+
+    Raises
+    ------
+    ValueError
+        When the architecture cannot take a ``size`` x ``size`` input.
+    """
+    if size is None or size == spec.input_size:
+        return spec
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            device = next(model.parameters()).device
+            model(torch.zeros(1, spec.channels, size, size, device=device))
+    except RuntimeError as err:
+        raise ValueError(f"Backbone {name!r} cannot take input_size={size} "
+                         f"({size}x{size} pixels; its own is {spec.input_size}): "
+                         f"{str(err).splitlines()[0]}") from err
+    finally:
+        model.train(was_training)
+    return replace(spec, input_size=int(size))

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._backbones import BACKBONES, build_backbone
+from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._input import InputAdapter, prepare_images, tta_views
 
 __all__ = ["CNNFeaturizer", "resolve_device", "extract_features"]
@@ -115,6 +115,10 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         ``"penultimate"`` (the input of the last layer), ``"output"``, or a
         module name such as ``"classifier.0"`` (VGG fc6) or ``"blocks.12"``;
         4-D activations are averaged over space.
+    input_size : int, default=None
+        Side of the network's input; None: the backbone's own, or, for a
+        fitted :class:`CNNClassifier`, the side it was trained at.  Give the
+        side used in training when loading weights trained at another one.
     tta : bool, default=False
         Average the features of 18 views of each frame (flips, rotations of
         +-10 degrees, scalings of 0.9 and 1.1), as Knyazev et al. (2017).
@@ -160,6 +164,7 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         "backbone": [StrOptions(set(BACKBONES)), HasMethods(["fit", "predict_proba"])],
         "weights": "no_validation",
         "layer": [str],
+        "input_size": [Interval(Integral, 8, None, closed="left"), None],
         "tta": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
@@ -168,10 +173,12 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     _emosk_input = "images"
 
     def __init__(self, backbone="dlib_resnet", *, weights="auto", layer="penultimate",
-                 tta=False, batch_size=64, device="auto", mixed_precision=True):
+                 input_size=None, tta=False, batch_size=64, device="auto",
+                 mixed_precision=True):
         self.backbone = backbone
         self.weights = weights
         self.layer = layer
+        self.input_size = input_size
         self.tta = tta
         self.batch_size = batch_size
         self.device = device
@@ -180,7 +187,14 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     def _model_and_spec(self):
         if not isinstance(self.backbone, str):
             check_is_fitted(self.backbone, "net_")
-            return self.backbone.backbone_module_(), self.backbone.spec_
+            model, spec = self.backbone.backbone_module_(), self.backbone.spec_
+            name = self.backbone.backbone
+        else:
+            model, spec = self._named_backbone()
+            name = self.backbone
+        return model, with_input_size(spec, self.input_size, model, name)
+
+    def _named_backbone(self):
         weights = self.weights
         if weights == "auto":
             offline = {"dlib_resnet": "dlib", "compact": "fer2013"}

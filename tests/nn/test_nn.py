@@ -154,6 +154,35 @@ def test_classifier_learns_and_round_trips():
     assert feats.shape == (3, 256)
 
 
+def test_input_size_is_trained_and_carried_to_the_featurizer():
+    X, y = _stripes(160, 0)
+    Xt, yt = _stripes(60, 1)
+    clf = CNNClassifier(max_epochs=2, lr=0.05, batch_size=16, input_size=32,
+                        random_state=0).fit(X, y)
+    assert clf.spec_.input_size == 32 and clf.net_.module_.input.size == 32
+    assert np.mean(clf.predict(Xt) == yt) > 0.9
+    seen = []
+    hook = clf.net_.module_.backbone.features[0].register_forward_hook(
+        lambda m, i, o: seen.append(tuple(i[0].shape[-2:])))
+    feats = CNNFeaturizer(clf).fit(Xt[:3])
+    hook.remove()
+    assert feats.adapter_.size == 32 and seen == [(32, 32)]
+    assert feats.transform(Xt[:3]).shape == (3, 256)
+
+
+def test_input_size_of_a_named_backbone_and_sides_it_cannot_take(faces):
+    small = CNNFeaturizer(input_size=112).fit()
+    assert small.adapter_.size == 112
+    full = CNNFeaturizer().fit()
+    assert small.transform(faces[:2]).shape == full.transform(faces[:2]).shape
+    assert not np.allclose(small.transform(faces[:2]), full.transform(faces[:2]))
+    with pytest.raises(ValueError, match="'alexnet' cannot take input_size=32"):
+        CNNClassifier("alexnet", input_size=32).fit(np.zeros((2, 48, 48), np.uint8),
+                                                     ["a", "b"])
+    with pytest.raises(ValueError, match="input_size"):
+        CNNFeaturizer(input_size=4).fit()
+
+
 def test_featurizer_pickling_leaves_the_live_model_in_place(faces):
     est = CNNFeaturizer().fit()
     before = est.transform(faces[:2])
