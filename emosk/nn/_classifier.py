@@ -79,11 +79,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Training epochs.
     input_size : int, default=None
         Side of the network's square input in pixels; None: the backbone's
-        own (``spec.input_size``, e.g. 224 for ``alexnet``).  The backbones
-        end in adaptive pooling, so they accept smaller sides, which cut the
-        cost of the convolutions with the pixel count: FER2013's faces are 48x48, so 224 spends most of it
-        on interpolated pixels.  A side the architecture cannot take raises a
-        ``ValueError`` in ``fit``.
+        own (``spec.input_size``, e.g. 224 for ``alexnet``), or with
+        ``warm_start`` the side of the previous fit.  The backbones end in
+        adaptive pooling, so they accept smaller sides, which cut the cost of
+        the convolutions with the pixel count: FER2013's faces are 48x48, so
+        224 spends most of it on interpolated pixels.  A side the architecture
+        cannot take raises a ``ValueError`` in ``fit``.
     lr_schedule : {"poly", "step", "constant"}, default=None
         Linear (power 1) polynomial decay to 0 over ``max_epochs``; / 10 every
         10 epochs; or none.
@@ -182,9 +183,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, backbone="compact", *, weights=None, recipe="knyazev2017", lr=None,
                  momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
-                 input_size=None, lr_schedule=None, freeze=None, augment=True, tta=False, valid_fraction=0.1,
-                 class_weight=None, warm_start=False, device="auto", random_state=None,
-                 verbose=0, net_params=None):
+                 input_size=None, lr_schedule=None, freeze=None, augment=True, tta=False,
+                 valid_fraction=0.1, class_weight=None, warm_start=False, device="auto",
+                 random_state=None, verbose=0, net_params=None):
         self.backbone = backbone
         self.weights = weights
         self.recipe = recipe
@@ -214,6 +215,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "net_"):
             module = self.net_.module_
             _replace_head(module.backbone, self.spec_.head, n_classes)
+            self.spec_ = with_input_size(self.spec_, self.input_size, module.backbone,
+                                         self.backbone)
+            module.input.size = self.spec_.input_size
             return module.cpu()
         backbone, spec = build_backbone(self.backbone, weights=self.weights)
         _replace_head(backbone, spec.head, n_classes)
@@ -236,7 +240,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                                                 step_size=10, gamma=0.1)))
         if self.freeze:
             callbacks.append(("freeze", Freezer([f"backbone.{p}" for p in self.freeze])))
-        if has_valid:
+        if has_valid and self.max_epochs > 0:  # nothing to restore after no epoch
             callbacks.append(("best", EarlyStopping(monitor="valid_loss",
                                                     patience=self.max_epochs + 1,
                                                     load_best=True)))

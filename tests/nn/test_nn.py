@@ -168,6 +168,10 @@ def test_input_size_is_trained_and_carried_to_the_featurizer():
     hook.remove()
     assert feats.adapter_.size == 32 and seen == [(32, 32)]
     assert feats.transform(Xt[:3]).shape == (3, 256)
+    clf.set_params(warm_start=True, max_epochs=0).fit(X, y)  # None keeps the trained side
+    assert clf.spec_.input_size == 32 and clf.net_.module_.input.size == 32
+    clf.set_params(input_size=40).fit(X, y)
+    assert clf.spec_.input_size == 40 and clf.net_.module_.input.size == 40
 
 
 def test_input_size_of_a_named_backbone_and_sides_it_cannot_take(faces):
