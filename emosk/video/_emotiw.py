@@ -10,6 +10,7 @@ from ._featurizer import VideoFeaturizer, default_aligner
 
 __all__ = ["make_emotiw2017_classifier"]
 
+
 def _video_sources(backbones):
     if isinstance(backbones, str):
         backbones = (backbones,)
