@@ -1,11 +1,17 @@
 # The two commands of the README do all their own set-up:
 #   make demo   - emosk's main job on an embedded default
-#   make test   - the test suite (fast part; `make test-all` adds the slow real-data tests)
+#   make test   - the test suite without the tests marked slow (`make test-all` runs
+#                 them too); real-data tests run when $EMOSK_DATA or ../shared/data exists
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# A CPU build of torch; override e.g. TORCH_SPEC="torch==2.13.0" --index-url ...
+# torch is installed first, from TORCH_INDEX as an extra index: pip prefers the CPU
+# build found there (2.13.0+cpu) to PyPI's CUDA build of the same version, so a
+# fresh machine gets a CPU build; where that index is unreachable pip warns and
+# uses its other indexes.  `make TORCH_INDEX=` uses pip's own indexes only;
+# TORCH_INDEX=https://download.pytorch.org/whl/cu126 gives a CUDA 12.6 build.
 TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 EXTRAS ?= test,face,audio
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
@@ -16,7 +22,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q $(if $(strip $(TORCH_INDEX)),--extra-index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 
@@ -32,11 +38,14 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/ckplus_clips.py
 
-# DOCS_OFFLINE=1 builds without network (no intersphinx links), as CI does
+# DOCS_OFFLINE=1 builds without network (no intersphinx links), as CI does.
+# Everything a build writes is under docs/_build, docs/generated and
+# docs/auto_examples (ignored by git); `git status` stays clean.
 DOCS_OFFLINE ?=
 docs: $(STAMP)
 	$(PY) -m pip install -q -e ".[docs]"
 	EMOSK_DOCS_OFFLINE=$(DOCS_OFFLINE) $(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated \
+		docs/auto_examples docs/sg_execution_times.rst

@@ -1,7 +1,8 @@
 """Sphinx configuration of emosk's documentation.
 
 Set ``EMOSK_DOCS_OFFLINE=1`` to build without network (no intersphinx links);
-``make docs`` builds with warnings treated as errors.
+``make docs`` builds with warnings treated as errors.  Class pages list inherited
+methods and hide emosk's test hooks (``docs/_templates/autosummary/class.rst``).
 """
 
 import os
@@ -30,12 +31,16 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"(__init__|_clips)\.py",
     "download_all_examples": False,
     "reset_modules": ("matplotlib",),
+    # no docs/sg_execution_times.rst: a build leaves no file outside docs/_build,
+    # docs/generated and docs/auto_examples (all ignored by git)
+    "write_computation_times": False,
 }
 autosummary_generate = True
 templates_path = ["_templates"]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-exclude_patterns = ["_build", "generated/*.examples", "_model_card_results.rst"]
+exclude_patterns = ["_build", "generated/*.examples", "_model_card_results.rst",
+                    "_model_card_audio_results.rst", "_audio_results.rst"]
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable/", None),

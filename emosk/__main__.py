@@ -1,101 +1,273 @@
-"""The ``emosk`` command line (also ``python -m emosk``)."""
+"""The ``emosk`` command line (also ``python -m emosk``).
+
+Only argparse, numpy and the registry of shipped models are imported to parse
+the arguments, so ``emosk --help`` and usage errors are instant; a command's own
+modules (torch, dlib, openSMILE...) are imported when it runs.
+
+Exit status: 0 success; 1 some inputs could not be processed (they are listed);
+2 a usage error (bad option or value, an existing output file, a missing data
+set), reported on one line before anything is read or written.
+"""
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
-from ._cli import (
-    CommandError,
-    cmd_demo,
-    cmd_evaluate,
-    cmd_extract,
-    cmd_predict,
-    cmd_train_audio,
-)
-from .datasets import DatasetNotFoundError
+from . import __version__
+
+#: ``emosk.face.ALIGN_MODES`` (kept here so that parsing does not import dlib and
+#: OpenCV; a test checks they agree).
+ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box")
+#: The smallest face FaceAligner makes (its ``size`` constraint).
+MIN_FACE_SIZE = 8
+FER2013_SUBSETS = ("Training", "PublicTest", "PrivateTest", "all")
+NO_FACE = ("skip", "whole-image", "error")
+FORMATS = ("csv", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def positive_float(text):
+    """A finite number > 0 (``--fps``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def int_at_least(minimum):
+    """A type checking an integer >= ``minimum``."""
+
+    def check(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        return value
+
+    check.__name__ = f"integer >= {minimum}"
+    return check
+
+
+def shipped_models(kind):
+    """Names of the shipped models of one kind ("face" or "audio")."""
+    from .pretrained import PRETRAINED
+
+    return sorted(n for n, s in PRETRAINED.items() if getattr(s, "kind", "face") == kind)
+
+
+def model_or_file(kind):
+    """A type accepting a shipped model of ``kind`` or an existing file."""
+
+    def check(text):
+        names = shipped_models(kind)
+        if text in names or Path(text).is_file():
+            return text
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a shipped {kind} model ({', '.join(names) or 'none'}) "
+            "nor an existing file: not found")
+
+    check.__name__ = f"{kind} model"
+    return check
+
+
+def unit_float(text):
+    """A number in [0, 1] (``--audio-weight``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
+def audio_model_choice(text):
+    """``--audio-model``: 'auto', 'none', a shipped audio model or an existing file."""
+    if text in ("auto", "none"):
+        return text
+    return model_or_file("audio")(text)
+
+
+audio_model_choice.__name__ = "audio model"
 
 
 def build_parser():
     """The argument parser of the ``emosk`` command."""
-    parser = argparse.ArgumentParser(
-        prog="emosk", description="Emotion recognition in the wild, from faces and voice."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="emosk", description="Emotion recognition in the wild, from faces and voice.",
+        epilog="Exit status: 0 success, 1 some inputs failed (listed), 2 usage error.")
+    parser.add_argument("--version", action="version", version=f"emosk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     predict = sub.add_parser(
         "predict", help="emotion probabilities of the faces in images and videos",
         description="Per-face (images) or per-frame and per-clip (videos) emotion "
-                    "probabilities with a model shipped in emosk. Unreadable inputs are "
+                    "probabilities with a model shipped in emosk. Faces in an image are "
+                    "numbered from 0, left to right; the number is drawn by --plot. The "
+                    "'status' column says 'ok', 'no face', 'no face: whole image used' (or "
+                    "'whole frame used'), 'no audio' or 'error'. Unreadable inputs are "
                     "listed as errors and make the exit status 1.")
     predict.add_argument("paths", nargs="+", metavar="PATH", help="image or video files")
-    predict.add_argument("--model", default="fer2013", help="shipped model (default fer2013)")
-    predict.add_argument("--fps", type=float, default=None,
+    predict.add_argument("--model", choices=shipped_models("face"), default="fer2013",
+                         help="shipped model (default: fer2013)")
+    predict.add_argument("--fps", type=positive_float, default=None,
                          help="video frames per second to analyse (default: every frame)")
-    predict.add_argument("--format", choices=["csv", "json"], default="csv")
-    predict.add_argument("-o", "--output", default=None, help="file to write (default stdout)")
+    predict.add_argument("--no-face", choices=NO_FACE, default="skip",
+                         help="when an image (or every frame of a video) has no face: "
+                              "'skip' writes a row with status 'no face' and no emotion, "
+                              "'whole-image' classifies the whole image and says so, "
+                              "'error' counts the input as failed (default: skip)")
+    predict.add_argument("--format", choices=FORMATS, default=None,
+                         help="output format (default: from the -o extension, .json -> "
+                              "json, otherwise csv; csv on stdout)")
+    predict.add_argument("-o", "--output", default=None, metavar="FILE",
+                         help="file to write (default: stdout)")
     predict.add_argument("--plot", metavar="DIR", default=None,
-                         help="write an annotated PNG per image / a timeline per video here")
-    predict.add_argument("--audio-model", default=None, metavar="FILE",
-                         help="also classify each video's sound with a model saved by "
-                              "`emosk train-audio`, and average it with the faces")
+                         help="write an annotated PNG per image / a timeline per video "
+                              "into this folder (default: no plots)")
+    predict.add_argument("--audio-model", default="auto", metavar="MODEL",
+                         type=audio_model_choice,
+                         help="also classify each video's sound and fuse it with the "
+                              "faces: a shipped audio model "
+                              f"({', '.join(shipped_models('audio')) or 'none'}), a file "
+                              "saved by `emosk train-audio`, 'none' for faces only, or "
+                              "'auto': the shipped model when the audio extra (openSMILE) "
+                              "is installed. A video without sound keeps its face rows, "
+                              "its audio row says 'no audio' (default: auto)")
+    predict.add_argument("--audio-weight", type=unit_float, default=0.5, metavar="W",
+                         help="weight of the voice in the fused row, from 0 (faces only) "
+                              "to 1 (voice only) (default: 0.5)")
     predict.add_argument("--overwrite", action="store_true",
-                         help="replace existing output files")
-    predict.set_defaults(func=cmd_predict)
+                         help="replace existing output files (default: refuse)")
+    predict.set_defaults(func="cmd_predict")
+
     demo = sub.add_parser(
         "demo", help="the shipped model on a real photo (skimage's astronaut) and a video "
-                     "made from it; offline")
-    demo.add_argument("--out", default="emosk-demo", help="output folder (default emosk-demo)")
+                     "made from it; offline",
+        description="The shipped FER2013 model on skimage.data.astronaut() and on a short "
+                    "video made from it; writes two PNGs, the photo and the video.")
+    demo.add_argument("--out", default="emosk-demo", metavar="DIR",
+                      help="output folder (default: emosk-demo)")
     demo.add_argument("--overwrite", action="store_true",
-                      help="replace the demo's files from an earlier run")
-    demo.set_defaults(func=cmd_demo)
+                      help="replace the demo's files from an earlier run (default: refuse)")
+    demo.set_defaults(func="cmd_demo")
+
     evaluate = sub.add_parser(
         "evaluate", help="a shipped model on a labelled face data set (from $EMOSK_DATA)",
-        description="Accuracy, UAR and per-class recall as JSON; --plot writes the "
-                    "confusion matrix.")
-    evaluate.add_argument("--model", default="fer2013",
-                          help="a shipped model's name (default fer2013) or a joblib file "
-                               "of a fitted face classifier (load only files you trust)")
-    evaluate.add_argument("--data", choices=["fer2013", "ckplus48"], default="fer2013")
-    evaluate.add_argument("--subset", default=None,
-                          help="FER2013 part (default PublicTest)")
-    evaluate.add_argument("--max-samples", type=int, default=None,
-                          help="evaluate a random subset of this size")
-    evaluate.add_argument("-o", "--output", default=None, help="JSON file to write")
-    evaluate.add_argument("--plot", default=None, help="confusion-matrix PNG to write")
-    evaluate.add_argument("--overwrite", action="store_true")
-    evaluate.set_defaults(func=cmd_evaluate)
+        description="Accuracy, UAR and per-class recall as JSON (with the subset used "
+                    "and the number of faces); --plot writes the confusion matrix.")
+    evaluate.add_argument("--model", default="fer2013", type=model_or_file("face"),
+                          help="a shipped model's name or a joblib file of a fitted face "
+                               "classifier; load only files you trust (default: fer2013)")
+    evaluate.add_argument("--data", choices=["fer2013", "ckplus48"], default="fer2013",
+                          help="data set: FER2013 faces or the last (apex) frame of every "
+                               "CK+48 sequence (default: fer2013)")
+    evaluate.add_argument("--subset", choices=FER2013_SUBSETS, default=None,
+                          help="FER2013 part; CK+48 has none (default: PublicTest for "
+                               "fer2013)")
+    evaluate.add_argument("--max-samples", type=int_at_least(1), default=None, metavar="N",
+                          help="evaluate a random subset of N faces, seeded (default: all)")
+    evaluate.add_argument("-o", "--output", default=None, metavar="FILE",
+                          help="JSON file to write (default: stdout only)")
+    evaluate.add_argument("--plot", default=None, metavar="FILE",
+                          help="confusion-matrix PNG to write (default: none)")
+    evaluate.add_argument("--overwrite", action="store_true",
+                          help="replace existing output files (default: refuse)")
+    evaluate.set_defaults(func="cmd_evaluate")
+
     extract = sub.add_parser(
         "extract", help="aligned faces or per-frame CNN features of videos, one .npz each",
         description="Writes OUT/<video name>.npz with 'faces' (T, size, size[, 3]) or "
                     "'features' (T, d), and 'frame', 'found', 'box' per analysed frame.")
-    extract.add_argument("paths", nargs="+", metavar="VIDEO")
-    extract.add_argument("--out", required=True, help="output folder")
-    extract.add_argument("--what", choices=["faces", "features"], default="features")
+    extract.add_argument("paths", nargs="+", metavar="VIDEO", help="video files")
+    extract.add_argument("--out", required=True, metavar="DIR",
+                         help="output folder (required; no default)")
+    extract.add_argument("--what", choices=["faces", "features"], default="features",
+                         help="aligned face crops or CNN features (default: features)")
     extract.add_argument("--backbone", choices=["compact", "dlib_resnet"], default="compact",
-                         help="CNN for --what features (compact: the shipped FER2013 model)")
-    extract.add_argument("--mode", default="similarity", help="alignment for --what faces")
-    extract.add_argument("--size", type=int, default=128, help="face size for --what faces")
-    extract.add_argument("--fps", type=float, default=None)
-    extract.add_argument("--overwrite", action="store_true")
-    extract.set_defaults(func=cmd_extract)
+                         help="CNN for --what features; compact is the shipped FER2013 "
+                              "model (default: compact)")
+    extract.add_argument("--mode", choices=ALIGN_MODES, default=None,
+                         help="alignment, for --what faces only (default: similarity)")
+    extract.add_argument("--size", type=int_at_least(MIN_FACE_SIZE), default=None,
+                         metavar="PIXELS",
+                         help=f"face size (>= {MIN_FACE_SIZE}), for --what faces only "
+                              "(default: 128)")
+    extract.add_argument("--fps", type=positive_float, default=None,
+                         help="frames per second to analyse (default: every frame)")
+    extract.add_argument("--overwrite", action="store_true",
+                         help="replace existing .npz files (default: refuse)")
+    extract.set_defaults(func="cmd_extract")
 
     train_audio = sub.add_parser(
         "train-audio", help="fit the IS10 audio SVM on RAVDESS (for predict --audio-model)",
         description="Fit openSMILE features -> scaling -> calibrated linear SVM on all "
                     "RAVDESS speech utterances (from $EMOSK_DATA) and save it with joblib.")
-    train_audio.add_argument("--out", required=True, help="model file to write (.joblib)")
-    train_audio.add_argument("--feature-set", default="IS10")
-    train_audio.add_argument("--cache", default=None, help="feature cache folder")
-    train_audio.add_argument("--n-jobs", type=int, default=None)
-    train_audio.add_argument("--overwrite", action="store_true")
-    train_audio.set_defaults(func=cmd_train_audio)
+    train_audio.add_argument("--out", required=True, metavar="FILE",
+                             help="model file to write, .joblib (required; no default)")
+    train_audio.add_argument("--feature-set", default="IS10",
+                             help="openSMILE feature set (default: IS10)")
+    train_audio.add_argument("--cache", default=None, metavar="DIR",
+                             help="feature cache folder (default: no cache)")
+    train_audio.add_argument("--n-jobs", type=int, default=None,
+                             help="parallel feature extraction jobs (default: 1)")
+    train_audio.add_argument("--overwrite", action="store_true",
+                             help="replace an existing model file (default: refuse)")
+    train_audio.set_defaults(func="cmd_train_audio")
     return parser
 
 
+def _subparser(parser, name):
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return actions[0].choices[name]
+
+
+def check_combinations(parser, args):
+    """Usage errors that one option alone cannot show; calls ``error`` (exit 2)."""
+    if args.command == "extract" and args.what == "features":
+        given = [o for o, v in (("--mode", args.mode), ("--size", args.size)) if v is not None]
+        if given:
+            _subparser(parser, "extract").error(
+                f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to --what "
+                "faces only")
+    if args.command == "evaluate" and args.data == "ckplus48" and args.subset is not None:
+        _subparser(parser, "evaluate").error(
+            f"--subset {args.subset}: ckplus48 has no subsets (FER2013 has "
+            f"{', '.join(FER2013_SUBSETS)})")
+
+
+def _exit_status(code):
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
 def main(argv=None):
-    """Entry point; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the process exit status (0, 1 or 2, see above)."""
+    parser = build_parser()
     try:
-        return args.func(args) or 0
-    except (CommandError, DatasetNotFoundError) as err:
+        args = parser.parse_args(argv)
+        check_combinations(parser, args)
+    except SystemExit as stop:  # --help, --version, usage errors
+        return _exit_status(stop.code)
+    from . import _cli
+    from .datasets import DatasetNotFoundError
+
+    try:
+        return getattr(_cli, args.func)(args) or 0
+    except (_cli.CommandError, DatasetNotFoundError) as err:
         print(f"emosk {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -1,24 +1,25 @@
-"""The commands of ``emosk``: predict, demo, evaluate, extract, train-audio."""
+"""The commands of ``emosk``: predict, demo, evaluate, extract, train-audio.
+
+Arguments arrive already checked by the parser (``emosk.__main__``); each
+command checks its output paths before reading any input and imports its heavy
+modules (torch, dlib, openSMILE) only when it runs.
+"""
 
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .pretrained import (
-    face_aligner,
-    image_aligner,
-    load,
-    plot_faces,
-    plot_timeline,
-    predict_image,
-    predict_video,
-)
-
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+
+#: Values of the ``status`` column of ``emosk predict``.
+OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
+    "ok", "no face", "no face: whole image used", "no face: whole frame used", "no audio",
+    "error")
 
 
 class CommandError(Exception):
@@ -34,9 +35,21 @@ def _fmt(v):
     return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
 
 
+def _probabilities(classes, p):
+    """class -> rounded probability, or {} where there is none (NaN)."""
+    p = np.asarray(p, dtype=float)
+    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else {}
+
+
 def image_rows(path, faces):
-    """CSV/JSON rows of one image's faces."""
-    return [{"source": str(path), "kind": "face", "index": f["face"], "time": None,
+    """CSV/JSON rows of one image's faces (numbered left to right); one row with
+    status 'no face' and no emotion when the image has none."""
+    if not faces:
+        return [{"source": str(path), "kind": "face", "index": "", "status": NO_FACE,
+                 "time": None, "found": False, "box": [], "score": "", "emotion": "",
+                 "probabilities": {}}]
+    return [{"source": str(path), "kind": "face", "index": f["face"],
+             "status": OK if f["found"] else WHOLE_IMAGE, "time": None,
              "found": f["found"], "box": [round(v, 1) for v in f["box"]],
              "score": _fmt(f["score"]), "emotion": f["emotion"],
              "probabilities": {k: round(v, 4) for k, v in f["probabilities"].items()}}
@@ -46,31 +59,62 @@ def image_rows(path, faces):
 def video_rows(result):
     """Rows of one video: one per analysed frame, then the clip's."""
     rows = []
+    classes = result["classes"]
     for i in range(len(result["frame"])):
         p = result["probabilities"][i]
+        found, known = bool(result["found"][i]), bool(np.isfinite(p).all())
         rows.append({"source": result["source"], "kind": "frame",
-                     "index": int(result["frame"][i]), "time": _fmt(result["time"][i]),
-                     "found": bool(result["found"][i]),
+                     "index": int(result["frame"][i]),
+                     "status": OK if found else (WHOLE_FRAME if known else NO_FACE),
+                     "time": _fmt(result["time"][i]), "found": found,
                      "box": [_fmt(v) for v in result["box"][i]], "score": "",
-                     "emotion": result["classes"][int(np.argmax(p))],
-                     "probabilities": dict(zip(result["classes"], np.round(p, 4).tolist()))})
-    p = result["clip_probabilities"]
-    rows.append({"source": result["source"], "kind": "clip", "index": "", "time": "",
-                 "found": bool(result["found"].any()), "box": [], "score": "",
-                 "emotion": result["emotion"],
-                 "probabilities": dict(zip(result["classes"], np.round(p, 4).tolist()))})
+                     "emotion": classes[int(np.argmax(p))] if known else "",
+                     "probabilities": _probabilities(classes, p)})
+    any_face = bool(result["found"].any())
+    rows.append({"source": result["source"], "kind": "clip", "index": "",
+                 "status": OK if any_face else (WHOLE_FRAME if result["emotion"] else NO_FACE),
+                 "time": "", "found": any_face, "box": [], "score": "",
+                 "emotion": result["emotion"] or "",
+                 "probabilities": _probabilities(classes, result["clip_probabilities"])})
     return rows
 
 
-def audio_rows(source, face, audio, classes):
-    """The audio model's row and the fused row (mean of the face clip's and the audio's
-    probabilities, over the face model's classes)."""
-    audio = {c: round(float(audio.get(c, 0.0)), 4) for c in classes}
-    fused = {c: round((float(face[c]) + audio[c]) / 2, 4) for c in classes}
+def audio_rows(source, face, face_classes, audio, audio_classes, *, weight=0.5):
+    """The audio model's row and the fused row of one video.
+
+    The fused row is :func:`emosk.ensemble.fuse_probabilities` of the face
+    clip's and the audio's probabilities over the classes both models know,
+    with weight ``weight`` on the voice.  ``face`` or ``audio`` may be None (no
+    face in any frame, no sound): the fused row is then the other one alone,
+    and its status says so.
+    """
+    from .ensemble import fuse_probabilities
+
     common = {"source": str(source), "index": "", "time": "", "found": "", "box": [],
               "score": ""}
-    return [{**common, "kind": kind, "emotion": max(p, key=p.get), "probabilities": p}
-            for kind, p in (("audio", audio), ("fused", fused))]
+    if audio is None:
+        audio_row = {**common, "kind": "audio", "status": NO_AUDIO, "emotion": "",
+                     "probabilities": {}}
+    else:
+        probs = dict(zip(audio_classes, np.round(audio, 4).tolist()))
+        audio_row = {**common, "kind": "audio", "status": OK,
+                     "emotion": audio_classes[int(np.argmax(audio))], "probabilities": probs}
+    if face is not None and audio is not None:
+        fused, shared = fuse_probabilities([face, audio], [face_classes, audio_classes],
+                                           weights=[1 - weight, weight],
+                                           names=["faces", "audio"])
+        fused, status = dict(zip(shared.tolist(), np.round(fused[0], 4).tolist())), OK
+    elif face is not None:
+        fused = dict(zip(face_classes, np.round(face, 4).tolist()))
+        status = "faces only: no audio"
+    elif audio is not None:
+        fused, status = dict(audio_row["probabilities"]), "audio only: no face"
+    else:
+        fused, status = {}, "no face, no audio"
+    fused_row = {**common, "kind": "fused", "status": status,
+                 "emotion": max(fused, key=fused.get) if fused else "",
+                 "probabilities": fused}
+    return [audio_row, fused_row]
 
 
 def load_saved_model(path, what="audio model"):
@@ -90,14 +134,32 @@ def load_saved_model(path, what="audio model"):
     return model
 
 
-def load_audio_model(path):
-    """A classifier saved by ``emosk train-audio``."""
-    return load_saved_model(path, "audio model")
+#: The shipped audio model ``--audio-model auto`` uses.
+DEFAULT_AUDIO_MODEL = "ravdess_audio"
+
+
+def load_audio_model(name):
+    """The audio model of ``--audio-model``: None for ``"none"`` (and for ``"auto"``
+    without the audio extra), a shipped audio model, or a classifier saved by
+    ``emosk train-audio``."""
+    import importlib.util
+
+    from .pretrained import PRETRAINED, load
+
+    if name in (None, "none"):
+        return None
+    if name == "auto":
+        if importlib.util.find_spec("opensmile") is None:
+            return None
+        name = DEFAULT_AUDIO_MODEL
+    if getattr(PRETRAINED.get(name), "kind", None) == "audio":
+        return load(name)
+    return load_saved_model(name, "audio model")
 
 
 def _evaluation_model(name):
     """A shipped model's name, or a joblib file of a fitted face classifier."""
-    from .pretrained import available_models
+    from .pretrained import available_models, load
 
     if name in available_models():
         return load(name)
@@ -105,14 +167,27 @@ def _evaluation_model(name):
 
 
 def _audio_probabilities(audio_model, path):
-    proba = audio_model.predict_proba([str(path)])[0]
-    return dict(zip((str(c) for c in audio_model.classes_), proba.tolist()))
+    """The probabilities of a file's sound, or None when it has none (no audio
+    track, or silence)."""
+    from .io import NoAudioError
+
+    try:
+        return audio_model.predict_proba([str(path)])[0]
+    except NoAudioError:
+        return None
 
 
 def error_row(path, err):
-    return {"source": str(path), "kind": "error", "index": "", "time": "", "found": "",
-            "box": [], "score": "", "emotion": "", "probabilities": {},
+    return {"source": str(path), "kind": "error", "index": "", "status": ERROR, "time": "",
+            "found": "", "box": [], "score": "", "emotion": "", "probabilities": {},
             "error": f"{type(err).__name__}: {err}"}
+
+
+def output_format(output, fmt=None):
+    """``fmt`` when given, else from the output's extension (.json -> json), else csv."""
+    if fmt is not None:
+        return fmt
+    return "json" if output is not None and Path(output).suffix.lower() == ".json" else "csv"
 
 
 def render(rows, fmt, classes):
@@ -120,8 +195,8 @@ def render(rows, fmt, classes):
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     buf = io.StringIO()
-    fields = ["source", "kind", "index", "time", "found", "x0", "y0", "x1", "y1", "score",
-              "emotion", *classes, "error"]
+    fields = ["source", "kind", "index", "status", "time", "found", "x0", "y0", "x1", "y1",
+              "score", "emotion", *classes, "error"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
@@ -133,42 +208,112 @@ def render(rows, fmt, classes):
 
 
 def _check_free(path, overwrite):
-    if path is not None and Path(path).exists() and not overwrite:
+    """Refuse an existing output unless ``overwrite``, and an output that cannot be
+    written (its folder missing or read-only, or a folder in its place)."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder; give a file name.")
+    if path.exists() and not overwrite:
         raise CommandError(f"{path} exists; pass --overwrite to replace it.")
+    _check_can_create(path.parent, f"Cannot write {path}")
+
+
+def _check_can_create(folder, what):
+    """The folder exists and is writable, or can be created in a writable folder."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise CommandError(f"{what}: {folder} is not a folder.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{what}: folder {folder} is not writable.")
+
+
+def _write_text(path, text):
+    try:
+        Path(path).write_text(text)
+    except OSError as err:
+        raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
 
 
 def _plot_path(plot_dir, source, suffix):
     return Path(plot_dir) / f"{Path(source).stem}_{suffix}.png"
 
 
+def _check_plot_dir(plot_dir, paths, overwrite):
+    """Check, before any work, that every plot of ``paths`` can be written."""
+    if plot_dir is None:
+        return
+    if Path(plot_dir).exists() and not Path(plot_dir).is_dir():
+        raise CommandError(f"--plot {plot_dir} is a file; give a folder.")
+    _check_can_create(plot_dir, f"Cannot write plots into {plot_dir}")
+    for p in paths:
+        _check_free(_plot_path(plot_dir, p, "faces" if is_image_file(p) else "timeline"),
+                    overwrite)
+
+
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  audio_model=None, progress=True, log=sys.stderr):
+                  audio_model=None, audio_weight=0.5, no_face="skip", progress=True,
+                  log=None):
     """Run a shipped model on image and video files; unreadable ones become error rows.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
-    classified too, and its probabilities averaged with the face clip's (the
-    score averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``.
+    classified too, and its probabilities averaged with the face clip's over the
+    classes both know, with weight ``audio_weight`` on the voice (the score
+    averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``.  A
+    video without sound keeps its face rows; its audio row has status ``no
+    audio`` and its fused row is the faces alone.
+
+    ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
+    :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
+    a face is counted as failed.
 
     Returns
     -------
     rows : list of dict
     failed : list of str
         The paths that could not be processed.
+    classes : list of str
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .pretrained import (
+        face_aligner,
+        image_aligner,
+        load,
+        plot_faces,
+        plot_timeline,
+        predict_image,
+        predict_video,
+    )
 
+    log = sys.stderr if log is None else log
+    _check_plot_dir(plot_dir, paths, overwrite)  # refuse before doing any work
     clf = load(model)
-    per_image = image_aligner(model).fit()
-    per_video = face_aligner(model, fps=fps).fit()
+    classes = [str(c) for c in clf.classes_]
+    audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
+    if audio_model is not None:
+        from .ensemble import shared_classes
+
+        try:
+            shared_classes(classes, audio_classes, names=["face model", "audio model"])
+        except ValueError as err:
+            raise CommandError(str(err)) from err
+    aligners = {}  # made on first use: an image-only run loads no video aligner
+
+    def aligner(kind):
+        if kind not in aligners:
+            made = image_aligner(model) if kind == "image" else face_aligner(model, fps=fps)
+            aligners[kind] = made.fit()
+        return aligners[kind]
+
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
-        for p in paths:  # refuse before doing any work
-            _check_free(_plot_path(plot_dir, p, "faces" if is_image_file(p) else
-                                   "timeline"), overwrite)
     rows, failed = [], []
     items = paths
     if progress and len(paths) > 1:
@@ -178,24 +323,28 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     for path in items:
         try:
             if is_image_file(path):
-                faces = predict_image(path, model=clf, aligner=per_image)
+                faces = predict_image(path, model=clf, aligner=aligner("image"),
+                                      no_face=no_face)
                 rows += image_rows(path, faces)
                 if plot_dir is not None:
                     plt.close(plot_faces(path, faces, _plot_path(plot_dir, path, "faces")))
             else:
-                result = predict_video(path, model=clf, aligner=per_video)
+                result = predict_video(path, model=clf, aligner=aligner("video"),
+                                       no_face=no_face)
                 rows += video_rows(result)
                 if audio_model is not None:
-                    face = dict(zip(result["classes"], result["clip_probabilities"]))
-                    rows += audio_rows(path, face, _audio_probabilities(audio_model, path),
-                                       result["classes"])
+                    clip = result["clip_probabilities"]
+                    face = clip if np.isfinite(clip).all() else None
+                    rows += audio_rows(path, face, list(result["classes"]),
+                                       _audio_probabilities(audio_model, path),
+                                       audio_classes, weight=audio_weight)
                 if plot_dir is not None:
                     plt.close(plot_timeline(result, _plot_path(plot_dir, path, "timeline")))
         except (OSError, ValueError, RuntimeError) as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
             print(f"emosk predict: skipped {path}: {err}", file=log)
-    return rows, failed, [str(c) for c in clf.classes_]
+    return rows, failed, classes + [c for c in audio_classes if c not in classes]
 
 
 def cmd_predict(args):
@@ -204,13 +353,16 @@ def cmd_predict(args):
     if not paths:
         raise CommandError("Give at least one image or video file (or run `emosk demo`).")
     _check_free(args.output, args.overwrite)
-    audio_model = load_audio_model(args.audio_model) if args.audio_model else None
+    fmt = output_format(args.output, args.format)
+    audio_model = load_audio_model(args.audio_model)
     rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
                                           plot_dir=args.plot, overwrite=args.overwrite,
-                                          audio_model=audio_model)
-    text = render(rows, args.format, classes)
+                                          audio_model=audio_model,
+                                          audio_weight=args.audio_weight,
+                                          no_face=args.no_face)
+    text = render(rows, fmt, classes)
     if args.output:
-        Path(args.output).write_text(text)
+        _write_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -246,7 +398,7 @@ def make_demo_video(image, path, *, center, seconds=3.0, fps=10, size=320):
 
 
 def _print_faces(path, faces, out):
-    print(f"{path}: {len(faces) if faces[0]['found'] else 0} face(s)", file=out)
+    print(f"{path}: {sum(f['found'] for f in faces)} face(s)", file=out)
     for f in faces:
         box = ", ".join(f"{v:.0f}" for v in f["box"])
         probs = "  ".join(f"{k} {v:.2f}" for k, v in f["probabilities"].items())
@@ -263,10 +415,22 @@ def cmd_demo(args):
     import matplotlib.pyplot as plt
     from skimage import data
 
+    from .pretrained import (
+        face_aligner,
+        image_aligner,
+        load,
+        plot_faces,
+        plot_timeline,
+        predict_image,
+        predict_video,
+    )
 
     out = Path(args.out)
     names = ["astronaut.png", "astronaut_faces.png", "astronaut_video.mp4",
              "astronaut_video_timeline.png"]
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} is a file; give a folder.")
+    _check_can_create(out, f"Cannot write the demo into {out}")
     for name in names:
         _check_free(out / name, args.overwrite)
     out.mkdir(parents=True, exist_ok=True)
@@ -276,14 +440,14 @@ def cmd_demo(args):
           "skimage.data.astronaut(), a real photograph, and on a video made from it.")
     model = load("fer2013")
     faces = predict_image(out / names[0], model=model,
-                          aligner=image_aligner("fer2013").fit())
+                          aligner=image_aligner("fer2013").fit(), no_face="error")
     _print_faces(out / names[0], faces, sys.stdout)
     plt.close(plot_faces(out / names[0], faces, out / names[1]))
     print(f"  annotated image: {out / names[1]}")
     x0, y0, x1, y1 = faces[0]["box"]
     make_demo_video(photo, out / names[2], center=((x0 + x1) / 2, (y0 + y1) / 2))
     result = predict_video(out / names[2], model=model,
-                           aligner=face_aligner("fer2013").fit())
+                           aligner=face_aligner("fer2013").fit(), no_face="error")
     clip = "  ".join(f"{k} {v:.2f}" for k, v in zip(result["classes"],
                                                        result["clip_probabilities"]))
     print(f"{out / names[2]}: {len(result['frame'])} frames, face found in "
@@ -293,12 +457,28 @@ def cmd_demo(args):
     return 0
 
 
+def _evaluation_data(name, subset):
+    """Faces, their class names and a description of the part used."""
+    from .datasets import load_ckplus48, load_fer2013
+
+    if name == "fer2013":
+        subset = subset or "PublicTest"
+        data = load_fer2013(subset=subset)
+        if len(data.target) == 0:
+            parts = sorted(set(load_fer2013(subset="all").usage))
+            raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
+                               f"part; it has {', '.join(parts)}.")
+        return data.images, data.target_names[data.target], subset
+    data = load_ckplus48()  # CK+48: the last (apex) frame of every sequence
+    faces = np.stack([clip[-1] for clip in data.images])
+    return faces, data.target_names[data.target], "all sequences, last frame"
+
+
 def cmd_evaluate(args):
     """``emosk evaluate``: a shipped model on a labelled face data set."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from .datasets import load_ckplus48, load_fer2013
     from .metrics import (
         per_class_recall,
         plot_confusion_matrix,
@@ -307,26 +487,23 @@ def cmd_evaluate(args):
 
     for path in (args.output, args.plot):
         _check_free(path, args.overwrite)
-    if args.data == "fer2013":
-        data = load_fer2013(subset=args.subset or "PublicTest")
-        faces, y = data.images, data.target_names[data.target]
-    else:  # CK+48: the last (apex) frame of every sequence
-        data = load_ckplus48()
-        faces = np.stack([clip[-1] for clip in data.images])
-        y = data.target_names[data.target]
-    if args.max_samples:
+    faces, y, subset = _evaluation_data(args.data, args.subset)
+    model = _evaluation_model(args.model)
+    n_available = len(y)
+    if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
-    pred = _evaluation_model(args.model).predict(faces)
+    pred = model.predict(faces)
     labels = sorted(set(y) | set(pred))
-    report = {"model": args.model, "data": args.data, "subset": args.subset,
-              "n": int(len(y)), "accuracy": round(float(np.mean(pred == y)), 4),
+    report = {"model": args.model, "data": args.data, "subset": subset,
+              "n": int(len(y)), "n_available": int(n_available),
+              "accuracy": round(float(np.mean(pred == y)), 4),
               "uar": round(float(unweighted_average_recall(y, pred)), 4),
               "per_class_recall": {k: round(float(v), 4) for k, v in
                                    per_class_recall(y, pred, labels=sorted(set(y))).items()}}
     text = json.dumps(report, indent=1) + "\n"
     if args.output:
-        Path(args.output).write_text(text)
+        _write_text(args.output, text)
     sys.stdout.write(text)
     if args.plot:
         disp = plot_confusion_matrix(y, pred, labels=labels)
@@ -337,23 +514,27 @@ def cmd_evaluate(args):
 
 def cmd_extract(args):
     """``emosk extract``: aligned faces or per-frame CNN features of videos, one .npz each."""
-    from .face import FaceAligner
-    from .nn import CNNFeaturizer
-    from .video import default_aligner
-
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} is a file; give a folder.")
+    _check_can_create(out, f"Cannot write into {out}")
     targets = [out / f"{Path(p).stem}.npz" for p in args.paths]
     if len(set(targets)) < len(targets):
         raise CommandError("Two inputs share a file name; extract them into different "
                            "folders.")
     for t in targets:
         _check_free(t, args.overwrite)
-    out.mkdir(parents=True, exist_ok=True)
+    from .face import FaceAligner
+    from .nn import CNNFeaturizer
+    from .video import default_aligner
+
     if args.what == "features":
         aligner = default_aligner(args.backbone).set_params(fps=args.fps).fit()
     else:
-        aligner = FaceAligner(mode=args.mode, size=args.size, fps=args.fps).fit()
+        aligner = FaceAligner(mode=args.mode or "similarity", size=args.size or 128,
+                              fps=args.fps).fit()
     featurizer = CNNFeaturizer(args.backbone).fit() if args.what == "features" else None
+    out.mkdir(parents=True, exist_ok=True)
     failed = []
     for path, target in zip(args.paths, targets):
         try:

@@ -14,10 +14,22 @@ import hashlib
 import re
 from pathlib import Path
 
-import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "emosk" / "pretrained"
+
+
+def record_checksum(target):
+    """Write the SHA-256 of a file in ``emosk/pretrained`` into the registry entry
+    with that file name; return it."""
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    source = (PKG / "_models.py").read_text()
+    pattern = rf'(filename="{re.escape(target.name)}",\s*sha256=")[0-9a-f]*(")'
+    updated, n = re.subn(pattern, rf"\g<1>{digest}\g<2>", source)
+    if n != 1:
+        raise SystemExit(f"Could not find the sha256 of {target.name} in _models.py.")
+    (PKG / "_models.py").write_text(updated)
+    return digest
 
 
 def main():
@@ -28,18 +40,14 @@ def main():
 
     from emosk.pretrained import PRETRAINED
 
+    import torch
+
     spec = PRETRAINED[args.name]
     state = torch.load(args.weights, map_location="cpu", weights_only=True)
     half = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     target = PKG / spec.filename
     torch.save(half, target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    source = (PKG / "_models.py").read_text()
-    pattern = rf'(filename="{re.escape(spec.filename)}",\s*sha256=")[0-9a-f]*(")'
-    updated, n = re.subn(pattern, rf"\g<1>{digest}\g<2>", source)
-    if n != 1:
-        raise SystemExit(f"Could not find the sha256 of {spec.filename} in _models.py.")
-    (PKG / "_models.py").write_text(updated)
+    digest = record_checksum(target)
     print(f"{target}: {target.stat().st_size / 1e6:.2f} MB, sha256 {digest}")
 
 

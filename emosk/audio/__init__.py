@@ -5,6 +5,21 @@ Importing this module works without it; an informative ImportError comes only
 when features are requested.
 """
 
-from ._opensmile import AudioFeaturizer, make_audio_pipeline, smile_features
+from ._export import audio_model_arrays, audio_model_from_arrays
+from ._opensmile import (
+    LOGISTIC_C_GRID,
+    AudioFeaturizer,
+    make_audio_pipeline,
+    smile_features,
+    split_feature_sets,
+)
 
-__all__ = ["AudioFeaturizer", "make_audio_pipeline", "smile_features"]
+__all__ = [
+    "LOGISTIC_C_GRID",
+    "AudioFeaturizer",
+    "audio_model_arrays",
+    "audio_model_from_arrays",
+    "make_audio_pipeline",
+    "smile_features",
+    "split_feature_sets",
+]

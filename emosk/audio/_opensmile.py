@@ -6,13 +6,21 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..ensemble import make_clip_pipeline
 from ..io import NoAudioError, load_audio
-from ..utils._cache import FeatureCache, content_digest, params_digest
+from ..preprocessing import GroupStandardScaler
+from ..utils._cache import (
+    FeatureCache,
+    content_digest,
+    library_versions,
+    params_digest,
+)
 
 __all__ = ["AudioFeaturizer", "make_audio_pipeline", "smile_features"]
 
@@ -83,6 +91,14 @@ def smile_features(waveform, sampling_rate, smile, *, name="waveform"):
     return values[0] if smile.feature_level.name == "Functionals" else values
 
 
+def split_feature_sets(feature_set):
+    """The openSMILE set names in a ``"+"``-joined union (``"IS10+eGeMAPSv02"``)."""
+    names = [part.strip() for part in feature_set.split("+")]
+    if not all(names):
+        raise ValueError(f"Empty feature-set name in {feature_set!r}.")
+    return names
+
+
 def _item_key(item, settings):
     if isinstance(item, tuple):
         wave, rate = item
@@ -92,20 +108,27 @@ def _item_key(item, settings):
     return params_digest("audio", content, settings)
 
 
-def _cached_item(item, index, est, cache):
-    """One clip's features, read from or written to the cache."""
-    key = _item_key(item, (est.feature_set.lower(), est.feature_level,
-                           est.sampling_rate, est.on_failure))
+def _cached_set(item, index, smile, name, est, cache):
+    """One clip's features of one set, read from or written to the cache.
+
+    The key holds the clip's content, the settings and the versions of
+    openSMILE and PyAV (decoding and resampling); workers missing the same
+    entry compute it once (the cache's lock).
+    """
+    key = _item_key(item, (name.lower(), est.feature_level, est.sampling_rate,
+                           est.on_failure, library_versions("opensmile", "av")))
     hit = cache.get(key)
-    if hit is not None:
-        return hit[0]["features"]
-    out = _one_item(item, index, est.smile_, est.sampling_rate, est.on_failure,
-                    est.n_features_out_)
-    cache.put(key, [{"features": out}])
-    return out
+    if hit is None:
+        with cache.lock(key):
+            hit = cache.get(key)  # another worker may have stored it meanwhile
+            if hit is None:
+                out = _one_set(item, index, smile, est.sampling_rate, est.on_failure)
+                cache.put(key, [{"features": out}])
+                return out
+    return hit[0]["features"]
 
 
-def _one_item(item, index, smile, sampling_rate, on_failure, n_out):
+def _one_set(item, index, smile, sampling_rate, on_failure):
     label = str(item) if not isinstance(item, tuple) else f"waveform {index}"
     try:
         wave, rate = load_audio(item, sampling_rate=sampling_rate, index=index)
@@ -113,7 +136,18 @@ def _one_item(item, index, smile, sampling_rate, on_failure, n_out):
     except NoAudioError:
         if on_failure == "raise":
             raise
-        return np.full(n_out, np.nan, dtype=np.float32)
+        return np.full(len(smile.feature_names), np.nan, dtype=np.float32)
+
+
+def _one_item(item, index, est, cache):
+    """One clip's features: every set of the union, side by side."""
+    parts = []
+    for name, smile in zip(split_feature_sets(est.feature_set), est.smiles_):
+        if cache is None:
+            parts.append(_one_set(item, index, smile, est.sampling_rate, est.on_failure))
+        else:
+            parts.append(_cached_set(item, index, smile, name, est, cache))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
 class AudioFeaturizer(TransformerMixin, BaseEstimator):
@@ -129,7 +163,9 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
     feature_set : str, default="IS10"
         Any set the opensmile package ships: ``"IS10"`` (1582 features, the
         EmotiW baseline), ``"eGeMAPSv02"`` (88), ``"ComParE_2016"`` (6373),
-        ``"IS09"``, ``"emobase"`` ... (case-insensitive).
+        ``"IS09"``, ``"emobase"`` ... (case-insensitive), or several joined by
+        ``"+"`` (``"IS10+eGeMAPSv02"``): their union, side by side, each
+        feature named ``<set>__<name>``.
     feature_level : {"functionals", "lld", "lld_deltas"}, default="functionals"
         Per-clip statistics, or the frame-level descriptors (10 ms hop).
     sampling_rate : int, default=16000
@@ -148,6 +184,8 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    smiles_ : list of opensmile.Smile
+        One extractor per feature set of ``feature_set``.
     feature_names_ : ndarray of str
         openSMILE's feature names.
     n_features_out_ : int
@@ -210,8 +248,14 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         """
         if self.on_failure == "nan" and self.feature_level != "functionals":
             raise ValueError("on_failure='nan' needs feature_level='functionals'.")
-        self.smile_ = build_smile(self.feature_set, self.feature_level)
-        self.feature_names_ = np.asarray(self.smile_.feature_names, dtype=object)
+        names = split_feature_sets(self.feature_set)
+        self.smiles_ = [build_smile(name, self.feature_level) for name in names]
+        if len(names) == 1:
+            feature_names = list(self.smiles_[0].feature_names)
+        else:
+            feature_names = [f"{name}__{f}" for name, smile in zip(names, self.smiles_)
+                             for f in smile.feature_names]
+        self.feature_names_ = np.asarray(feature_names, dtype=object)
         self.n_features_out_ = len(self.feature_names_)
         return self
 
@@ -233,14 +277,10 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
                 "X must be a non-empty list of file paths or (waveform, rate) tuples; "
                 f"got {X!r:.80}."
             )
-        if self.cache is not None:
-            cache = FeatureCache(self.cache)
-            jobs = (delayed(_cached_item)(item, i, self, cache) for i, item in enumerate(X))
-        else:
-            jobs = (delayed(_one_item)(item, i, self.smile_, self.sampling_rate,
-                                       self.on_failure, self.n_features_out_)
-                    for i, item in enumerate(X))
-        rows = Parallel(n_jobs=self.n_jobs)(jobs)
+        cache = None if self.cache is None else FeatureCache(self.cache)
+        rows = Parallel(n_jobs=self.n_jobs)(
+            delayed(_one_item)(item, i, self, cache) for i, item in enumerate(X)
+        )
         return np.stack(rows) if self.feature_level == "functionals" else rows
 
     def get_feature_names_out(self, input_features=None):
@@ -255,17 +295,46 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def make_audio_pipeline(feature_set="IS10", *, cache=None, n_jobs=None,
+#: Values of C searched for the logistic-regression classifier (standardised features).
+LOGISTIC_C_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+
+
+def _logistic_step(class_weight, *, cv=5, random_state=None, n_jobs=None,
+                   C=LOGISTIC_C_GRID):
+    clf = LogisticRegression(class_weight=class_weight, max_iter=3000)
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    return GridSearchCV(clf, {"C": list(C)}, cv=folds, n_jobs=n_jobs)
+
+
+def make_audio_pipeline(feature_set="IS10", *, speaker_norm=False, class_weight=None,
+                        classifier="svm", cache=None, n_jobs=None,
                         **clip_pipeline_params):
     """The audio SVM of Knyazev et al. (2017): openSMILE -> scaling -> linear SVM.
 
-    ``AudioFeaturizer`` -> ``MinMaxScaler(-1, 1)`` -> ``StandardScaler`` ->
-    ``LinearSVC`` with C by stratified 5-fold CV (no RootSIFT for audio).
+    ``AudioFeaturizer`` -> (``GroupStandardScaler``) -> ``MinMaxScaler(-1, 1)``
+    -> ``StandardScaler`` -> ``LinearSVC`` with C by stratified 5-fold CV (no
+    RootSIFT for audio).
 
     Parameters
     ----------
     feature_set : str, default="IS10"
-        See :class:`AudioFeaturizer`.
+        See :class:`AudioFeaturizer` (``"+"`` joins sets into their union).
+    speaker_norm : bool, default=False
+        Standardise the features per speaker first
+        (:class:`~emosk.preprocessing.GroupStandardScaler`, step ``norm``); the
+        speaker of each clip is the ``groups`` metadata, routed to ``fit`` and
+        ``predict`` with ``sklearn.set_config(enable_metadata_routing=True)``.
+        Clips without groups fall back to the training set's global statistics.
+    class_weight : dict, "balanced" or None, default=None
+        The classifier's class weights; ``"balanced"`` evens out unequal class
+        counts.
+    classifier : {"svm", "logistic"}, default="svm"
+        ``"svm"``: the paper's ``LinearSVC`` (``probability=True`` adds sigmoid
+        calibration); ``"logistic"``: a multinomial
+        :class:`~sklearn.linear_model.LogisticRegression`, whose
+        ``predict_proba`` is a softmax of one linear map (what the shipped
+        audio model uses), C searched in ``LOGISTIC_C_GRID`` unless ``C`` is
+        given.
     cache : str, path-like or None, default=None
         Feature cache directory, see :class:`AudioFeaturizer`.
     n_jobs : int, default=None
@@ -277,9 +346,26 @@ def make_audio_pipeline(feature_set="IS10", *, cache=None, n_jobs=None,
     Returns
     -------
     sklearn.pipeline.Pipeline
-        Steps ``features``, ``pool`` (passthrough), ``minmax``, ``rootsift``
-        (passthrough), ``scale``, ``svm``.
+        Steps ``features``, ``norm`` (passthrough unless ``speaker_norm``),
+        ``pool`` (passthrough), ``minmax``, ``rootsift`` (passthrough),
+        ``scale``, ``svm``.
+
+    Examples
+    --------
+    >>> from emosk.audio import make_audio_pipeline
+    >>> pipe = make_audio_pipeline("eGeMAPSv02", speaker_norm=True, class_weight="balanced")
+    >>> list(pipe.named_steps)
+    ['features', 'norm', 'pool', 'minmax', 'rootsift', 'scale', 'svm']
     """
-    rest = make_clip_pipeline(None, rootsift=False, **clip_pipeline_params)
+    if classifier not in ("svm", "logistic"):
+        raise ValueError(f"classifier must be 'svm' or 'logistic'; got {classifier!r}.")
+    rest = make_clip_pipeline(None, rootsift=False, class_weight=class_weight,
+                              **clip_pipeline_params)
+    steps = rest.steps
+    if classifier == "logistic":
+        params = {k: v for k, v in clip_pipeline_params.items()
+                  if k not in ("probability", "calibration_cv")}
+        steps = [*steps[:-1], ("svm", _logistic_step(class_weight, **params))]
     features = AudioFeaturizer(feature_set, cache=cache, n_jobs=n_jobs)
-    return Pipeline([("features", features), *rest.steps])
+    norm = GroupStandardScaler() if speaker_norm else "passthrough"
+    return Pipeline([("features", features), ("norm", norm), *steps])

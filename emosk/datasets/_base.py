@@ -103,8 +103,14 @@ def encode_labels(labels, extra=()):
     return np.array([index[lab] for lab in labels], dtype=np.int64), np.array(names)
 
 
-def make_bunch(descr, return_X_y, x_key, **fields):
-    """Return a Bunch, or ``(fields[x_key], fields["target"])``."""
+def make_bunch(descr, return_X_y, x_key, *, as_names=False, **fields):
+    """Return a Bunch, or ``(fields[x_key], fields["target"])``.
+
+    With ``as_names`` the integer ``target`` is replaced by the class names
+    ``target_names[target]``.
+    """
+    if as_names:
+        fields["target"] = np.asarray(fields["target_names"])[fields["target"]]
     if return_X_y:
         return fields[x_key], fields["target"]
     return Bunch(DESCR=descr, **fields)

@@ -46,7 +46,7 @@ def _read_npz(path):
         return d["images"], d["labels"].astype(np.int64), d["usage"].astype(str)
 
 
-def load_fer2013(*, data_home=None, subset="all", return_X_y=False):
+def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=False):
     """Load FER2013 from the original ``fer2013.csv`` or emosk's ``.npz``.
 
     Looks for ``fer2013/fer2013.npz``, ``fer2013/fer2013.csv`` and
@@ -61,13 +61,17 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False):
         Part(s) to return.
     return_X_y : bool, default=False
         Return ``(images, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
         ``images`` (n, 48, 48) uint8, ``target`` (n,) int64 in
-        :data:`EMOTIONS` order, ``target_names``, ``usage`` (the part of each
-        image), ``DESCR``.
+        :data:`EMOTIONS` order (class names with ``as_names``),
+        ``target_names``, ``usage`` (the part of each image), ``DESCR``.
 
     Raises
     ------
@@ -95,6 +99,7 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False):
         _DESCR,
         return_X_y,
         "images",
+        as_names=as_names,
         images=images[keep],
         target=target[keep],
         target_names=np.array(EMOTIONS),

@@ -46,7 +46,8 @@ def collect_files(root, suffixes, parse):
     return records
 
 
-def records_to_bunch(records, descr, return_X_y, *, extra=(), fields=()):
+def records_to_bunch(records, descr, return_X_y, *, extra=(), fields=(),
+                     as_names=False):
     """Turn parsed records into a Bunch with ``filenames``, ``target`` ..."""
     target, names = encode_labels([r["label"] for r in records], extra=extra)
     columns = {f: np.array([r[f] for r in records]) for f in fields}
@@ -54,6 +55,7 @@ def records_to_bunch(records, descr, return_X_y, *, extra=(), fields=()):
         descr,
         return_X_y,
         "filenames",
+        as_names=as_names,
         filenames=np.array([r["path"] for r in records]),
         target=target,
         target_names=names,
@@ -95,7 +97,8 @@ def _parse_ravdess(path, include_calm):
     }
 
 
-def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False):
+def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False,
+                 as_names=False):
     """List the RAVDESS files with labels parsed from their names.
 
     Looks for ``ravdess_speech16k/``, ``ravdess/`` and ``RAVDESS/`` under the
@@ -110,6 +113,10 @@ def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False):
         Keep the 'calm' class (an eighth class after the seven emotions).
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
@@ -136,6 +143,7 @@ def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False):
         extra=("calm",),
         fields=("groups", "modality", "vocal_channel", "intensity", "statement",
                 "repetition", "sex"),
+        as_names=as_names,
     )
 
 
@@ -163,7 +171,7 @@ def _parse_enterface(path):
     }
 
 
-def load_enterface05(*, data_home=None, return_X_y=False):
+def load_enterface05(*, data_home=None, return_X_y=False, as_names=False):
     """List the eNTERFACE'05 video clips with labels parsed from their names.
 
     Looks for ``enterface05/`` and ``enterface/`` under the data home and walks
@@ -176,6 +184,10 @@ def load_enterface05(*, data_home=None, return_X_y=False):
         See :func:`get_data_home`.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
@@ -193,7 +205,8 @@ def load_enterface05(*, data_home=None, return_X_y=False):
     )
     records = collect_files(root, {".avi"}, _parse_enterface)
     return records_to_bunch(
-        records, _ENTERFACE_DESCR, return_X_y, fields=("groups", "sentence")
+        records, _ENTERFACE_DESCR, return_X_y, fields=("groups", "sentence"),
+        as_names=as_names,
     )
 
 
@@ -213,7 +226,7 @@ def _parse_afew(path, subset):
     return None if label is None else {"label": label, "subset": subset}
 
 
-def load_afew(*, data_home=None, subset="Train", return_X_y=False):
+def load_afew(*, data_home=None, subset="Train", return_X_y=False, as_names=False):
     """List the clips of an AFEW (EmotiW) folder tree with their labels.
 
     Expects ``<data home>/AFEW/<subset>/<Emotion>/*.avi`` (also ``afew/``, and
@@ -228,6 +241,10 @@ def load_afew(*, data_home=None, subset="Train", return_X_y=False):
         Part(s) to list.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
@@ -251,7 +268,8 @@ def load_afew(*, data_home=None, subset="Train", return_X_y=False):
         records += collect_files(
             root, {".avi", ".mp4", ".mkv"}, lambda p, n=name: _parse_afew(p, n)
         )
-    return records_to_bunch(records, _AFEW_DESCR, return_X_y, fields=("subset",))
+    return records_to_bunch(records, _AFEW_DESCR, return_X_y, fields=("subset",),
+                            as_names=as_names)
 
 
 # ----------------------------------------------------------------------- TESS
@@ -278,7 +296,7 @@ def _parse_tess(path):
             "word": parts[1].lower(), "original_label": emotion}
 
 
-def load_tess(*, data_home=None, return_X_y=False):
+def load_tess(*, data_home=None, return_X_y=False, as_names=False):
     """List the TESS recordings with labels parsed from their names.
 
     Looks for ``tess/`` and ``TESS/`` under the data home and walks it (the
@@ -290,6 +308,10 @@ def load_tess(*, data_home=None, return_X_y=False):
         See :func:`get_data_home`.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
@@ -301,7 +323,8 @@ def load_tess(*, data_home=None, return_X_y=False):
                         expect="unpack the OAF_*/YAF_* folders into <data home>/tess/.")
     records = collect_files(root, {".wav"}, _parse_tess)
     return records_to_bunch(records, _TESS_DESCR, return_X_y,
-                            fields=("groups", "word", "original_label"))
+                            fields=("groups", "word", "original_label"),
+                            as_names=as_names)
 
 
 # ---------------------------------------------------------------------- EmoDB
@@ -328,7 +351,8 @@ def _parse_emodb(path, include_boredom):
             "sex": "M" if speaker in _EMODB_MALE else "F"}
 
 
-def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False):
+def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False,
+               as_names=False):
     """List the Berlin EmoDB recordings with labels parsed from their names.
 
     Looks for ``emodb/`` and ``EmoDB/`` under the data home (the published
@@ -342,6 +366,10 @@ def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False):
         Keep 'boredom' as an extra class after the seven emotions.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
+    as_names : bool, default=False
+        Return ``target`` as class names (``"happy"``), the labels of emosk's
+        shipped models (:func:`emosk.pretrained.load`) and of any classifier
+        trained on names, instead of indices into ``target_names``.
 
     Returns
     -------
@@ -353,4 +381,4 @@ def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False):
                         url=_EMODB_URL, expect="unpack wav/ into <data home>/emodb/.")
     records = collect_files(root, {".wav"}, lambda p: _parse_emodb(p, include_boredom))
     return records_to_bunch(records, _EMODB_DESCR, return_X_y, extra=("boredom",),
-                            fields=("groups", "text", "sex"))
+                            fields=("groups", "text", "sex"), as_names=as_names)

@@ -1,5 +1,6 @@
 """Score averaging across feature sources and class-prior reweighting."""
 
+from ._fusion import fuse_probabilities, shared_classes
 from ._pipelines import (
     KNYAZEV2017_C_GRID,
     make_clip_pipeline,
@@ -17,9 +18,11 @@ __all__ = [
     "ClassPriorReweighter",
     "EMOTIW2017_TEST_COUNTS",
     "KNYAZEV2017_C_GRID",
+    "fuse_probabilities",
     "make_clip_pipeline",
     "make_pooling",
     "make_score_average",
     "prior_weights",
     "reweight_probabilities",
+    "shared_classes",
 ]

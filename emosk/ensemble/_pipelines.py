@@ -55,10 +55,11 @@ def make_pooling(spec="stat*"):
     return parts[0][1] if len(parts) == 1 else FeatureUnion(parts)
 
 
-def _svm_step(C, cv, probability, random_state, n_jobs):
-    svc = LinearSVC(random_state=random_state)
+def _svm_step(C, cv, probability, random_state, n_jobs, class_weight=None,
+              calibration_cv=3):
+    svc = LinearSVC(class_weight=class_weight, random_state=random_state)
     if probability:
-        est = CalibratedClassifierCV(svc, method="sigmoid", cv=3)
+        est = CalibratedClassifierCV(svc, method="sigmoid", cv=calibration_cv)
         grid = {"estimator__C": list(C)}
     else:
         est, grid = svc, {"C": list(C)}
@@ -73,6 +74,8 @@ def make_clip_pipeline(
     C=KNYAZEV2017_C_GRID,
     cv=5,
     probability=False,
+    calibration_cv=3,
+    class_weight=None,
     random_state=None,
     n_jobs=None,
 ):
@@ -96,9 +99,16 @@ def make_clip_pipeline(
     cv : int, default=5
         Number of stratified folds for choosing ``C``.
     probability : bool, default=False
-        Wrap the SVM in ``CalibratedClassifierCV(method="sigmoid", cv=3)`` so
-        the pipeline has ``predict_proba`` (needed for soft voting), as the
-        authors' published code does.
+        Wrap the SVM in ``CalibratedClassifierCV(method="sigmoid",
+        cv=calibration_cv)`` so the pipeline has ``predict_proba`` (needed for
+        soft voting), as the authors' published code does.
+    calibration_cv : int, default=3
+        Folds of the calibration (with ``probability``), run inside each
+        training fold of the search over ``C``: with ``cv=5`` and
+        ``calibration_cv=3`` every class needs at least 5 samples.
+    class_weight : dict, "balanced" or None, default=None
+        The SVM's class weights; ``"balanced"`` weighs each class by the
+        inverse of its frequency in the training data.
     random_state : int, RandomState instance or None, default=None
         Seeds the fold shuffling and the SVM.
     n_jobs : int, default=None
@@ -123,7 +133,8 @@ def make_clip_pipeline(
             ("minmax", MinMaxScaler(feature_range=(-1, 1))),
             ("rootsift", RootSIFT() if rootsift else "passthrough"),
             ("scale", StandardScaler()),
-            ("svm", _svm_step(C, cv, probability, random_state, n_jobs)),
+            ("svm", _svm_step(C, cv, probability, random_state, n_jobs, class_weight,
+                              calibration_cv)),
         ]
     )
 

@@ -1,7 +1,7 @@
 """Class-prior reweighting of a classifier's probabilities (Knyazev et al. 2017)."""
 
 from collections.abc import Mapping
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
@@ -12,9 +12,11 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._folds import check_class_counts
 
 __all__ = [
     "ClassPriorReweighter",
@@ -37,19 +39,48 @@ EMOTIW2017_TEST_COUNTS = {
 }
 
 
+def _integer_classes(classes):
+    if np.issubdtype(classes.dtype, np.integer):
+        return True
+    return classes.dtype == object and all(
+        isinstance(c, Integral) and not isinstance(c, bool) for c in classes.tolist()
+    )
+
+
+def _array_priors(priors, classes):
+    values = np.asarray(priors, dtype=float).ravel()
+    if not _integer_classes(classes):
+        raise ValueError(
+            f"priors is an array but the classes {classes.tolist()} are not "
+            "integers, so which value goes with which class is ambiguous "
+            "(classes_ is sorted; data sets list their classes in another "
+            "order). Give a mapping from class to prior instead, e.g. "
+            f"{dict(zip(classes.tolist()[:2], values.tolist()[:2]))}."
+        )
+    if values.shape != classes.shape:
+        raise ValueError(
+            f"priors has {values.size} values but there are {classes.size} "
+            f"classes {list(classes)}."
+        )
+    return values
+
+
 def prior_weights(priors, classes, *, y=None, power=0.5):
     """Per-class weights ``(prior / sum(prior)) ** power``, aligned with ``classes``.
 
     Parameters
     ----------
-    priors : dict, array-like of shape (n_classes,) or None
+    priors : dict, array-like of shape (n_classes,), "train" or None
         Expected class frequencies or counts: a mapping from class label to
-        value (every class must be present; extra keys are ignored), an array
-        in the order of ``classes``, or None to use the frequencies in ``y``.
+        value (every class must be present; extra keys are ignored); an array
+        in the order of ``classes``, accepted only for integer classes (for
+        other labels the order is ambiguous and a mapping is required);
+        ``"train"`` for the frequencies in ``y``; or None for no reweighting
+        (all weights 1).
     classes : ndarray of shape (n_classes,)
         The classifier's ``classes_``.
     y : array-like of shape (n_samples,), default=None
-        Training labels, needed when ``priors`` is None.
+        Training labels, needed when ``priors="train"``.
     power : float, default=0.5
         Exponent; 0.5 is the paper's square root, 0 disables reweighting.
 
@@ -60,13 +91,28 @@ def prior_weights(priors, classes, *, y=None, power=0.5):
     Raises
     ------
     ValueError
-        If a class is missing from a dict, the array length differs from the
-        number of classes, or a prior is negative, NaN or all are zero.
+        If a class is missing from a dict, an array is given for non-integer
+        classes (the message names them) or has the wrong length, or a prior
+        is negative, NaN or all are zero.
+
+    Examples
+    --------
+    >>> from emosk.ensemble import prior_weights
+    >>> prior_weights({"a": 1, "b": 3}, ["a", "b"], power=1.0)
+    array([0.25, 0.75])
+    >>> prior_weights(None, ["a", "b"])
+    array([1., 1.])
     """
     classes = np.asarray(classes)
     if priors is None:
+        return np.ones(len(classes))
+    if isinstance(priors, str):
+        if priors != "train":
+            raise ValueError(
+                f"priors must be a mapping, an array, 'train' or None; got {priors!r}."
+            )
         if y is None:
-            raise ValueError("priors=None needs the training labels y.")
+            raise ValueError("priors='train' needs the training labels y.")
         y = np.asarray(y)
         values = np.array([np.sum(y == c) for c in classes], dtype=float)
     elif isinstance(priors, Mapping):
@@ -78,12 +124,7 @@ def prior_weights(priors, classes, *, y=None, power=0.5):
             )
         values = np.array([priors[c] for c in classes.tolist()], dtype=float)
     else:
-        values = np.asarray(priors, dtype=float).ravel()
-        if values.shape != classes.shape:
-            raise ValueError(
-                f"priors has {values.size} values but there are {classes.size} "
-                f"classes {list(classes)}."
-            )
+        values = _array_priors(priors, classes)
     if np.any(~np.isfinite(values)) or np.any(values < 0) or values.sum() == 0:
         raise ValueError(
             f"priors must be finite, non-negative and not all zero; got {values}."
@@ -133,15 +174,23 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     ``X`` is passed to the wrapped estimator untouched, so any input it takes
     (a 2-D array, clips, multi-source samples, video paths) is accepted.
+    Before the wrapped estimator is fitted, the training labels are checked
+    against every cross-validation inside it (searches, calibration): a
+    class with fewer samples than they need raises at once, before any
+    expensive feature extraction, with the minimum per class.
 
     Parameters
     ----------
     estimator : estimator object with ``predict_proba``, default=None
         The classifier to wrap; ``LogisticRegression()`` when None.
-    priors : dict, array-like of shape (n_classes,) or None, default=None
-        Expected class frequencies or counts (a mapping from label to value,
-        or values in the order of ``classes_``); None estimates them from the
-        training labels.
+    priors : dict, array-like of shape (n_classes,), "train" or None, \
+            default=None
+        Expected class frequencies or counts of the data to be classified.
+        A mapping from class label to value (extra keys are ignored); an
+        array in the order of ``classes_``, accepted only for integer labels
+        (for string labels the order is ambiguous and a mapping is
+        required); ``"train"`` for the training-label frequencies; None for
+        no reweighting (the wrapped estimator's probabilities unchanged).
     power : float, default=0.5
         Exponent applied to the normalised priors; 0.5 is the paper's square
         root, 0 leaves the probabilities unchanged.
@@ -167,7 +216,15 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     Knyazev et al. (2017) multiplied the averaged SVM scores of their ensemble
     by the square roots of the EmotiW 2017 test class counts (98, 40, 70, 144,
     193, 80, 28 for angry, disgust, fear, happy, neutral, sad, surprise),
-    raising test accuracy from 54.98% to 60.03%.
+    raising test accuracy from 54.98% to 60.03%: ``priors=EMOTIW2017_TEST_COUNTS,
+    power=0.5``.
+
+    The default, ``priors=None``, is neutral.  A calibrated classifier's
+    probabilities already carry the training class frequencies, so
+    multiplying them by those frequencies again (``priors="train"``, the
+    default of emosk 0.1) double-counts them and pushes predictions towards
+    the frequent classes; reweight only by frequencies expected at test time
+    that differ from the training ones.
 
     Examples
     --------
@@ -183,7 +240,7 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
-        "priors": [Mapping, "array-like", None],
+        "priors": [Mapping, "array-like", StrOptions({"train"}), None],
         "power": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -208,9 +265,17 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            If a class has fewer samples than the cross-validations inside
+            ``estimator`` need (checked before fitting it), or for priors that
+            do not fit the classes (see :func:`prior_weights`).
         """
         y_flat = column_or_1d(y, warn=True)
         check_classification_targets(y_flat)
+        check_class_counts(self._base_estimator(), y_flat, prefix="estimator__")
         self.estimator_ = clone(self._base_estimator()).fit(X, y, **fit_params)
         self.classes_ = self.estimator_.classes_
         self.class_weights_ = prior_weights(
@@ -271,4 +336,4 @@ class ClassPriorReweighter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     @classmethod
     def get_test_params(cls):
         """Parameter sets that emosk's common tests instantiate."""
-        return [{}, {"power": 1.0}]
+        return [{}, {"priors": "train", "power": 1.0}]

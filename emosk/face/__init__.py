@@ -10,7 +10,7 @@ from ._align import (
     plausible_face,
 )
 from ._aligner import FaceAligner, iter_aligned_faces
-from ._detect import DETECTORS, FaceDetector, box_iou, non_max_suppression
+from ._detect import DETECTORS, FaceDetector, add_border, box_iou, non_max_suppression
 from ._models import dlib_model_path
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "FaceAligner",
     "FaceDetector",
     "LandmarkPredictor",
+    "add_border",
     "align_face",
     "box_iou",
     "dlib_model_path",

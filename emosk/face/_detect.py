@@ -5,7 +5,7 @@ import numpy as np
 from ._align import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["FaceDetector", "DETECTORS", "box_iou", "non_max_suppression"]
+__all__ = ["FaceDetector", "DETECTORS", "add_border", "box_iou", "non_max_suppression"]
 
 DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar")
 
@@ -17,6 +17,42 @@ def box_iou(a, b):
     inter = iw * ih
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def add_border(image, fraction):
+    """Surround an image with a black border.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C)
+        The image.
+    fraction : float
+        Border width on each side, as a fraction of ``max(H, W)`` (rounded to
+        whole pixels).
+
+    Returns
+    -------
+    padded : ndarray of shape (H + 2p, W + 2p[, C])
+        The image with the border (``image`` itself when ``p`` is 0).
+    p : int
+        Border width in pixels: a point ``(x, y)`` of ``padded`` is
+        ``(x - p, y - p)`` in ``image``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.face import add_border
+    >>> padded, p = add_border(np.ones((4, 2), dtype=np.uint8), 0.5)
+    >>> padded.shape, p
+    ((8, 6), 2)
+    """
+    if fraction < 0:
+        raise ValueError(f"The border fraction must be >= 0; got {fraction}.")
+    p = int(round(fraction * max(image.shape[:2])))
+    if p == 0:
+        return image, 0
+    widths = ((p, p), (p, p)) + ((0, 0),) * (image.ndim - 2)
+    return np.pad(image, widths, mode="constant"), p
 
 
 def non_max_suppression(boxes, scores, *, iou=0.3):
@@ -45,6 +81,13 @@ class FaceDetector:
         Keep detections scoring above this.  For dlib-hog the SVM score
         (Knyazev et al. lower it below 0 to find more faces), for dlib-cnn the
         MMOD confidence, for opencv-haar the cascade's level weight.
+    border : float, default=0.0
+        Black border added on each side of the image before detection, as a
+        fraction of its longer side (see :func:`add_border`).  Detectors miss
+        faces that fill the image, as in tight face crops; a border gives
+        them the context they were trained with.  Boxes are returned in the
+        coordinates of the image without the border, so they may extend past
+        its edges.
 
     Notes
     -----
@@ -52,13 +95,14 @@ class FaceDetector:
     ``(x0, y0, x1, y1)`` pixel boxes and ``(k,)`` scores, best first.
     """
 
-    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0):
+    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, border=0.0):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
                              "or a callable returning (boxes, scores).")
         self.detector = detector
         self.upsample = upsample
         self.threshold = threshold
+        self.border = border
         self._impl = None
 
     def _build(self):
@@ -85,8 +129,9 @@ class FaceDetector:
     def __call__(self, image):
         if self._impl is None:
             self._impl = self._build()
-        boxes, scores = self._impl(image)
-        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+        padded, offset = add_border(image, self.border)
+        boxes, scores = self._impl(padded)
+        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) - offset
         scores = np.asarray(scores, dtype=float).reshape(-1)
         if len(boxes) != len(scores):
             raise ValueError(f"The detector returned {len(boxes)} boxes and "

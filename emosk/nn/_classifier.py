@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from ._backbones import BACKBONES, build_backbone, with_input_size
-from ._featurizer import resolve_device
+from ._featurizer import _viewed, resolve_device
 from ._input import InputAdapter, prepare_images, tta_views
 
 __all__ = ["CNNClassifier", "RECIPES"]
@@ -45,11 +45,13 @@ class _Net(nn.Module):
         return self.backbone(self.input(x))
 
 
-def _replace_head(backbone, head_name, n_classes):
+def _replace_head(backbone, head_name, n_classes, *, force=False):
+    """A new last layer with ``n_classes`` outputs, unless the current one has
+    that many and ``force`` is False."""
     parent_name, _, attr = head_name.rpartition(".")
     parent = backbone.get_submodule(parent_name) if parent_name else backbone
     old = getattr(parent, attr)
-    if old.out_features != n_classes:
+    if force or old.out_features != n_classes:
         setattr(parent, attr, nn.Linear(old.in_features, n_classes))
 
 
@@ -105,8 +107,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Weight the loss by inverse class frequency.
     warm_start : bool, default=False
         Continue from the current network when already fitted (cascade
-        fine-tuning: FER2013, then a target set); a head of another size is
-        replaced.
+        fine-tuning: FER2013, then a target set).  The head is kept only for
+        the same classes; other classes (even as many) get a new head.  The
+        current ``freeze``, ``augment``, ``input_size`` and training settings
+        apply: layers frozen in an earlier fit are trainable again unless
+        ``freeze`` names them.  ``weights`` is not read again; another
+        ``backbone`` starts a new network.
     device : str or None, default="auto"
         ``"auto"``: CUDA when present, else CPU; None leaves placement to
         the net (what skorch's ``AccelerateMixin`` needs).
@@ -211,21 +217,31 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         value = getattr(self, name)
         return RECIPES[self.recipe][name] if value is None else value
 
-    def _module(self, n_classes):
-        if self.warm_start and hasattr(self, "net_"):
-            module = self.net_.module_
-            _replace_head(module.backbone, self.spec_.head, n_classes)
-            self.spec_ = with_input_size(self.spec_, self.input_size, module.backbone,
-                                         self.backbone)
-            module.input.size = self.spec_.input_size
-            return module.cpu()
+    def _module(self, n_classes, previous_classes=None):
+        if previous_classes is not None:
+            return self._warm_module(previous_classes)
         backbone, spec = build_backbone(self.backbone, weights=self.weights)
         _replace_head(backbone, spec.head, n_classes)
         spec = with_input_size(spec, self.input_size, backbone, self.backbone)
         self.spec_ = spec
         adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
                                augment=self.augment)
+        self._fitted_backbone = self.backbone
         return _Net(adapter, backbone)
+
+    def _warm_module(self, previous_classes):
+        """The fitted module, reset to what the current parameters say."""
+        module = self.net_.module_
+        same_classes = (len(previous_classes) == len(self.classes_)
+                        and np.array_equal(previous_classes, self.classes_))
+        _replace_head(module.backbone, self.spec_.head, len(self.classes_),
+                      force=not same_classes)
+        module.requires_grad_(True)  # the Freezer freezes again what `freeze` names
+        module.input.augment = self.augment
+        self.spec_ = with_input_size(self.spec_, self.input_size, module.backbone,
+                                     self.backbone)
+        module.input.size = self.spec_.input_size
+        return module.cpu()
 
     def _callbacks(self, has_valid):
         from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
@@ -266,23 +282,33 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if len(y) != len(images):
             raise ValueError(f"X has {len(images)} images but y has {len(y)} labels.")
+        previous = self._warm_classes()
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         target = encoder.transform(y).astype(np.int64)
         seed = check_random_state(self.random_state).randint(2**31 - 1)
         torch.manual_seed(seed)
         self.device_ = resolve_device(self.device)
-        self.net_ = self._make_net(target, seed)
+        self.net_ = self._make_net(target, seed, previous)
         self.net_.fit(images, target)
         return self
 
-    def _make_net(self, target, seed):
+    def _warm_classes(self):
+        """The classes of the network to continue from (None: start afresh)."""
+        if not (self.warm_start and hasattr(self, "net_")):
+            return None
+        if getattr(self, "_fitted_backbone", self.backbone) != self.backbone:
+            return None  # another architecture: a new network
+        return self.classes_
+
+    def _make_net(self, target, seed, previous_classes=None):
         """The skorch net around the (new or warm-started) module; ``target``
-        (encoded labels) sizes the head and the class weights."""
+        (encoded labels) sizes the head and the class weights; ``previous_classes``
+        (warm start) are those of the network continued from."""
         from skorch import NeuralNetClassifier
         from skorch.dataset import ValidSplit
 
-        module = self._module(len(self.classes_))
+        module = self._module(len(self.classes_), previous_classes)
         extra = dict(self.net_params or {})
         has_valid = self.valid_fraction > 0 or extra.get("train_split") is not None
         params = dict(
@@ -337,15 +363,23 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         images = prepare_images(X)
         if not self.tta:
             return self.net_.predict_proba(images).astype(np.float64)
-        adapter = self.net_.module_.input
-        total = 0.0
-        try:
-            for view in tta_views():
-                adapter.view = view
-                total = total + self.net_.predict_proba(images).astype(np.float64)
-        finally:
-            adapter.view = None
-        return total / len(tta_views())
+        views = tta_views()
+        return sum(self._view_proba(images, view) for view in views) / len(views)
+
+    def _view_proba(self, images, view):
+        """Softmax of the network on one test-time view of ``images``; the view is
+        set on a copy of the input stage, so the fitted network is not modified."""
+        module = self.net_.module_
+        stage = _viewed(module.input, view)
+        device = next(module.parameters()).device
+        size = self.net_.batch_size
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(images), size):
+                batch = torch.from_numpy(images[start:start + size]).to(device)
+                logits = module.backbone(stage(batch)).float()
+                out.append(torch.softmax(logits, dim=1).cpu().numpy())
+        return np.concatenate(out).astype(np.float64)
 
     def predict(self, X):
         """Most probable class of every image."""

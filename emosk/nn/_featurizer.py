@@ -5,9 +5,12 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from torch import nn
 
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._input import InputAdapter, prepare_images, tta_views
@@ -22,47 +25,96 @@ def resolve_device(device):
     return device
 
 
-class _Tap:
-    """Captures a module's input (``"penultimate"``) or output through a hook."""
+class _Tapped(Exception):
+    """Carries the activation of the tapped layer out of a forward pass."""
 
-    def __init__(self, model, layer, head):
-        modules = dict(model.named_modules())
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+
+def _stop_with_input(module, args):
+    raise _Tapped(args[0])
+
+
+def _stop_with_output(module, args, output):
+    raise _Tapped(output)
+
+
+class _LayerTap(nn.Module):
+    """A backbone that returns the activations of one of its layers.
+
+    The hook that stops the forward pass at the tapped layer is registered
+    once, here, on the featurizer's own copy of the backbone, and hands the
+    activation over by raising: a call writes no state, so threads can share
+    the module.  Picklable (the hooks are module-level functions).
+
+    Parameters
+    ----------
+    backbone : torch.nn.Module
+        Owned by this module from now on (hooks are added to it).
+    layer : str
+        ``"output"``, ``"penultimate"`` (the input of ``head``) or a module
+        name (its output, the first time it is called in a forward pass).
+    head : str
+        Name of the backbone's last layer.
+    """
+
+    def __init__(self, backbone, layer, head):
+        super().__init__()
+        self.backbone = backbone
+        self.tapped = layer != "output"
+        if not self.tapped:
+            return
+        modules = dict(backbone.named_modules())
         name = head if layer == "penultimate" else layer
         if name not in modules:
             raise ValueError(f"Layer {layer!r} not found; modules are "
                              f"{[n for n in modules if n][:40]} ...")
-        self.value = None
         if layer == "penultimate":
-            self.handle = modules[name].register_forward_pre_hook(self._pre)
+            modules[name].register_forward_pre_hook(_stop_with_input)
         else:
-            self.handle = modules[name].register_forward_hook(self._post)
+            modules[name].register_forward_hook(_stop_with_output)
 
-    def _pre(self, module, args):
-        self.value = args[0]
-
-    def _post(self, module, args, output):
-        self.value = output
-
-    def features(self):
-        v = self.value
-        if v.dim() == 4:
-            v = v.mean(dim=(2, 3))
-        return v.flatten(1)
+    def forward(self, x):
+        """``(n, d)`` features: 4-D activations are averaged over space."""
+        try:
+            out = self.backbone(x)
+        except _Tapped as tap:
+            out = tap.value
+        if self.tapped and out.dim() == 4:
+            out = out.mean(dim=(2, 3))
+        return out.flatten(1)
 
 
-def extract_features(model, adapter, images, *, layer, head, batch_size, device,
-                     views=(None,), amp=False):
+def _viewed(adapter, view):
+    """A shallow copy of ``adapter`` showing one test-time ``view``.
+
+    The copy shares the adapter's buffers; the adapter itself is not changed,
+    so threads can share it.
+    """
+    if view is None and adapter.view is None:
+        return adapter
+    twin = copy.copy(adapter)
+    twin.view = view
+    return twin
+
+
+def extract_features(model, adapter, images, *, batch_size, device, views=(None,),
+                     amp=False):
     """Features of uint8 images, averaged over test-time views.
+
+    Nothing shared is modified: ``model`` and ``adapter`` may be used by
+    several threads at once.
 
     Parameters
     ----------
     model : torch.nn.Module
-        The backbone, in eval mode on ``device``.
+        Maps the adapter's output to ``(n, d)`` features (see ``_LayerTap``),
+        in eval mode on ``device``.
     adapter : InputAdapter
-        Its input stage (its ``view`` is set per view).
+        Its input stage, in eval mode on ``device``.
     images : ndarray of uint8, shape (n, H, W[, C])
-    layer, head : str
-        Where to tap (see :class:`CNNFeaturizer`) and the head's module name.
     batch_size : int
     device : str
     views : sequence of (flip, angle, scale) or None
@@ -73,23 +125,26 @@ def extract_features(model, adapter, images, *, layer, head, batch_size, device,
     -------
     ndarray of float32, shape (n, d)
     """
-    tap = _Tap(model, layer, head) if layer != "output" else None
+    stages = [_viewed(adapter, view) for view in views]
     chunks = []
-    try:
-        with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=amp):
-            for start in range(0, len(images), batch_size):
-                batch = torch.from_numpy(images[start:start + batch_size]).to(device)
-                total = 0
-                for view in views:
-                    adapter.view = view
-                    out = model(adapter(batch))
-                    total = total + (tap.features() if tap else out.flatten(1)).float()
-                chunks.append((total / len(views)).cpu().numpy())
-    finally:
-        adapter.view = None
-        if tap:
-            tap.handle.remove()
+    with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=amp):
+        for start in range(0, len(images), batch_size):
+            batch = torch.from_numpy(images[start:start + batch_size]).to(device)
+            total = 0
+            for stage in stages:
+                total = total + model(stage(batch)).float()
+            chunks.append((total / len(stages)).cpu().numpy())
     return np.concatenate(chunks).astype(np.float32, copy=False)
+
+
+def _fitted_classifier(backbone):
+    """The fitted classifier behind ``backbone`` (a FrozenEstimator is unwrapped),
+    or None when ``backbone`` is not a fitted network."""
+    if isinstance(backbone, FrozenEstimator):
+        backbone = backbone.estimator
+    if isinstance(backbone, str) or not hasattr(backbone, "net_"):
+        return None
+    return backbone
 
 
 class CNNFeaturizer(TransformerMixin, BaseEstimator):
@@ -104,17 +159,20 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    backbone : str or fitted CNNClassifier, default="dlib_resnet"
+    backbone : str, fitted CNNClassifier or FrozenEstimator, default="dlib_resnet"
         A name from :func:`~emosk.nn.available_backbones`, or a fitted
-        :class:`CNNClassifier` whose network is used.
+        :class:`CNNClassifier` (bare or wrapped in
+        :class:`sklearn.frozen.FrozenEstimator`) whose network is used.  The
+        classifier is only read: ``fit`` copies its network.
     weights : "auto", None, "dlib", "fer2013", "download" or path, default="auto"
         See :func:`~emosk.nn.build_backbone`; ``"auto"`` is ``"dlib"`` for
         ``dlib_resnet``, ``"fer2013"`` (the model shipped with emosk) for
         ``compact``, and an error for backbones without offline weights.
     layer : str, default="penultimate"
         ``"penultimate"`` (the input of the last layer), ``"output"``, or a
-        module name such as ``"classifier.0"`` (VGG fc6) or ``"blocks.12"``;
-        4-D activations are averaged over space.
+        module name such as ``"classifier.0"`` (VGG fc6) or ``"blocks.12"``
+        (its output the first time it runs in a forward pass); 4-D
+        activations are averaged over space.
     input_size : int, default=None
         Side of the network's input; None: the backbone's own, or, for a
         fitted :class:`CNNClassifier`, the side it was trained at.  Give the
@@ -134,7 +192,10 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     device_ : str
         The device used.
     model_ : torch.nn.Module
-        The backbone in eval mode.
+        This featurizer's own copy of the backbone, in eval mode on
+        ``device_``, that returns the features of ``layer``.
+    adapter_ : InputAdapter
+        The input stage (resize, colour, normalisation) on ``device_``.
     n_features_out_ : int
         Feature dimension.
 
@@ -150,6 +211,19 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     default backbone, emosk uses dlib's face-recognition ResNet (trained on
     about 3 million faces); give it 150x150 ``FaceAligner(mode="dlib-chip",
     size=150)`` crops to match its training input.
+
+    **Cloning.** A featurizer never trains its ``backbone``, so
+    :func:`sklearn.base.clone` keeps a fitted classifier given as
+    ``backbone`` as it is (the clone shares it) instead of returning an
+    unfitted copy: ``VideoFeaturizer(..., CNNFeaturizer(clf))``, pipelines and
+    grid searches around it work.  To search over several fitted classifiers
+    (``param_grid={"...__backbone": [...]}``, whose values are cloned too),
+    wrap each in :class:`sklearn.frozen.FrozenEstimator`.
+
+    **Threads.** ``transform`` modifies nothing shared (no hooks added, no
+    view or mode switched per call), so one fitted featurizer can serve
+    several threads, e.g. ``VideoFeaturizer(n_jobs=4)`` under joblib's
+    threading backend.
 
     Examples
     --------
@@ -184,14 +258,30 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         self.device = device
         self.mixed_precision = mixed_precision
 
+    def __sklearn_clone__(self):
+        if _fitted_classifier(self.backbone) is None:
+            return super().__sklearn_clone__()
+        params = self.get_params(deep=False)
+        twin = type(self)(**{k: v if k == "backbone" else clone(v, safe=False)
+                             for k, v in params.items()})
+        for name in ("_metadata_request", "_sklearn_output_config"):  # as clone() does
+            if name in vars(self):
+                setattr(twin, name, copy.deepcopy(vars(self)[name]))
+        return twin
+
     def _model_and_spec(self):
-        if not isinstance(self.backbone, str):
-            check_is_fitted(self.backbone, "net_")
-            model, spec = self.backbone.backbone_module_(), self.backbone.spec_
-            name = self.backbone.backbone
-        else:
+        if isinstance(self.backbone, str):
             model, spec = self._named_backbone()
             name = self.backbone
+        else:
+            clf = _fitted_classifier(self.backbone)
+            if clf is None:
+                raise NotFittedError(
+                    f"CNNFeaturizer needs a fitted CNNClassifier as backbone; "
+                    f"{type(self.backbone).__name__} is not fitted: call its fit first.")
+            # a copy: the classifier's own network stays where and as it is
+            model, spec = copy.deepcopy(clf.backbone_module_()), clf.spec_
+            name = clf.backbone
         return model, with_input_size(spec, self.input_size, model, name)
 
     def _named_backbone(self):
@@ -207,7 +297,7 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
-        """Load the backbone; nothing is learnt from ``X``.
+        """Copy or load the backbone; nothing is learnt from ``X``.
 
         Parameters
         ----------
@@ -222,20 +312,25 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         """
         self.device_ = resolve_device(self.device)
         model, spec = self._model_and_spec()
-        self.model_ = model.to(self.device_).eval()
+        self.model_ = _LayerTap(model, self.layer, spec.head).to(self.device_).eval()
         self.adapter_ = InputAdapter(spec.input_size, spec.channels, spec.mean,
                                      spec.std).to(self.device_).eval()
-        self.head_ = spec.head
         probe = np.zeros((1, spec.input_size, spec.input_size, spec.channels), np.uint8)
         self.n_features_out_ = self._run(probe).shape[1]
         return self
 
+    def _amp(self):
+        return self.mixed_precision and self.device_.startswith("cuda")
+
+    def _precision(self):
+        """The float type the features are computed in (part of cache keys)."""
+        return "float16" if self._amp() else "float32"
+
     def _run(self, images):
         return extract_features(
-            self.model_, self.adapter_, images, layer=self.layer, head=self.head_,
-            batch_size=self.batch_size, device=self.device_,
-            views=tta_views() if self.tta else (None,),
-            amp=self.mixed_precision and self.device_.startswith("cuda"))
+            self.model_, self.adapter_, images, batch_size=self.batch_size,
+            device=self.device_, views=tta_views() if self.tta else (None,),
+            amp=self._amp())
 
     def transform(self, X):
         """Features of every image, or of every frame of every face stack.

@@ -4,7 +4,6 @@ augment (training) and the test-time views of Knyazev et al. (2017)."""
 import math
 from itertools import product
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -99,18 +98,34 @@ class InputAdapter(nn.Module):
 
 
 def prepare_images(X, *, name="X"):
-    """Validate images for a CNN: ``(n, H, W[, C])``, uint8 (floats in [0, 1] or [0, 255]).
+    """Validate images for a CNN and make them ``uint8``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W) or (n, H, W, C)
+        ``uint8``, or floating point turned into ``uint8`` by the one rule of
+        :func:`emosk.utils.validation.images_to_uint8` (the scale is decided
+        once for the whole of ``X``).
+    name : str, default="X"
+        What to call ``X`` in error messages.
 
     Returns
     -------
     ndarray of uint8
-    """
-    from ..utils.validation import check_images
 
-    images = check_images(X)
+    Raises
+    ------
+    ValueError
+        For what :func:`emosk.utils.check_images` refuses (the message
+        starts with ``name``), images smaller than 8x8 pixels, or float
+        values outside both scales.
+    """
+    from ..utils.validation import check_images, images_to_uint8
+
+    try:
+        images = check_images(X)
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from err
     if min(images.shape[1:3]) < 8:
         raise ValueError(f"{name}: images of shape {images.shape} are smaller than 8x8 pixels.")
-    if images.dtype != np.uint8:
-        scale = 255.0 if float(images.max()) <= 1.0 else 1.0
-        images = np.clip(np.round(images * scale), 0, 255).astype(np.uint8)
-    return images
+    return images_to_uint8(images)

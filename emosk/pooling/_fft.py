@@ -96,8 +96,8 @@ class FFTPooling(BasePooling):
     >>> import numpy as np
     >>> from emosk.pooling import FFTPooling
     >>> FFTPooling().fit_transform([np.array([[1.0], [-1.0]]), np.ones((3, 1))])
-    array([[0.5       ],
-           [0.5       ]])
+    array([[0.5],
+           [0.5]])
     """
 
     _parameter_constraints = {

@@ -17,6 +17,8 @@ from ._models import (
 )
 from ._predict import (
     IMAGE_THRESHOLD,
+    NO_FACE_OPTIONS,
+    NoFaceError,
     image_aligner,
     plot_faces,
     plot_timeline,
@@ -26,6 +28,8 @@ from ._predict import (
 
 __all__ = [
     "IMAGE_THRESHOLD",
+    "NO_FACE_OPTIONS",
+    "NoFaceError",
     "PRETRAINED",
     "PretrainedModel",
     "available_models",

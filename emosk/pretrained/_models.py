@@ -4,6 +4,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["PRETRAINED", "PretrainedModel", "available_models", "weights_path", "load",
            "face_aligner"]
 
@@ -17,17 +19,23 @@ class PretrainedModel:
     Attributes
     ----------
     filename : str
-        Weights file (a torch state dict) inside ``emosk/pretrained``.
+        Weights file inside ``emosk/pretrained``: a torch state dict for a
+        face model, the arrays of :func:`emosk.audio.audio_model_arrays` for
+        an audio model.
     sha256 : str
         Its expected SHA-256.
-    backbone : str
-        Name of the backbone in :func:`emosk.nn.available_backbones`.
+    backbone : str or None
+        Name of the backbone in :func:`emosk.nn.available_backbones` (None for
+        an audio model).
     classes : tuple of str
-        Class names, in the order of the network's outputs.
+        Class names, in the order of the model's outputs.
     align : dict
         :class:`~emosk.face.FaceAligner` settings that produce the faces the
-        model was trained on.
+        model was trained on (empty for an audio model).
     description : str
+        One line on the data and the recipe.
+    kind : {"face", "audio"}
+        What the model reads: aligned faces, or audio and video files.
     """
 
     filename: str
@@ -36,6 +44,7 @@ class PretrainedModel:
     classes: tuple
     align: dict
     description: str = ""
+    kind: str = "face"
 
 
 #: The models that ship with emosk.
@@ -50,12 +59,33 @@ PRETRAINED = {
                     "48x48 gray) by benchmarks/fer2013.py; the best epoch chosen on "
                     "PublicTest.",
     ),
+    "ravdess_audio": PretrainedModel(
+        filename="ravdess_audio.npz",
+        sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
+        backbone=None,
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={},
+        description="openSMILE functionals, speaker normalisation and a class-balanced "
+                    "softmax layer, trained on all 1,248 RAVDESS speech clips of 24 "
+                    "actors (calm dropped) by scripts/train_audio_model.py.",
+        kind="audio",
+    ),
 }
 
 
-def available_models():
-    """Names of the models shipped with emosk."""
-    return sorted(PRETRAINED)
+def available_models(kind=None):
+    """Names of the models shipped with emosk.
+
+    Parameters
+    ----------
+    kind : {"face", "audio"} or None, default=None
+        Only the models of this kind.
+
+    Returns
+    -------
+    list of str
+    """
+    return sorted(n for n, s in PRETRAINED.items() if kind is None or s.kind == kind)
 
 
 def _spec(name):
@@ -108,7 +138,7 @@ def weights_path(name="fer2013", *, verify=True):
     return path
 
 
-def load(name="fer2013", *, tta=True, device="auto"):
+def load(name="fer2013", *, tta=True, device="auto", cache=None):
     """A shipped model as a fitted scikit-learn classifier.
 
     Parameters
@@ -118,28 +148,45 @@ def load(name="fer2013", *, tta=True, device="auto"):
     tta : bool, default=True
         Average the probabilities of the 18 test-time views of Knyazev et al.
         (2017) (flips, rotations, scalings): 0.685 instead of 0.668 PublicTest
-        accuracy for the FER2013 model, at 18 times the inference cost.
+        accuracy for the FER2013 model, at 18 times the inference cost.  Face
+        models only.
     device : str, default="auto"
-        Where the network runs (``"auto"``: CUDA when present).
+        Where the network runs (``"auto"``: CUDA when present).  Face models
+        only.
+    cache : str, path-like or None, default=None
+        Feature cache folder of an audio model's
+        :class:`~emosk.audio.AudioFeaturizer`.  Audio models only.
 
     Returns
     -------
-    emosk.nn.CNNClassifier
-        Fitted: ``predict`` / ``predict_proba`` take aligned faces (see
-        :func:`face_aligner`).  Its parameters name the shipped weights
-        (``weights=name``), so ``clone(model).fit(X, y)`` fine-tunes them on
-        new data.
+    emosk.nn.CNNClassifier or sklearn.pipeline.Pipeline
+        Fitted.  A face model (``"fer2013"``) is a
+        :class:`~emosk.nn.CNNClassifier` whose ``predict`` /
+        ``predict_proba`` take aligned faces (see :func:`face_aligner`); its
+        parameters name the shipped weights (``weights=name``), so
+        ``clone(model).fit(X, y)`` fine-tunes them on new data.  An audio
+        model (``"ravdess_audio"``, needs the ``audio`` extra) is a pipeline
+        whose ``predict_proba`` takes audio or video file paths (or
+        ``(waveform, rate)`` tuples); with
+        ``sklearn.set_config(enable_metadata_routing=True)``, ``groups=``
+        passed to ``predict_proba`` standardises the clips of each speaker
+        together (see :class:`~emosk.preprocessing.GroupStandardScaler`).
 
     Examples
     --------
     >>> from emosk.pretrained import load
     >>> model = load("fer2013")
-    >>> list(model.classes_)
+    >>> model.classes_.tolist()
     ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise']
     """
+    spec = _spec(name)
+    if spec.kind == "audio":
+        from ..audio import audio_model_from_arrays
+
+        with np.load(weights_path(name), allow_pickle=False) as arrays:
+            return audio_model_from_arrays(arrays, cache=cache)
     from ..nn import CNNClassifier
 
-    spec = _spec(name)
     clf = CNNClassifier(spec.backbone, weights=name, tta=tta, device=device)
     return clf._from_weights(spec.classes)
 
@@ -160,4 +207,8 @@ def face_aligner(name="fer2013", **params):
     """
     from ..face import FaceAligner
 
-    return FaceAligner(**{**_spec(name).align, **params})
+    spec = _spec(name)
+    if spec.kind != "face":
+        raise ValueError(f"Pretrained model {name!r} reads {spec.kind}, not faces; it "
+                         "needs no face aligner.")
+    return FaceAligner(**{**spec.align, **params})

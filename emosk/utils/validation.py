@@ -11,20 +11,36 @@ Clips
 
 Images
     ``(n, H, W)`` (grayscale) or ``(n, H, W, C)`` with ``C`` in 1, 3 or 4,
-    ``uint8`` or floating point.
+    ``uint8`` or floating point.  A 3-D array whose last axis has 1, 3 or 4
+    entries is one ``(H, W, C)`` photo without its batch axis, not a batch of
+    images 1, 3 or 4 pixels wide: it is refused (pass ``photo[None]``).
+    Floating-point images become ``uint8`` by one rule,
+    :func:`images_to_uint8`: the scale is decided once for everything passed
+    together (a batch, a list of photos), never image by image.
 
 Videos
-    File paths, or ``(T, H, W, C)`` arrays.
+    File paths, or ``(T, H, W, C)`` / ``(T, H, W)`` uint8 arrays, collected
+    in a list, a tuple or a 1-D array (what the loaders' ``filenames`` are).
 
 Multi-source samples
     A mapping from a source name (``"video_a"``, ``"audio"``) to that source's
     data for one sample; see :class:`emosk.preprocessing.SourceSelector`.
 """
 
+import os
+
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
-__all__ = ["check_clips", "check_images", "validate_clips", "is_clip_collection"]
+__all__ = [
+    "check_clips",
+    "check_images",
+    "check_media",
+    "check_videos",
+    "images_to_uint8",
+    "is_clip_collection",
+    "validate_clips",
+]
 
 
 def is_clip_collection(X):
@@ -183,43 +199,32 @@ def validate_clips(estimator, X, *, reset, ensure_all_finite=True):
     return clips
 
 
-def check_images(X, *, allow_empty=False):
-    """Validate a batch of images.
+def _photo_shape(shape):
+    """True for the shape of one ``(H, W, C)`` image (``C`` in 1, 3, 4)."""
+    return len(shape) == 3 and shape[2] in (1, 3, 4)
 
-    Parameters
-    ----------
-    X : array-like of shape (n, H, W) or (n, H, W, C)
-        Grayscale or colour images, ``uint8`` or floating point.  ``C`` must be
-        1, 3 or 4.
-    allow_empty : bool, default=False
-        Accept ``n == 0``.
 
-    Returns
-    -------
-    images : ndarray
-        The images as an array (no copy when possible).
-
-    Raises
-    ------
-    ValueError
-        On a wrong number of dimensions, channel count, empty batch or NaN; the
-        message names the shape or the offending image's index.
-    TypeError
-        On a dtype that is neither unsigned 8-bit nor floating point.
-    """
-    images = np.asarray(X)
+def _check_image_batch(images):
     if images.ndim not in (3, 4):
         raise ValueError(
             f"Images must have shape (n, H, W) or (n, H, W, C); got shape "
             f"{images.shape}."
+        )
+    if _photo_shape(images.shape):
+        raise ValueError(
+            f"Got an array of shape {images.shape}: this is one (H, W, C) image "
+            "without its batch axis, not a batch of images "
+            f"{images.shape[2]} pixel(s) wide. Pass image[None] (or [image]) "
+            "for a batch of one."
         )
     if images.ndim == 4 and images.shape[3] not in (1, 3, 4):
         raise ValueError(
             f"Images of shape {images.shape} have {images.shape[3]} channels; "
             "expected 1, 3 or 4."
         )
-    if images.shape[0] == 0 and not allow_empty:
-        raise ValueError(f"Expected at least one image; got shape {images.shape}.")
+
+
+def _check_image_values(images, first=0):
     if images.dtype != np.uint8 and not np.issubdtype(images.dtype, np.floating):
         raise TypeError(
             f"Images must be uint8 or floating point; got dtype {images.dtype}."
@@ -228,6 +233,252 @@ def check_images(X, *, allow_empty=False):
         bad = ~np.isfinite(images.reshape(len(images), -1)).all(axis=1)
         if bad.any():
             raise ValueError(
-                f"Image {int(np.flatnonzero(bad)[0])} contains NaN or infinity."
+                f"Image {first + int(np.flatnonzero(bad)[0])} contains NaN or infinity."
             )
+
+
+def _ragged_images(X):
+    """A list of images of different sizes, each checked; None if they share one."""
+    if not isinstance(X, (list, tuple)) or len(X) < 2:
+        return None
+    shapes = [np.shape(x) for x in X]
+    if len(set(shapes)) == 1:
+        return None
+    out = []
+    for i, (x, shape) in enumerate(zip(X, shapes)):
+        if len(shape) != 2 and not _photo_shape(shape):
+            raise ValueError(
+                f"Image {i} has shape {shape}; each image of a list must be (H, W) "
+                "or (H, W, C) with C in 1, 3 or 4."
+            )
+        one = np.asarray(x)[None]
+        _check_image_values(one, first=i)
+        out.append(one[0])
+    return out
+
+
+def check_images(X, *, allow_empty=False, ragged=False):
+    """Validate a batch of images.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W) or (n, H, W, C), or list of images
+        Grayscale or colour images, ``uint8`` or floating point.  ``C`` must be
+        1, 3 or 4.  A 3-D array whose last axis has 1, 3 or 4 entries is one
+        ``(H, W, C)`` image that lacks the batch axis, and is refused.
+    allow_empty : bool, default=False
+        Accept ``n == 0``.
+    ragged : bool, default=False
+        Accept a list of images of different sizes (each ``(H, W)`` or
+        ``(H, W, C)``), as :class:`~emosk.face.FaceAligner` does; they are
+        returned as a list.  When False such a list is an error.
+
+    Returns
+    -------
+    images : ndarray, or list of ndarray
+        The images as an array (no copy when possible); a list only for
+        images of different sizes with ``ragged=True``.
+
+    Raises
+    ------
+    ValueError
+        On a wrong number of dimensions, a single image without its batch
+        axis, a channel count, an empty batch, images of different sizes
+        (unless ``ragged``) or NaN; the message names the shape or the
+        offending image's index.
+    TypeError
+        On a dtype that is neither unsigned 8-bit nor floating point.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.utils import check_images
+    >>> check_images(np.zeros((2, 48, 48), np.uint8)).shape
+    (2, 48, 48)
+    >>> check_images(np.zeros((48, 64, 3), np.uint8))
+    Traceback (most recent call last):
+        ...
+    ValueError: Got an array of shape (48, 64, 3): this is one (H, W, C) image ...
+    """
+    listed = _ragged_images(X)
+    if listed is not None:
+        if not ragged:
+            shapes = [np.shape(x) for x in X]
+            i = next(k for k, s in enumerate(shapes) if s != shapes[0])
+            raise ValueError(
+                f"Image {i} has shape {shapes[i]} but image 0 has shape "
+                f"{shapes[0]}; images of one batch must share one size. Resize "
+                "them, or pass them through a FaceAligner, which takes a list of "
+                "photos of different sizes and returns crops of one size."
+            )
+        return listed
+    images = np.asarray(X)
+    _check_image_batch(images)
+    if images.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"Expected at least one image; got shape {images.shape}.")
+    _check_image_values(images)
     return images
+
+
+def images_to_uint8(images):
+    """The one rule that turns floating-point images into ``uint8``.
+
+    ``uint8`` images are returned unchanged.  For floating-point images the
+    scale is decided once for everything passed together (a whole batch, a
+    whole list of photos, a whole video), never image by image: when the
+    largest value is at most 1 the images are read on the [0, 1] scale and
+    multiplied by 255, otherwise they are read on the [0, 255] scale.  Values
+    are then rounded to the nearest grey level; a value that does not round
+    into [0, 255] raises an error rather than being clipped silently (clip
+    first if that is what you mean).
+
+    Parameters
+    ----------
+    images : ndarray, or list of ndarray
+        Validated images (see :func:`check_images`).
+
+    Returns
+    -------
+    ndarray of uint8, or list of ndarray of uint8
+        Of the same shapes.
+
+    Raises
+    ------
+    ValueError
+        If values lie clearly outside the scale, e.g. standardised images
+        with negative values; the message gives the range found.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.utils.validation import images_to_uint8
+    >>> images_to_uint8(np.array([[[0.0, 0.5, 1.0]]]))
+    array([[[  0, 128, 255]]], dtype=uint8)
+    >>> images_to_uint8(np.array([[[0.0, 0.5, 200.0]]]))
+    array([[[  0,   0, 200]]], dtype=uint8)
+    """
+    items = images if isinstance(images, list) else [images]
+    floats = [np.asarray(x) for x in items if np.asarray(x).dtype != np.uint8]
+    if not floats or all(f.size == 0 for f in floats):
+        return images
+    low = min(float(f.min()) for f in floats if f.size)
+    high = max(float(f.max()) for f in floats if f.size)
+    scale = 255.0 if high <= 1.0 else 1.0
+    if low * scale < -0.5 or high * scale > 255.5:
+        raise ValueError(
+            f"Floating-point images have values in [{low:.4g}, {high:.4g}]; "
+            "expected [0, 1] or [0, 255] (standardised images must be undone "
+            "first, other ranges converted to uint8)."
+        )
+
+    def convert(x):
+        x = np.asarray(x)
+        if x.dtype == np.uint8:
+            return x
+        return np.clip(np.round(x * scale), 0, 255).astype(np.uint8)
+
+    out = [convert(x) for x in items]
+    return out if isinstance(images, list) else out[0]
+
+
+def _is_path(item):
+    return isinstance(item, (str, os.PathLike))
+
+
+def check_videos(X):
+    """Validate a collection of videos and return it as a list.
+
+    Parameters
+    ----------
+    X : list, tuple or 1-D ndarray of videos
+        Each video a file path (str or path-like) or a ``(T, H, W[, C])``
+        uint8 array.  A 1-D array of paths is what the loaders'
+        ``filenames`` are (:func:`~emosk.datasets.load_enterface05`).
+
+    Returns
+    -------
+    list
+        The videos; array elements of a 1-D array of paths become ``str``.
+
+    Raises
+    ------
+    ValueError
+        For a single path or a single video array instead of a collection,
+        an empty collection, or any other array; the message names the
+        input or its shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.utils.validation import check_videos
+    >>> check_videos(np.array(["a.avi", "b.avi"]))
+    ['a.avi', 'b.avi']
+    """
+    if _is_path(X) or isinstance(X, bytes):
+        raise ValueError(
+            "X must be a non-empty list of videos (paths or (T, H, W[, C]) uint8 "
+            f"arrays); got the single path {X!r:.80}. Pass [{X!r:.80}]."
+        )
+    if isinstance(X, np.ndarray):
+        if X.ndim == 1 and X.dtype.kind in "UO" and len(X):
+            return [str(v) if isinstance(v, str) else v for v in X.tolist()]
+        raise ValueError(
+            "X must be a non-empty list of videos (paths or (T, H, W[, C]) uint8 "
+            f"arrays), or a 1-D array of paths; got an array of shape {X.shape} "
+            f"and dtype {X.dtype}. For one video array, pass [video]."
+        )
+    if not hasattr(X, "__len__") or len(X) == 0:
+        raise ValueError(
+            "X must be a non-empty list of videos (paths or (T, H, W[, C]) uint8 "
+            f"arrays); got {X!r:.80}."
+        )
+    return list(X)
+
+
+def _media_item_kind(item):
+    if _is_path(item):
+        return "video"
+    return "image" if _photo_shape(np.shape(item)) else "video"
+
+
+def check_media(X):
+    """Tell images from videos in the input of :class:`~emosk.face.FaceAligner`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W[, C]), list of photos, or collection of videos
+        A numeric array is a batch of images; a list whose items are all
+        ``(H, W, C)`` photos (sizes may differ) is a list of images; any
+        other collection (a list, tuple or 1-D array of paths or
+        ``(T, H, W[, C])`` arrays) is a collection of videos.
+
+    Returns
+    -------
+    kind : {"images", "videos"}
+        What ``X`` holds.
+    data : ndarray, list of ndarray, or list
+        The images as :func:`check_images` returns them (``ragged=True``), or
+        the videos as :func:`check_videos` returns them.
+
+    Raises
+    ------
+    ValueError
+        For a single photo without its batch axis, a list that mixes photos
+        and videos (naming the first item of each), or what
+        :func:`check_images` and :func:`check_videos` refuse.
+    """
+    if isinstance(X, np.ndarray) and X.dtype.kind not in "UO":
+        return "images", check_images(X)
+    videos = check_videos(X)
+    kinds = [_media_item_kind(v) for v in videos]
+    if "image" not in kinds:
+        return "videos", videos
+    if "video" in kinds:
+        i, j = kinds.index("image"), kinds.index("video")
+        raise ValueError(
+            f"X mixes photos and videos: item {i} has the shape "
+            f"{np.shape(videos[i])} of one photo, item {j} is a video "
+            f"({videos[j] if _is_path(videos[j]) else np.shape(videos[j])}). "
+            "Pass photos and videos separately."
+        )
+    return "images", check_images(videos, ragged=True)

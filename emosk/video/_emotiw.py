@@ -21,7 +21,8 @@ def _video_sources(backbones):
     return backbones
 
 
-def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling):
+def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling,
+                  verbose):
     if isinstance(spec, str) or not hasattr(spec, "transform"):
         featurizer = CNNFeaturizer(spec, tta=tta, device=device)
         backbone = spec
@@ -29,7 +30,8 @@ def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, poolin
         featurizer = spec
         backbone = getattr(spec, "backbone", None)
     align = default_aligner(backbone) if aligner == "auto" else aligner
-    features = VideoFeaturizer(align, featurizer, cache=cache, n_jobs=n_jobs)
+    features = VideoFeaturizer(align, featurizer, cache=cache, n_jobs=n_jobs,
+                               verbose=verbose)
     clip = make_clip_pipeline(pooling, probability=True, **clip_params)
     return Pipeline([("features", features), *clip.steps])
 
@@ -53,9 +55,11 @@ def make_emotiw2017_classifier(
     cache=None,
     C=KNYAZEV2017_C_GRID,
     cv=5,
+    calibration_cv=3,
     device="auto",
     n_jobs=None,
     random_state=None,
+    verbose=False,
 ):
     """The EmotiW 2017 system of Knyazev et al.: videos in, emotions out.
 
@@ -67,7 +71,10 @@ def make_emotiw2017_classifier(
     CV, sigmoid-calibrated); with ``audio`` an IS10 openSMILE SVM on the
     videos' sound; their probabilities averaged in a soft
     :class:`~sklearn.ensemble.VotingClassifier`; the average reweighted by
-    :class:`~emosk.ensemble.ClassPriorReweighter`.
+    :class:`~emosk.ensemble.ClassPriorReweighter` when ``priors`` is given.
+    ``fit`` first checks the training labels against every cross-validation
+    inside (``cv`` and ``calibration_cv``) and raises, naming the small
+    classes and the minimum per class, before any video is featurised.
 
     Parameters
     ----------
@@ -86,13 +93,17 @@ def make_emotiw2017_classifier(
     tta : bool, default=False
         Average each frame's features over the paper's 18 views (18 times
         the CNN work).
-    priors : dict, array-like or None, default=None
-        Expected class frequencies for the reweighting; None takes them
-        from the training labels.  The paper used the test-set counts
-        (:data:`~emosk.ensemble.EMOTIW2017_TEST_COUNTS`).
+    priors : dict, array-like, "train" or None, default=None
+        Expected class frequencies of the data to be classified, for the
+        final reweighting (see :class:`~emosk.ensemble.ClassPriorReweighter`;
+        use a dict from class name to count or frequency).  None: no
+        reweighting.  The paper's setting, the square roots of the EmotiW
+        2017 test-set counts, is ``priors=EMOTIW2017_TEST_COUNTS``
+        (:data:`~emosk.ensemble.EMOTIW2017_TEST_COUNTS`) with the default
+        ``power=0.5``.
     power : float, default=0.5
         Exponent of the priors (0.5: the paper's square root; 0: no
-        reweighting).
+        reweighting).  Unused when ``priors`` is None.
     aligner : "auto", "passthrough" or FaceAligner, default="auto"
         Face step of every video member; ``"auto"`` picks the crops each
         backbone expects (:func:`default_aligner`); ``"passthrough"`` for
@@ -106,12 +117,21 @@ def make_emotiw2017_classifier(
         Values of each SVM's ``C``, chosen by ``cv``-fold CV.
     cv : int, default=5
         Folds for choosing ``C``.
+    calibration_cv : int, default=3
+        Folds of each SVM's sigmoid calibration, run inside every training
+        fold of the search over ``C``.  Together with ``cv`` they set the
+        fewest training videos per class (5 for ``cv=5, calibration_cv=3``;
+        6 for ``cv=2``); fewer raise a ValueError saying so before any video
+        is featurised.
     device : str, default="auto"
         CNN device (CUDA when present).
     n_jobs : int, default=None
         Videos featurised in parallel (joblib, so also on Dask).
     random_state : int or None, default=None
         Seeds the folds and the SVMs.
+    verbose : bool, default=False
+        Progress of the featurising pass: a progress bar over the videos of
+        each video member, and the time of each member's fit.
 
     Returns
     -------
@@ -132,9 +152,10 @@ def make_emotiw2017_classifier(
     recognition data, fine-tuned on FER2013), STAT/FFT pooling, one linear
     SVM per network plus the IS10 audio SVM, and averaged the five SVMs'
     scores: 54.98% on the EmotiW 2017 test set, 60.03% after the prior
-    reweighting.  emosk's default uses the two networks whose weights ship
-    offline (dlib's face-recognition ResNet and emosk's FER2013 model); pass
-    fine-tuned ones as CNNFeaturizer objects.
+    reweighting (``priors=EMOTIW2017_TEST_COUNTS``).  emosk's default uses
+    the two networks whose weights ship offline (dlib's face-recognition
+    ResNet and emosk's FER2013 model); pass fine-tuned ones as CNNFeaturizer
+    objects.
 
     Examples
     --------
@@ -143,12 +164,14 @@ def make_emotiw2017_classifier(
     >>> clf.get_params()["estimator__video_compact__pool__stats"]
     'stat*'
     """
-    clip_params = {"C": C, "cv": cv, "random_state": random_state}
+    clip_params = {"C": C, "cv": cv, "calibration_cv": calibration_cv,
+                   "random_state": random_state}
     members = [
-        (name, _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling))
+        (name, _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling,
+                             verbose))
         for name, spec in _video_sources(backbones).items()
     ]
     if audio:
         members.append(("audio", _audio_member(cache, n_jobs, clip_params)))
-    vote = VotingClassifier(members, voting="soft")
+    vote = VotingClassifier(members, voting="soft", verbose=verbose)
     return ClassPriorReweighter(vote, priors=priors, power=power)

@@ -1,7 +1,10 @@
 """VideoFeaturizer: video files in, per-frame CNN features out, cached per file."""
 
+import contextlib
 import hashlib
+import inspect
 import os
+import types
 import warnings
 from numbers import Integral
 
@@ -20,14 +23,21 @@ from ..utils._cache import (
     CacheWarning,
     FeatureCache,
     content_digest,
+    library_versions,
     params_digest,
 )
 from ..utils._progress import progress
+from ..utils.validation import check_videos
 
 __all__ = ["VideoFeaturizer", "default_aligner", "estimator_fingerprint"]
 
-# Parameters that change how fast, not what, a step computes.
-_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device"}
+# Parameters that change how fast, not what, a step computes; and
+# mixed_precision, replaced in the key by the precision actually used.
+_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device", "mixed_precision"}
+# Libraries whose versions key the cached faces (decoding, detection,
+# alignment) and features (the network).
+_FACE_LIBRARIES = ("av", "cv2", "dlib")
+_FEATURE_LIBRARIES = ("torch",)
 
 
 def default_aligner(backbone):
@@ -67,21 +77,61 @@ def _module_digest(module):
     return h.hexdigest()
 
 
+class _Unkeyable(ValueError):
+    """A parameter value that no cache key can stand for."""
+
+
+def _joblib_key(value):
+    try:
+        return params_digest(value)
+    except Exception as err:  # joblib pickles: lambdas, locks, open files fail
+        raise _Unkeyable(f"{value!r:.80} cannot be keyed ({type(err).__name__}: "
+                         f"{err!s:.120})") from err
+
+
+def _code_key(code):
+    h = hashlib.sha256(code.co_code)
+    h.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            h.update(_code_key(const).encode())
+        else:
+            h.update(_joblib_key(const).encode())
+    return h.hexdigest()
+
+
+def _callable_key(fn):
+    """A function by its name, code, defaults and closure; a method with its
+    object; other callables by their pickled state."""
+    if inspect.ismethod(fn):
+        return ("method", _callable_key(fn.__func__), _param_value(fn.__self__))
+    if not isinstance(fn, types.FunctionType):
+        return ("callable", _joblib_key(fn))
+    cells = [cell.cell_contents for cell in fn.__closure__ or ()]
+    return ("function", fn.__module__, fn.__qualname__, _code_key(fn.__code__),
+            _joblib_key(fn.__defaults__), _joblib_key(fn.__kwdefaults__),
+            [_param_value(c) for c in cells])
+
+
 def _param_value(value):
     if isinstance(value, BaseEstimator):
         return estimator_fingerprint(value)
     if isinstance(value, str) and value.endswith((".pt", ".pth", ".dat")) \
             and os.path.isfile(value):
         return ("file", content_digest(value))
-    return value
+    if callable(value) and not isinstance(value, type):
+        return _callable_key(value)
+    return _joblib_key(value)
 
 
 def estimator_fingerprint(estimator):
     """A digest of everything in a step that can change its output.
 
     Its parameters (except ``n_jobs``, ``verbose``, ``batch_size``,
-    ``device``), the contents of weight files it names, and, for a fitted
-    network, its weights.
+    ``device`` and ``mixed_precision``), the contents of weight files it
+    names, and, for a fitted network, its weights.  A function given as a
+    parameter (e.g. a face detector) is keyed by its module, name, code,
+    defaults and closure variables; other callables by their pickled state.
 
     Parameters
     ----------
@@ -90,10 +140,24 @@ def estimator_fingerprint(estimator):
     Returns
     -------
     str
+
+    Raises
+    ------
+    ValueError
+        When a parameter cannot be keyed (e.g. a lambda that closes over an
+        object that cannot be pickled); the message names it.
     """
     params = estimator.get_params(deep=False)
     parts = [type(estimator).__module__, type(estimator).__qualname__]
-    parts += [(k, _param_value(v)) for k, v in sorted(params.items()) if k not in _NO_EFFECT]
+    for name, value in sorted(params.items()):
+        if name in _NO_EFFECT:
+            continue
+        try:
+            parts.append((name, _param_value(value)))
+        except _Unkeyable as err:
+            raise ValueError(f"{type(estimator).__name__}({name}=...): {err}. A feature "
+                             "cache needs a key for every setting: give a module-level "
+                             "function, or use cache=None.") from None
     if hasattr(getattr(estimator, "model_", None), "state_dict"):  # fitted CNNFeaturizer
         parts.append(("model_", _module_digest(estimator.model_)))
     if hasattr(estimator, "backbone_module_") and hasattr(estimator, "net_"):
@@ -133,19 +197,35 @@ def _raw_frames(video, index):
         yield frame, {"frame": i, "found": True}
 
 
+def _precision_of(featurizer):
+    """The float type a fitted featurizer computes in, where it says."""
+    precision = getattr(featurizer, "_precision", None)
+    return precision() if callable(precision) else None
+
+
 class _VideoJob:
-    """Faces and features of one video, through the cache when there is one."""
+    """Faces and features of one video, through the cache when there is one.
+
+    With a cache, each entry is computed under its lock (features, then
+    faces, then face tracks: always in this order), so workers missing the
+    same entry compute it once.
+    """
 
     def __init__(self, vf, video, index):
         self.vf, self.video, self.index = vf, video, index
         self.cache = FeatureCache(vf.cache) if vf.cache is not None else None
         if self.cache is not None:
             content = content_digest(video)
-            self.faces_key = params_digest("faces", content, vf.aligner_fingerprint_)
+            decoding = library_versions(*_FACE_LIBRARIES) if vf.aligner_ != "passthrough" \
+                or is_video_path(video) else ()
+            self.faces_key = params_digest("faces", content, vf.aligner_fingerprint_,
+                                           decoding)
             if vf.aligner_ != "passthrough":
-                self.tracks_key = params_digest(content, tracking_fingerprint(vf.aligner_))
-            self.feats_key = params_digest("features", self.faces_key,
-                                           vf.featurizer_fingerprint_)
+                self.tracks_key = params_digest(content, tracking_fingerprint(vf.aligner_),
+                                                decoding)
+            self.feats_key = params_digest(
+                "features", self.faces_key, vf.featurizer_fingerprint_,
+                _precision_of(vf.featurizer_), library_versions(*_FEATURE_LIBRARIES))
 
     def _computed_faces(self):
         vf = self.vf
@@ -160,22 +240,37 @@ class _VideoJob:
     def _tracked_faces(self):
         """Faces cut along stored face tracks (another alignment mode of the same
         detections: no detection), or detected now and their tracks stored."""
-        hit = self.cache.get(self.tracks_key)
         aligner = self.vf.aligner_
+        hit = self.cache.get(self.tracks_key)
         if hit is not None:
             return iter_aligned_faces(self.video, aligner, index=self.index, tracks=hit[0])
         return iter_aligned_faces(
             self.video, aligner, index=self.index,
             on_tracks=lambda tracks: self.cache.put(self.tracks_key, [tracks]))
 
+    def _tracks_lock(self):
+        """The lock of the face tracks while they are missing (else none: readers
+        of stored tracks need not wait for each other)."""
+        if self.tracks_key in self.cache:
+            return contextlib.nullcontext()
+        return self.cache.lock(self.tracks_key)
+
     def _face_chunks(self):
         if self.cache is None or self.vf.aligner_ == "passthrough":
             yield from self._computed_faces()
             return
         cached = self.cache.iter_chunks(self.faces_key)
-        if cached is not None:
-            yield from cached
-            return
+        if cached is None:
+            # held in this generator, which _compute_features closes: released
+            # even when the consumer fails
+            with self.cache.lock(self.faces_key), self._tracks_lock():
+                cached = self.cache.iter_chunks(self.faces_key)  # stored meanwhile?
+                if cached is None:
+                    yield from self._stored_faces()
+                    return
+        yield from cached
+
+    def _stored_faces(self):
         writer = self.cache.writer(self.faces_key)
         try:
             for chunk in self._computed_faces():
@@ -188,8 +283,12 @@ class _VideoJob:
 
     def _compute_features(self):
         featurizer = self.vf.featurizer_
-        out = [featurizer.transform(c["faces"]).astype(np.float32, copy=False)
-               for c in self._face_chunks() if len(c["faces"])]
+        chunks = self._face_chunks()
+        try:  # close the generator now, releasing its locks, even on an error
+            out = [featurizer.transform(c["faces"]).astype(np.float32, copy=False)
+                   for c in chunks if len(c["faces"])]
+        finally:
+            chunks.close()
         if not out:
             return np.zeros((0, self.vf.n_features_out_), dtype=np.float32)
         return np.concatenate(out)
@@ -198,19 +297,25 @@ class _VideoJob:
         if self.cache is None:
             return self._compute_features()
         cached = self.cache.get(self.feats_key)
-        if cached is not None:
-            return cached[0]["features"]
+        if cached is None:
+            with self.cache.lock(self.feats_key):
+                cached = self.cache.get(self.feats_key)  # stored while we waited?
+                if cached is None:
+                    feats = self._features_to_store()
+                    self.cache.put(self.feats_key, [{"features": feats}])
+                    return feats
+        return cached[0]["features"]
+
+    def _features_to_store(self):
         try:
-            feats = self._compute_features()
+            return self._compute_features()
         except CacheCorruptError:  # a faces chunk broke while streaming: start over
-            feats = self._compute_features()
+            return self._compute_features()
         except TrackMismatchError as err:  # e.g. another decoder version: detect again
             warnings.warn(f"{err}; they are removed and recomputed.", CacheWarning,
                           stacklevel=2)
             self.cache.remove(self.tracks_key)
-            feats = self._compute_features()
-        self.cache.put(self.feats_key, [{"features": feats}])
-        return feats
+            return self._compute_features()
 
 
 def _features_of(vf, video, index):
@@ -242,7 +347,10 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
         ``CNNFeaturizer()``.
     cache : str, path-like or None, default=None
         Directory of the feature cache (:class:`~emosk.utils.FeatureCache`);
-        None computes everything every time.
+        None computes everything every time.  With a cache, every setting of
+        ``aligner`` and ``featurizer`` must be keyable (see
+        :func:`estimator_fingerprint`); ``fit`` raises a ``ValueError``
+        naming one that is not.
     chunk_frames : int, default=256
         Frames aligned and featurised together; bounds memory on long videos.
     n_jobs : int, default=None
@@ -256,8 +364,9 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
         Fitted clone of ``aligner``.
     featurizer_ : transformer
         Fitted clone of ``featurizer``.
-    aligner_fingerprint_, featurizer_fingerprint_ : str
-        Digests that key the cache (see :func:`estimator_fingerprint`).
+    aligner_fingerprint_, featurizer_fingerprint_ : str or None
+        Digests that key the cache (see :func:`estimator_fingerprint`); None
+        without a cache.
     n_features_out_ : int
         Features per frame.
 
@@ -270,9 +379,21 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
     -----
     The cache key ignores ``n_jobs``, ``verbose``, ``batch_size`` and
     ``device``; features computed on a GPU and on a CPU agree to float
-    precision, not bit for bit.  A damaged entry is detected by its
-    checksum, reported with :class:`~emosk.utils.CacheWarning`, removed and
-    recomputed.
+    precision, not bit for bit.  It includes emosk's version, the versions
+    of the libraries that decode, detect and align (``av``, ``cv2``,
+    ``dlib``) and of ``torch``, and the precision the features are computed
+    in (float16 under CUDA autocast, else float32).  A damaged entry is
+    detected by its checksum, reported with
+    :class:`~emosk.utils.CacheWarning`, removed and recomputed.  Workers
+    (threads, processes, Dask workers) that miss the same entry compute it
+    once: the others wait on its lock file (:meth:`FeatureCache.lock
+    <emosk.utils.FeatureCache.lock>`), then read it.  ``fit`` removes the
+    temporary folders of interrupted runs (:meth:`FeatureCache.clean
+    <emosk.utils.FeatureCache.clean>`).
+
+    ``transform`` shares the fitted steps between threads (joblib's
+    threading backend); :class:`~emosk.nn.CNNFeaturizer` computes features
+    without modifying its network, so they are the same as in a serial run.
 
     Examples
     --------
@@ -321,17 +442,18 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
         """
         if self.aligner == "passthrough":
             self.aligner_ = "passthrough"
-            self.aligner_fingerprint_ = params_digest("passthrough")
         else:
             base = default_aligner("dlib_resnet") if self.aligner is None else self.aligner
             self.aligner_ = clone(base).fit()
-            self.aligner_fingerprint_ = estimator_fingerprint(self.aligner_)
         featurizer = CNNFeaturizer() if self.featurizer is None else self.featurizer
         self.featurizer_ = clone(featurizer).fit(self._blank_face())
-        self.featurizer_fingerprint_ = estimator_fingerprint(self.featurizer_)
         self.n_features_out_ = int(getattr(self.featurizer_, "n_features_out_", 0)) or None
-        if self.cache is not None:
-            FeatureCache(self.cache)  # create it now: fail early on a bad path
+        self.aligner_fingerprint_ = self.featurizer_fingerprint_ = None
+        if self.cache is not None:  # only a cache needs keys
+            self.aligner_fingerprint_ = params_digest("passthrough") \
+                if self.aligner_ == "passthrough" else estimator_fingerprint(self.aligner_)
+            self.featurizer_fingerprint_ = estimator_fingerprint(self.featurizer_)
+            FeatureCache(self.cache).clean()  # created now (fail early), leftovers removed
         return self
 
     def _blank_face(self):
@@ -358,10 +480,7 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
             it drops frames without a face).
         """
         check_is_fitted(self)
-        if isinstance(X, (str, bytes, np.ndarray)) or not hasattr(X, "__len__") or len(X) == 0:
-            raise ValueError("X must be a non-empty list of videos (paths or (T, H, W[, C]) "
-                             f"uint8 arrays); got {X!r:.80}.")
-        videos = list(X)
+        videos = check_videos(X)
         items = enumerate(progress(videos, "VideoFeaturizer", self.verbose))
         jobs = (delayed(_features_of)(self, v, i) for i, v in items)
         return Parallel(n_jobs=self.n_jobs)(jobs)

@@ -126,3 +126,58 @@ def test_audio_pipeline_as_ensemble_member():
     model = ClassPriorReweighter(vote).fit(samples, y)
     assert model.get_params()["estimator__audio__features__feature_set"] == "IS10"
     assert np.mean(model.predict(samples) == y) > 0.9
+
+
+def test_union_of_feature_sets_is_the_sets_side_by_side(tmp_path):
+    clip = [(_voice(180, 0.5), 16000)]
+    union = AudioFeaturizer("eGeMAPSv02+IS10", cache=tmp_path).fit()
+    X = union.transform(clip)
+    ge = AudioFeaturizer("eGeMAPSv02").fit_transform(clip)
+    is10 = AudioFeaturizer("IS10").fit_transform(clip)
+    np.testing.assert_array_equal(X, np.hstack([ge, is10]))
+    names = union.get_feature_names_out()
+    assert len(names) == 88 + 1582
+    assert names[0].startswith("eGeMAPSv02__") and names[-1].startswith("IS10__")
+    # the union reuses each set's cached features: a lone set hits the same entries
+    assert len(list(tmp_path.iterdir())) == 2
+    with pytest.raises(ValueError, match="Empty feature-set name in 'IS10\\+'"):
+        AudioFeaturizer("IS10+").fit()
+
+
+def test_speaker_normalised_pipeline_gets_groups_by_routing():
+    import sklearn
+
+    speakers = np.repeat(["a", "b", "c"], 8)
+    base = {"a": 110, "b": 190, "c": 260}
+    y = np.tile(["low", "high"], 12)
+    X = [(_voice(base[s] * (0.85 if lab == "low" else 1.15), 0.5, seed=i), 16000)
+         for i, (s, lab) in enumerate(zip(speakers, y))]
+    pipe = make_audio_pipeline("eGeMAPSv02", speaker_norm=True, class_weight="balanced",
+                               classifier="logistic", C=(0.1, 1.0), cv=2, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe.fit(X[:16], y[:16], groups=speakers[:16])
+        assert set(pipe.named_steps["norm"].group_stats_) == {"a", "b"}
+        # speaker c is new: its 8 clips are standardised with their own statistics
+        acc = np.mean(pipe.predict(X[16:], groups=speakers[16:]) == y[16:])
+    assert acc == 1.0
+    with pytest.raises(ValueError, match="classifier must be 'svm' or 'logistic'"):
+        make_audio_pipeline(classifier="forest")
+
+
+def test_exported_model_gives_the_pipeline_probabilities():
+    from emosk.audio import audio_model_arrays, audio_model_from_arrays
+
+    freqs = np.r_[np.linspace(100, 140, 6), np.linspace(180, 220, 6),
+                  np.linspace(280, 320, 6)]
+    X = [(_voice(f, 0.5, seed=i), 16000) for i, f in enumerate(freqs)]
+    y = np.repeat(["low", "mid", "high"], 6)
+    pipe = make_audio_pipeline("eGeMAPSv02", speaker_norm=True, classifier="logistic",
+                               C=(1.0,), cv=2, random_state=0).fit(X, y)
+    arrays = audio_model_arrays(pipe)
+    rebuilt = audio_model_from_arrays(arrays)
+    np.testing.assert_allclose(rebuilt.predict_proba(X), pipe.predict_proba(X),
+                               atol=1e-6)  # the features are float32
+    assert list(rebuilt.classes_) == ["high", "low", "mid"]
+    svm = make_audio_pipeline("eGeMAPSv02", C=(1.0,), cv=2).fit(X, y)
+    with pytest.raises(ValueError, match="Only a multinomial LogisticRegression"):
+        audio_model_arrays(svm)

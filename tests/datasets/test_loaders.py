@@ -173,3 +173,142 @@ def test_tess_and_emodb_layouts(tmp_path):
     assert list(emo.sex) == ["M", "F"]
     bored = load_emodb(data_home=tmp_path, include_boredom=True)
     assert list(bored.target_names) == ["angry", "happy", "boredom"]
+
+
+# ----------------------------------------------------- targets as class names
+def test_as_names_on_every_loader_layout(tmp_path):
+    from emosk.datasets import load_emodb, load_tess
+
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, size=(2, 48, 48), dtype=np.uint8)
+    (tmp_path / "fer2013").mkdir()
+    _write_fer_csv(tmp_path / "fer2013" / "fer2013.csv",
+                   [[e, " ".join(map(str, im.ravel())), "Training"]
+                    for e, im in zip([3, 6], imgs)])
+    X, y = load_fer2013(data_home=tmp_path, return_X_y=True, as_names=True)
+    assert y.tolist() == ["happy", "neutral"]
+    data = load_fer2013(data_home=tmp_path, as_names=True)
+    assert data.target.tolist() == ["happy", "neutral"] and data.target_names[3] == "happy"
+    assert load_fer2013(data_home=tmp_path).target.tolist() == [3, 6]  # default unchanged
+    for rel in ["tess/OAF_angry/OAF_back_angry.wav", "emodb/wav/16a05Fc.wav",
+                "enterface05/s1_ha_1.avi", "ravdess/Actor_01/03-01-05-01-02-01-01.wav"]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"")
+    assert load_tess(data_home=tmp_path, as_names=True).target.tolist() == ["angry"]
+    assert load_emodb(data_home=tmp_path, as_names=True).target.tolist() == ["happy"]
+    assert load_enterface05(data_home=tmp_path, as_names=True).target.tolist() == ["happy"]
+    _, y = load_ravdess(data_home=tmp_path, return_X_y=True, as_names=True)
+    assert y.tolist() == ["angry"]
+
+
+def test_real_ckplus48_names(shared_data):
+    data = load_ckplus48(data_home=shared_data, as_names=True)
+    plain = load_ckplus48(data_home=shared_data)
+    np.testing.assert_array_equal(data.target, plain.target_names[plain.target])
+
+
+@pytest.mark.slow  # reads all of FER2013 and loads torch: about 5-10 s on 2 shared cores
+def test_shipped_model_scores_fer2013_names(shared_data):
+    """``load("fer2013").score(X, load_fer2013().target)`` failed: ints vs names."""
+    from emosk.pretrained import load
+
+    data = load_fer2013(data_home=shared_data, subset="PublicTest", as_names=True)
+    X, y = data.images, data.target
+    rng = np.random.default_rng(0)
+    keep = np.concatenate([rng.choice(np.flatnonzero(y == c), 4, replace=False)
+                           for c in EMOTIONS])
+    model = load("fer2013", tta=False)
+    assert set(y) <= set(model.classes_)
+    score = model.score(X[keep], y[keep])
+    assert 0.3 < score <= 1.0  # 7 classes: chance is 0.14; the model card says ~0.7
+    as_ints = np.searchsorted(data.target_names, y[keep], sorter=np.argsort(data.target_names))
+    as_ints = np.argsort(data.target_names)[as_ints]  # the loader's default targets
+    assert data.target_names[as_ints].tolist() == y[keep].tolist()
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        model.score(X[keep], as_ints)
+
+
+# ----------------------------------------------------------------------- SFEW
+def _write_sfew_tree(root):
+    """A tiny SFEW: Train with labels.csv, Val without, Test flat (no labels)."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    files = {"Train": ["Happy/MovieA_001_01.png", "Happy/MovieB_002_01.png",
+                       "Sad/MovieA_003_02.png", "Neutral/Movie_C_004_01.png"],
+             "Val": ["Angry/MovieD_001_01.png", "surprise/MovieE_002_03.png",
+                     "Other/MovieF_003_01.png"],
+             "Test": ["MovieG_001_01.png", "MovieH_002_01.png"]}
+    for subset, rels in files.items():
+        for rel in rels:
+            path = root / "sfew" / subset / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            img = rng.integers(0, 256, size=(18, 14, 3), dtype=np.uint8)
+            assert cv2.imwrite(str(path), img[..., ::-1])  # written BGR, read back RGB
+    with open(root / "sfew" / "Train" / "labels.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label7", "original_label", "movie"])
+        for rel, lab in zip(files["Train"], ["happy", "happy", "sad", "neutral"]):
+            w.writerow([rel, lab, rel.split("/")[0], "MovieC" if "_C_" in rel else
+                        rel.split("/")[1].split("_")[0]])
+    return files
+
+
+def test_sfew_layout(tmp_path):
+    from emosk.datasets import load_sfew
+
+    _write_sfew_tree(tmp_path)
+    train = load_sfew(data_home=tmp_path)
+    assert train.images.shape == (4, 18, 14, 3) and train.images.dtype == np.uint8
+    assert tuple(train.target_names) == EMOTIONS  # all seven, whatever is present
+    assert [EMOTIONS[t] for t in train.target] == ["happy", "happy", "sad", "neutral"]
+    assert list(train.groups) == ["MovieA", "MovieB", "MovieA", "MovieC"]  # from labels.csv
+    assert set(train.subset) == {"Train"}
+    val = load_sfew(data_home=tmp_path, subset="Val", as_names=True)  # folders only
+    assert list(val.target) == ["angry", "surprise"]  # Other/ is not an emotion folder
+    assert list(val.groups) == ["MovieD", "MovieE"]  # from the file names
+    assert list(val.original_label) == ["Angry", "surprise"]
+    test = load_sfew(data_home=tmp_path, subset="Test")
+    assert list(test.target) == [-1, -1] and list(test.groups) == ["MovieG", "MovieH"]
+    assert list(load_sfew(data_home=tmp_path, subset="Test", as_names=True).target) == ["", ""]
+    files, y = load_sfew(data_home=tmp_path, subset=["Train", "Val"], load_images=False,
+                         return_X_y=True)
+    assert len(files) == 6 and files[0].endswith("MovieA_001_01.png") and y[-1] == 5
+    X, y = load_sfew(data_home=tmp_path, return_X_y=True)
+    np.testing.assert_array_equal(X, train.images)
+    assert "images" not in load_sfew(data_home=tmp_path, load_images=False)
+
+
+def test_sfew_errors(tmp_path):
+    from emosk.datasets import load_sfew
+
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_sfew(data_home=tmp_path, subset="Val")
+    msg = str(info.value)
+    assert str(tmp_path / "sfew" / "Val") in msg and "EmotiW organisers" in msg
+    assert "https://cs.anu.edu.au/few/" in msg
+    with pytest.raises(ValueError, match="Unknown SFEW subset 'Validation'"):
+        load_sfew(data_home=tmp_path, subset="Validation")
+    _write_sfew_tree(tmp_path)
+    table = tmp_path / "sfew" / "Train" / "labels.csv"
+    table.write_text(table.read_text() + "Happy/gone.png,happy,Happy,X\n")
+    with pytest.raises(ValueError, match=r"labels.csv, line 6: image .*gone.png"):
+        load_sfew(data_home=tmp_path)
+    table.write_text("path,label7,original_label,movie\nHappy/MovieA_001_01.png,joy,Joy,A\n")
+    with pytest.raises(ValueError, match="line 2: unknown label 'joy'"):
+        load_sfew(data_home=tmp_path)
+
+
+def test_real_sfew_train(shared_data):
+    from emosk.datasets import load_sfew
+
+    if not (shared_data / "sfew").is_dir():
+        pytest.skip(f"SFEW not found in {shared_data}/sfew")
+    data = load_sfew(data_home=shared_data, load_images=False)
+    counts = dict(zip(data.target_names, np.bincount(data.target, minlength=7)))
+    assert counts == {"angry": 172, "disgust": 49, "fear": 76, "happy": 176,
+                      "sad": 151, "surprise": 93, "neutral": 142}
+    assert len(set(data.groups)) > 30 and "" not in set(data.groups)
+    images = load_sfew(data_home=shared_data, return_X_y=True)[0]
+    assert images.shape == (859, 181, 143, 3)

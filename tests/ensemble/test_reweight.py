@@ -15,24 +15,53 @@ from emosk.ensemble import (
 def test_prior_weights_forms_agree():
     classes = np.array(["a", "b", "c"])
     w_dict = prior_weights({"a": 1, "b": 4, "c": 4, "z": 100}, classes)
-    w_arr = prior_weights([1, 4, 4], classes)
-    w_y = prior_weights(None, classes, y=["a", "b", "b", "b", "b", "c", "c", "c", "c"])
+    w_arr = prior_weights([1, 4, 4], np.array([0, 1, 2]))
+    w_y = prior_weights("train", classes, y=["a", "b", "b", "b", "b", "c", "c", "c", "c"])
     np.testing.assert_allclose(w_dict, np.sqrt([1 / 9, 4 / 9, 4 / 9]))
     np.testing.assert_allclose(w_arr, w_dict)
     np.testing.assert_allclose(w_y, w_dict)
-    np.testing.assert_allclose(prior_weights([1, 4, 4], classes, power=0), 1.0)
+    np.testing.assert_allclose(prior_weights({"a": 1, "b": 4, "c": 4}, classes, power=0), 1.0)
+    np.testing.assert_allclose(prior_weights(None, classes), 1.0)
 
 
 @pytest.mark.parametrize("priors, match", [
-    ({"a": 1}, r"no value for class\(es\) \['b'\]"),
+    ({0: 1}, r"no value for class\(es\) \[1\]"),
     ([1, 2, 3], "3 values but there are 2 classes"),
     ([1, -1], "non-negative"),
     ([0, 0], "not all zero"),
     ([1, np.nan], "finite"),
+    ("test", "'train' or None; got 'test'"),
 ])
 def test_bad_priors(priors, match):
     with pytest.raises(ValueError, match=match):
-        prior_weights(priors, np.array(["a", "b"]))
+        prior_weights(priors, np.array([0, 1]))
+
+
+def test_array_priors_with_string_classes_need_a_mapping():
+    """classes_ is sorted; a data set's target_names is not: an array is ambiguous."""
+    with pytest.raises(ValueError, match=r"classes \['angry', 'happy'\] are not integers"):
+        prior_weights([3, 1], np.array(["angry", "happy"]))
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = np.repeat(["sad", "angry"], 10)  # in "data set order"; classes_ sorts them
+    with pytest.raises(ValueError, match=r"\['angry', 'sad'\].*mapping"):
+        ClassPriorReweighter(LogisticRegression(), priors=[9, 1]).fit(X, y)
+    # object arrays of Python ints keep the array form
+    w = prior_weights([1, 3], np.array([4, 7], dtype=object), power=1.0)
+    np.testing.assert_allclose(w, [0.25, 0.75])
+
+
+def test_default_is_neutral_for_a_calibrated_model():
+    """priors=None changes nothing: the probabilities already carry the training
+    frequencies (the former default multiplied by them once more)."""
+    X, y = make_classification(n_samples=300, weights=[0.8, 0.2], random_state=0)
+    base = LogisticRegression().fit(X, y)
+    clf = ClassPriorReweighter(LogisticRegression()).fit(X, y)
+    np.testing.assert_array_equal(clf.class_weights_, [1.0, 1.0])
+    np.testing.assert_allclose(clf.predict_proba(X), base.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict(X), base.predict(X))
+    # the former behaviour stays one explicit setting away
+    old = ClassPriorReweighter(LogisticRegression(), priors="train").fit(X, y)
+    np.testing.assert_allclose(old.class_weights_, np.sqrt(np.bincount(y) / len(y)))
 
 
 def test_reweighting_matches_hand_computation():

@@ -10,12 +10,14 @@ from emosk.face import (  # noqa: E402
     FaceAligner,
     FaceDetector,
     LandmarkPredictor,
+    add_border,
     align_face,
     dlib_model_path,
     eye_centers,
     minmax_stretch,
     plausible_face,
 )
+from emosk.face._aligner import _FaceStep  # noqa: E402
 from emosk.io import MediaReadError, iter_frames, video_info  # noqa: E402
 
 
@@ -217,3 +219,81 @@ def test_five_point_landmarks_align_too(astronaut):
     assert np.hypot(*(left5 - left68)) < 6 and np.hypot(*(right5 - right68)) < 6
     crop = FaceAligner(landmarks=5, size=64).fit_transform(astronaut[None])
     assert crop.shape == (1, 64, 64, 3)
+
+
+# --------------------------------------------------- faces that fill the image
+# The astronaut's dlib box (175, 76, 265, 166), cut tighter: SFEW-like crops.
+_ASTRO_BOX = (175, 76, 265, 166)
+
+
+def _tight_crop(astronaut, top=0, bottom=0, side=0):
+    x0, y0, x1, y1 = _ASTRO_BOX
+    return astronaut[y0 + top:y1 - bottom, x0 + side:x1 - side], (x0 + side, y0 + top)
+
+
+def _eyes_in_photo(astronaut):
+    box = np.array(_ASTRO_BOX, dtype=float)
+    return np.array(eye_centers(LandmarkPredictor()(astronaut, box)))
+
+
+@pytest.mark.parametrize("detector", ["dlib-hog", "opencv-haar"])
+def test_detect_border_finds_a_face_that_fills_the_image(astronaut, detector):
+    crop, offset = _tight_crop(astronaut, side=15)  # 90 x 60: cheeks cut off
+    assert len(FaceDetector(detector)(crop)[0]) == 0  # the old default misses it
+    boxes, _ = FaceDetector(detector, border=0.25)(crop)
+    assert len(boxes) == 1
+    assert boxes[0, 0] < 0 and boxes[0, 2] > crop.shape[1]  # mapped back: past the edges
+    faces, rep = FaceAligner(detector, detect_border=0.25, size=32).fit() \
+        .transform_with_report(crop[None])
+    assert rep["found"].all() and not rep["assumed"].any() and np.isfinite(rep["score"]).all()
+    step = _FaceStep(FaceAligner(detector, detect_border=0.25).fit())
+    eyes = np.array(eye_centers(step.candidates(crop)[0][2])) + offset
+    np.testing.assert_allclose(eyes, _eyes_in_photo(astronaut), atol=4)
+
+
+def test_assume_face_where_no_detector_finds_it(astronaut):
+    crop, offset = _tight_crop(astronaut, top=15, bottom=5, side=10)  # 70 x 70
+    for detector in ("dlib-hog", "opencv-haar"):
+        ng = FaceAligner(detector, detect_border=0.25, mode="ng2015", size=64).fit()
+        assert not ng.transform_with_report(crop[None])[1]["found"].any()
+    ng.set_params(assume_face=True).fit()
+    faces, rep = ng.transform_with_report(crop[None])
+    assert faces.shape == (1, 64, 64) and faces.min() == 0 and faces.max() == 255
+    assert rep["found"].all() and rep["assumed"].all() and rep["n_faces"][0] == 0
+    assert np.isnan(rep["score"][0])
+    np.testing.assert_array_equal(rep["box"][0], [0, 0, 69, 69])
+    eyes = np.array(eye_centers(_FaceStep(ng).candidates(crop)[0][2])) + offset
+    np.testing.assert_allclose(eyes, _eyes_in_photo(astronaut), atol=4)
+
+
+def test_assume_face_is_for_face_crops_only():
+    # dlib fits a face-shaped set of points anywhere: a blank image passes too
+    blank = np.full((1, 90, 70, 3), 127, dtype=np.uint8)
+    rep = FaceAligner(assume_face=True, size=32).fit().transform_with_report(blank)[1]
+    assert rep["assumed"].all()
+    rep = FaceAligner(size=32).fit().transform_with_report(blank)[1]
+    assert not rep["found"].any() and not rep["assumed"].any()
+
+
+def test_tight_crop_settings_key_the_caches():
+    from emosk.video._featurizer import estimator_fingerprint, tracking_fingerprint
+
+    base = FaceAligner()
+    for params in ({"detect_border": 0.25}, {"assume_face": True}):
+        other = FaceAligner().set_params(**params)
+        assert estimator_fingerprint(other) != estimator_fingerprint(base)
+        assert tracking_fingerprint(other) != tracking_fingerprint(base)
+    with pytest.raises(ValueError, match="detect_border"):
+        FaceAligner(detect_border=-0.1).fit()
+
+
+def test_add_border():
+    img = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    padded, p = add_border(img, 0.5)
+    assert p == 2 and padded.shape == (6, 7)
+    np.testing.assert_array_equal(padded[p:-p, p:-p], img)
+    assert padded.sum() == img.sum()  # black
+    same, p = add_border(np.zeros((4, 4, 3), np.uint8), 0.0)
+    assert p == 0 and same.shape == (4, 4, 3)
+    with pytest.raises(ValueError, match="-1"):
+        add_border(img, -1)

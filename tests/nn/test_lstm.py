@@ -71,8 +71,11 @@ def test_grid_search_pickle_and_bad_input():
     clips, y = _spread_clips(60, 3)
     search = GridSearchCV(FrameLSTMClassifier(max_epochs=3, random_state=0),
                           {"hidden_size": [4, 8]}, cv=2).fit(clips, y)
-    assert search.best_params_["hidden_size"] in (4, 8)
+    best = search.best_params_["hidden_size"]
+    scores = search.cv_results_["mean_test_score"]
+    assert best == [4, 8][int(np.argmax(scores))] and np.all(np.isfinite(scores))
     clf = search.best_estimator_
+    assert clf.net_.module_.lstm.hidden_size == best  # the grid value reached the network
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(again.predict_proba(clips[:3]), clf.predict_proba(clips[:3]))
     bad = [c.copy() for c in clips[:4]]

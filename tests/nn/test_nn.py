@@ -1,14 +1,21 @@
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils.class_weight import compute_class_weight
+from skorch.callbacks import Callback
 
 from emosk.nn import (
     CNNClassifier,
     CNNFeaturizer,
     DlibResNet,
+    InputAdapter,
     available_backbones,
     build_backbone,
     tta_views,
@@ -46,6 +53,7 @@ def test_dlib_resnet_parity_astronaut_and_lfw():
     _assert_parity(*_descriptor_pairs(chips))
 
 
+@pytest.mark.slow
 def test_dlib_resnet_parity_enterface(shared_data):
     from emosk.face import FaceAligner
 
@@ -101,13 +109,39 @@ def test_featurizer_shapes_layers_and_determinism(faces):
     assert gray.shape == (2, 256)
 
 
-def test_featurizer_tta_averages_18_views(faces):
-    assert len(tta_views()) == 18
-    plain = CNNFeaturizer().fit_transform(faces[:2])
-    tta = CNNFeaturizer(tta=True).fit_transform(faces[:2])
-    assert tta.shape == plain.shape and not np.allclose(tta, plain)
-    cos = np.sum(tta * plain, 1) / np.linalg.norm(tta, axis=1) / np.linalg.norm(plain, axis=1)
-    assert cos.min() > 0.8
+def _manual_tta_features(est, images):
+    """The mean over the 18 views of the featurizer's network, each view computed
+    by an InputAdapter built for it."""
+    a = est.adapter_
+    total = 0
+    for view in tta_views():
+        adapter = InputAdapter(a.size, a.channels, a.mean.flatten().tolist(),
+                               a.std.flatten().tolist(), view=view).eval()
+        with torch.no_grad():
+            total = total + est.model_(adapter(torch.from_numpy(images))).numpy()
+    return total / 18
+
+
+def test_featurizer_tta_is_the_mean_of_the_18_views(faces):
+    assert len(tta_views()) == 18 and len(set(tta_views())) == 18
+    images = faces[:2, ::3, ::3]  # 50x50: cheap
+    est = CNNFeaturizer("compact", tta=True).fit()
+    tta = est.transform(images)
+    np.testing.assert_allclose(tta, _manual_tta_features(est, images), rtol=1e-4, atol=1e-5)
+    plain = CNNFeaturizer("compact").fit().transform(images)
+    assert not np.allclose(tta, plain, atol=1e-3)
+
+
+def test_featurizer_threads_give_the_serial_features():
+    """Hooks and test-time views are not set on the shared network per call."""
+    rng = np.random.default_rng(1)
+    batches = [rng.integers(0, 256, (2, 48, 48), dtype=np.uint8) for _ in range(4)]
+    est = CNNFeaturizer("compact", layer="features.3", tta=True, batch_size=1).fit()
+    serial = [est.transform(b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(est.transform, batches * 2))
+    for got, want in zip(threaded, serial * 2):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_featurizer_bad_inputs(faces):
@@ -115,7 +149,7 @@ def test_featurizer_bad_inputs(faces):
     with pytest.raises(ValueError, match="2 channels"):
         est.transform(np.zeros((1, 32, 32, 2), np.uint8))
     with pytest.raises(ValueError, match="smaller than 8x8"):
-        est.transform(np.zeros((1, 4, 4), np.uint8))
+        est.transform(np.zeros((2, 4, 6), np.uint8))
     with pytest.raises(ValueError, match="at least one image"):
         est.transform(np.zeros((0, 32, 32), np.uint8))
     with pytest.raises(ValueError, match="non-empty list"):
@@ -126,6 +160,23 @@ def test_featurizer_bad_inputs(faces):
         CNNFeaturizer(layer="fc7").fit()
     with pytest.raises(ValueError, match="no offline weights"):
         CNNFeaturizer("alexnet").fit()
+
+
+class _Snapshots(Callback):
+    """Copies of the module's weights at the start of training and after each epoch."""
+
+    def initialize(self):
+        self.states = []
+        return self
+
+    def _snap(self, net):
+        self.states.append({k: v.detach().clone() for k, v in net.module_.state_dict().items()})
+
+    def on_train_begin(self, net, **kwargs):
+        self._snap(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._snap(net)
 
 
 def _stripes(n, seed):
@@ -198,12 +249,13 @@ def test_featurizer_pickling_leaves_the_live_model_in_place(faces):
 
 
 def test_classifier_grid_search_over_lr():
-    X, y = _stripes(48, 2)
-    search = GridSearchCV(CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0,
-                                        random_state=0),
-                          {"lr": [1e-4, 0.05]}, cv=2).fit(X, y)
-    assert search.best_params_["lr"] in (1e-4, 0.05)
-    assert len(search.cv_results_["mean_test_score"]) == 2
+    X, y = _stripes(64, 2)
+    search = GridSearchCV(CNNClassifier(max_epochs=2, batch_size=16, valid_fraction=0,
+                                        augment=False, random_state=0),
+                          {"lr": [1e-7, 0.05]}, cv=2, refit=False).fit(X, y)
+    scores = dict(zip(search.cv_results_["param_lr"], search.cv_results_["mean_test_score"]))
+    assert search.best_params_["lr"] == 0.05, scores  # 1e-7 does not move the weights
+    assert scores[0.05] > scores[1e-7] + 0.15, scores  # 1e-7: chance (0.5)
 
 
 def test_cascade_warm_start_keeps_the_backbone():
@@ -219,11 +271,23 @@ def test_cascade_warm_start_keeps_the_backbone():
 
 def test_classifier_freezing_and_class_weights():
     X, y = _stripes(40, 4)
+    y = np.where(np.arange(40) < 30, "a", "b")  # 30 against 10
+    snaps = _Snapshots()
     clf = CNNClassifier(max_epochs=1, valid_fraction=0, freeze=["features.*"],
-                        class_weight="balanced", random_state=0)
+                        class_weight="balanced", random_state=0,
+                        net_params={"callbacks": [("snaps", snaps)]})
     clf.fit(X, y)
     trainable = [n for n, p in clf.net_.module_.named_parameters() if p.requires_grad]
     assert trainable == ["backbone.classifier.1.weight", "backbone.classifier.1.bias"]
+    start, end = snaps.states[0], snaps.states[-1]
+    assert torch.equal(start["backbone.features.0.weight"], end["backbone.features.0.weight"])
+    assert not torch.equal(start["backbone.classifier.1.weight"],
+                           end["backbone.classifier.1.weight"])
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(), [40 / 60, 40 / 20])
+    np.testing.assert_allclose(clf.net_.criterion_.weight.numpy(),
+                               compute_class_weight("balanced", classes=clf.classes_, y=y))
+    plain = CNNClassifier(max_epochs=1, valid_fraction=0, random_state=0).fit(X, y)
+    assert plain.net_.criterion_.weight is None
 
 
 def test_classifier_bad_input():
@@ -259,18 +323,43 @@ def test_featurizer_on_cuda_matches_cpu(faces):
     np.testing.assert_allclose(gpu, cpu, rtol=2e-2, atol=2e-2)
 
 
-def test_predefined_validation_split_restores_best_epoch():
+class _SpoilFromEpoch(Callback):
+    """Scrambles the head at the start of every epoch from ``epoch`` on, so that
+    these epochs end worse than the ones before."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) >= self.epoch:
+            head = net.module_.backbone.classifier[1]
+            with torch.no_grad():
+                head.weight.copy_(torch.randn_like(head.weight) * 50)
+
+
+@pytest.mark.parametrize("split", ["predefined", "valid_fraction"])
+def test_validation_split_restores_the_best_epoch(split):
     from skorch.dataset import Dataset
     from skorch.helper import predefined_split
 
     X, y = _stripes(48, 5)
-    Xv, yv = _stripes(24, 6)
-    codes = {"bottom": 0, "top": 1}
-    valid = Dataset(Xv, np.array([codes[c] for c in yv], dtype=np.int64))
-    clf = CNNClassifier(max_epochs=2, valid_fraction=0, random_state=0,
-                        net_params={"train_split": predefined_split(valid)}).fit(X, y)
-    assert "valid_loss" in clf.net_.history[-1]
-    assert "best" in dict(clf.net_.callbacks_)
+    snaps = _Snapshots()
+    extra = {"callbacks": [("spoil", _SpoilFromEpoch(2)), ("snaps", snaps)]}
+    if split == "predefined":
+        Xv, yv = _stripes(24, 6)
+        codes = {"bottom": 0, "top": 1}
+        valid = Dataset(Xv, np.array([codes[c] for c in yv], dtype=np.int64))
+        extra["train_split"] = predefined_split(valid)
+    clf = CNNClassifier(max_epochs=2, lr=0.05, batch_size=16, random_state=0,
+                        valid_fraction=0.25 if split == "valid_fraction" else 0,
+                        net_params=extra).fit(X, y)
+    losses = clf.net_.history[:, "valid_loss"]
+    assert np.argmin(losses) == 0, losses  # epoch 2 starts from a spoilt head
+    final = clf.net_.module_.state_dict()
+    for name, value in snaps.states[1].items():  # after epoch 1
+        torch.testing.assert_close(final[name], value, msg=name)
+    assert not torch.equal(final["backbone.classifier.1.weight"],
+                           snaps.states[-1]["backbone.classifier.1.weight"])
 
 
 def test_accelerate_net_class_trains_through_accelerate():
@@ -292,3 +381,104 @@ def test_accelerate_net_class_trains_through_accelerate():
     clf.fit(faces, y)
     assert isinstance(clf.net_, AcceleratedNet)
     assert clf.predict_proba(faces[:2]).shape == (2, 3)
+
+
+@pytest.fixture(scope="module")
+def small_classifier():
+    X, y = _stripes(32, 7)
+    return CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0,
+                         random_state=0).fit(X, y)
+
+
+def test_a_fitted_classifier_survives_clone_inside_the_featurizer(small_classifier):
+    X, _ = _stripes(4, 8)
+    est = CNNFeaturizer(small_classifier)
+    expected = est.fit_transform(X)
+    twin = clone(est)
+    assert twin.backbone is small_classifier and not hasattr(twin, "model_")
+    np.testing.assert_allclose(twin.fit_transform(X), expected, rtol=1e-6)
+    frozen = clone(CNNFeaturizer(FrozenEstimator(small_classifier), tta=True))
+    assert frozen.backbone.estimator is small_classifier
+    assert frozen.fit_transform(X).shape == (4, 256)
+    unfitted = clone(CNNFeaturizer(CNNClassifier()))
+    with pytest.raises(NotFittedError, match="needs a fitted CNNClassifier"):
+        unfitted.fit()
+
+
+def test_the_featurizer_copies_the_network_of_the_classifier(small_classifier):
+    module = small_classifier.net_.module_
+    module.train()
+    X, _ = _stripes(4, 9)
+    est = CNNFeaturizer(small_classifier).fit()
+    before = est.transform(X)
+    assert module.training and module.backbone.training  # not switched to eval
+    ours = {p.data_ptr() for p in est.model_.parameters()}
+    assert ours.isdisjoint(p.data_ptr() for p in module.parameters())
+    with torch.no_grad():  # training the classifier on does not change the features
+        module.backbone.features[0].weight.add_(1.0)
+    try:
+        np.testing.assert_array_equal(est.transform(X), before)
+    finally:
+        with torch.no_grad():
+            module.backbone.features[0].weight.sub_(1.0)
+        module.eval()
+
+
+def test_classifier_tta_is_the_mean_of_the_18_views(small_classifier):
+    X, _ = _stripes(5, 10)
+    clf = small_classifier
+    plain = clf.predict_proba(X)
+    backbone, spec = clf.net_.module_.backbone.eval(), clf.spec_
+    manual = 0
+    for view in tta_views():
+        adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
+                               view=view).eval()
+        with torch.no_grad():
+            manual = manual + torch.softmax(backbone(adapter(torch.from_numpy(X))), 1).numpy()
+    try:
+        tta = clf.set_params(tta=True).predict_proba(X)
+    finally:
+        clf.set_params(tta=False)
+    np.testing.assert_allclose(tta, manual / 18, rtol=1e-5, atol=1e-6)
+    assert clf.net_.module_.input.view is None
+    assert not np.allclose(plain, tta, atol=1e-4)
+
+
+def test_warm_start_new_classes_of_the_same_count_get_a_new_head():
+    X, y = _stripes(32, 11)
+    clf = CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
+                        warm_start=True).fit(X, y)
+    head = clf.net_.module_.backbone.classifier[1]
+    clf.set_params(max_epochs=0).fit(X, y)  # the same classes: the same head
+    assert clf.net_.module_.backbone.classifier[1] is head
+    relabelled = np.where(y == "top", "left", "right")
+    clf.fit(X, relabelled)  # two other classes: a new head
+    new = clf.net_.module_.backbone.classifier[1]
+    assert new is not head and not torch.equal(new.weight, head.weight)
+    assert list(clf.classes_) == ["left", "right"]
+
+
+def test_warm_start_unfreezes_and_follows_a_new_augment():
+    X, y = _stripes(32, 12)
+    snaps = _Snapshots()
+    clf = CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
+                        freeze=["features.*"], warm_start=True,
+                        net_params={"callbacks": [("snaps", snaps)]}).fit(X, y)
+    assert not clf.net_.module_.backbone.features[0].weight.requires_grad
+    assert clf.net_.module_.input.augment
+    clf.set_params(freeze=None, augment=False, lr=0.05).fit(X, y)
+    assert all(p.requires_grad for p in clf.net_.module_.parameters())
+    assert not clf.net_.module_.input.augment
+    start, end = snaps.states[0], snaps.states[-1]  # snapshots of the second fit
+    assert not torch.equal(start["backbone.features.0.weight"],
+                           end["backbone.features.0.weight"])
+    clf.set_params(freeze=["features.*"], max_epochs=1).fit(X, y)  # frozen again
+    assert not clf.net_.module_.backbone.features[0].weight.requires_grad
+
+
+def test_warm_start_with_another_backbone_starts_afresh():
+    X, y = _stripes(16, 13)
+    clf = CNNClassifier(max_epochs=0, valid_fraction=0, warm_start=True).fit(X, y)
+    clf.set_params(backbone="alexnet", input_size=64).fit(X, y)
+    assert clf.spec_.channels == 3 and clf.net_.module_.input.channels == 3
+    assert clf.net_.module_.backbone.classifier[-1].in_features == 4096  # AlexNet's fc7

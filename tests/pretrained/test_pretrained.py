@@ -1,4 +1,5 @@
 import pickle
+import re
 import shutil
 
 import numpy as np
@@ -7,12 +8,15 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from emosk.face import FaceAligner
+from emosk.io import MediaReadError
 from emosk.nn import CNNClassifier, CNNFeaturizer
 from emosk.pretrained import (
     PRETRAINED,
+    NoFaceError,
     _models,
     available_models,
     face_aligner,
+    image_aligner,
     load,
     plot_faces,
     plot_timeline,
@@ -31,6 +35,13 @@ def model():
 
 
 @pytest.fixture(scope="module")
+def fast():
+    """The shipped model without its 18 test-time views, and the photo aligner: for
+    tests of the mechanics."""
+    return {"model": load("fer2013", tta=False), "aligner": image_aligner("fer2013").fit()}
+
+
+@pytest.fixture(scope="module")
 def astronaut_face():
     aligner = face_aligner("fer2013").fit()
     return aligner.transform(data.astronaut()[None])
@@ -40,7 +51,7 @@ def test_weights_file_small_and_checksummed():
     path = weights_path("fer2013")
     assert path.stat().st_size <= 20e6
     assert len(PRETRAINED["fer2013"].sha256) == 64
-    assert available_models() == ["fer2013"]
+    assert "fer2013" in available_models()
 
 
 def test_damaged_weights_are_refused(tmp_path, monkeypatch):
@@ -118,11 +129,73 @@ def test_predict_image_and_plot(model, tmp_path):
     assert (tmp_path / "faces.png").stat().st_size > 10_000
 
 
-def test_predict_image_without_face_falls_back(model):
+def test_predict_image_without_face(fast, tmp_path):
     sky = np.full((120, 160, 3), 200, np.uint8)
-    faces = predict_image(sky, model="fer2013")
-    assert len(faces) == 1 and not faces[0]["found"]
+    assert predict_image(sky, model="fer2013") == []  # the default: skip
+    faces = predict_image(sky, **fast, no_face="whole-image")
+    assert len(faces) == 1 and not faces[0]["found"] and np.isnan(faces[0]["score"])
     assert faces[0]["box"] == (0.0, 0.0, 160.0, 120.0)
+    with pytest.raises(NoFaceError, match="No face found in the image"):
+        predict_image(sky, **fast, no_face="error")
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "sky.png"), sky)
+    sky_png = re.escape(f"No face found in {tmp_path / 'sky.png'}")
+    with pytest.raises(NoFaceError, match=sky_png):
+        predict_image(tmp_path / "sky.png", **fast, no_face="error")
+    with pytest.raises(ValueError, match="no_face must be one of .* got 'ignore'"):
+        predict_image(sky, no_face="ignore")
+    fig = plot_faces(sky, [], tmp_path / "none.png")
+    assert "no face found" in [t.get_text() for t in fig.axes[0].texts]
+    fig = plot_faces(sky, faces)
+    assert fig.axes[0].texts[0].get_text().startswith("no face found: whole image\nface 0")
+
+
+def test_unreadable_image_named(tmp_path):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    empty = re.escape(f"{tmp_path / 'empty.jpg'}: not a decodable")
+    with pytest.raises(MediaReadError, match=empty):
+        predict_image(tmp_path / "empty.jpg")
+    with pytest.raises(MediaReadError, match="missing.png: no such file"):
+        predict_image(tmp_path / "missing.png")
+
+
+def test_faces_numbered_left_to_right(fast):
+    from tests.test_cli import two_faces
+
+    image = two_faces()
+    faces = predict_image(image, **fast)
+    assert [f["face"] for f in faces] == [0, 1]
+    (left, right) = (f["box"] for f in faces)
+    assert left[0] < 384 < right[0]
+    assert right[2] - right[0] > left[2] - left[0]  # not the largest first
+    fig = plot_faces(image, faces)
+    labels = [t.get_text().split("\n")[0] for t in fig.axes[0].texts]
+    assert labels == ["face 0", "face 1"]
+
+
+def test_predict_video_without_face(fast, tmp_path):
+    from emosk._cli import make_demo_video
+
+    model = fast["model"]
+    path = make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
+                           center=(100, 100), seconds=0.5, fps=6)
+    aligner = face_aligner("fer2013").fit()
+    skipped = predict_video(path, model=model, aligner=aligner)
+    assert len(skipped["frame"]) == 3 and not skipped["found"].any()
+    assert np.isnan(skipped["probabilities"]).all()
+    assert np.isnan(skipped["clip_probabilities"]).all() and skipped["emotion"] is None
+    whole = predict_video(path, model=model, aligner=aligner, no_face="whole-image")
+    assert np.isfinite(whole["probabilities"]).all() and whole["emotion"] in model.classes_
+    with pytest.raises(NoFaceError, match=re.escape(f"3 analysed frames of {path}")):
+        predict_video(path, model=model, aligner=aligner, no_face="error")
+    plot_timeline(skipped, tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 5000
+
+
+def test_predict_video_fps_with_custom_aligner_refused(model):
+    with pytest.raises(ValueError, match="set its fps"):
+        predict_video("x.mp4", model=model, aligner=face_aligner("fer2013"), fps=2)
 
 
 def test_predict_video_of_photo(model, tmp_path):

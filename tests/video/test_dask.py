@@ -1,5 +1,7 @@
 """The same featurisation and grid search code on a Dask cluster of 2 workers."""
 
+import re
+
 import numpy as np
 import pytest
 from joblib import parallel_config
@@ -34,9 +36,13 @@ def test_video_featurizer_runs_on_dask_workers(client, tmp_path):
     local = vf.fit().transform(clips[:1])[0]  # the cache now holds clip 0 only
     with distributed.get_task_stream(client) as stream, parallel_config(backend="dask"):
         remote = vf.transform(clips)
-    assert len(stream.data) >= 1
-    workers = {task["worker"] for task in stream.data}
-    assert workers <= set(client.scheduler_info()["workers"])
+    # every clip was featurised in a task of a worker process of this cluster
+    tasks = [t for t in stream.data if "_features_of" in str(t["key"])]
+    calls = [re.search(r"_features_of_(\d+)_calls", str(t["key"])) for t in tasks]
+    assert sum(int(m.group(1)) for m in calls) == len(clips), [t["key"] for t in tasks]
+    assert {t["status"] for t in tasks} == {"OK"}
+    workers = {t["worker"] for t in tasks}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
     assert [r.shape for r in remote] == [(3, 256)] * 6
     np.testing.assert_array_equal(remote[0], local)
     np.testing.assert_allclose(remote[1], CNNFeaturizer("compact").fit().transform(clips[1]),

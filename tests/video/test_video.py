@@ -1,15 +1,25 @@
 """VideoFeaturizer, the feature cache and the EmotiW 2017 system."""
 
 import json
+import threading
+import time
 import warnings
 
 import numpy as np
 import pytest
+import torch
+from joblib import parallel_config
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
 
+import emosk
 from emosk.face import FaceAligner
-from emosk.nn import CNNFeaturizer
+from emosk.io import MediaReadError
+from emosk.nn import CNNClassifier, CNNFeaturizer
+from emosk.pooling import StatPooling
 from emosk.utils import CacheWarning, FeatureCache
 from emosk.video import (
     VideoFeaturizer,
@@ -149,7 +159,7 @@ def test_bad_input_is_named():
         vf.transform("clip.mp4")
     with pytest.raises(ValueError, match="non-empty list of videos"):
         vf.transform([])
-    with pytest.raises(Exception, match="no-such-file.mp4"):
+    with pytest.raises(MediaReadError, match="no-such-file.mp4"):
         VideoFeaturizer(FaceAligner(), CNNFeaturizer("compact")).fit().transform(
             ["no-such-file.mp4"])
 
@@ -220,6 +230,7 @@ def ck_subset(shared_data):
             data.groups[keep])
 
 
+@pytest.mark.slow
 def test_system_on_ckplus_with_a_cached_pooling_grid(tmp_path, ck_subset):
     clips, y, groups = ck_subset
     CountingFeaturizer.frames_seen = 0
@@ -239,6 +250,7 @@ def test_system_on_ckplus_with_a_cached_pooling_grid(tmp_path, ck_subset):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
+@pytest.mark.slow
 def test_system_on_enterface_videos_with_audio(tmp_path, shared_data):
     from emosk.datasets import load_enterface05
 
@@ -253,3 +265,199 @@ def test_system_on_enterface_videos_with_audio(tmp_path, shared_data):
     assert set(clf.estimator_.named_estimators_) == {"video_compact", "audio"}
     assert (clf.predict(videos[:6]) == y[:6]).mean() >= 0.5  # seen clips; chance 1/3
     assert len(FeatureCache(tmp_path).keys()) == 6 * 4  # tracks, faces, features, audio
+
+
+# --- composition: a fitted classifier, threads ------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_classifiers():
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 256, (24, 48, 48), dtype=np.uint8)
+    y = np.repeat(["a", "b"], 12)
+    return [CNNClassifier(max_epochs=1, batch_size=12, valid_fraction=0,
+                          random_state=seed).fit(X, y) for seed in (0, 1)]
+
+
+def test_a_fitted_classifier_inside_a_cloned_video_featurizer(two_classifiers):
+    clf = two_classifiers[0]
+    clips = _clips(4)
+    vf = VideoFeaturizer("passthrough", CNNFeaturizer(clf))
+    feats = clone(vf).fit().transform(clips)  # what pipelines and searches do
+    direct = CNNFeaturizer(clf).fit().transform(clips)
+    for a, b in zip(feats, direct):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_grid_search_over_a_pipeline_with_fitted_classifiers(two_classifiers):
+    clips = _clips(8, seed=4)
+    y = np.arange(8) % 2
+    pipe = make_pipeline(VideoFeaturizer("passthrough", CNNFeaturizer(two_classifiers[0])),
+                         StatPooling(), LogisticRegression())
+    grid = {"videofeaturizer__featurizer__layer": ["penultimate", "output"]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(clips, y)
+    assert len(search.cv_results_["mean_test_score"]) == 2
+    assert search.predict(clips).shape == (8,)
+    # several fitted classifiers as grid values: FrozenEstimator keeps them fitted
+    backbones = [FrozenEstimator(c) for c in two_classifiers]
+    search = GridSearchCV(pipe, {"videofeaturizer__featurizer__backbone": backbones},
+                          cv=2).fit(clips, y)
+    assert search.best_params_["videofeaturizer__featurizer__backbone"] in backbones
+
+
+def test_threads_give_the_features_of_a_serial_run():
+    clips = _clips(8, frames=2, seed=5)
+    vf = VideoFeaturizer("passthrough", CNNFeaturizer("compact", tta=True))
+    serial = vf.fit().transform(clips)
+    threaded = clone(vf).set_params(n_jobs=4).fit()
+    with parallel_config(backend="threading"):
+        again = threaded.transform(clips)
+    for i, (a, b) in enumerate(zip(again, serial)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"clip {i}")
+
+
+# --- callable face detectors --------------------------------------------------
+
+
+def whole_image_detector(image):
+    """A face detector for tests: the whole image is the face."""
+    h, w = image.shape[:2]
+    return np.array([[0.0, 0.0, w, h]]), np.array([1.0])
+
+
+def centre_detector(image):
+    """Another one: the central half."""
+    h, w = image.shape[:2]
+    return np.array([[w / 4, h / 4, 3 * w / 4, 3 * h / 4]]), np.array([1.0])
+
+
+def _box_aligner(detector):
+    return FaceAligner(detector=detector, mode="box", size=48, color="gray")
+
+
+def test_a_lambda_detector_works_without_a_cache_and_is_refused_with_one(tmp_path):
+    clips = _clips(2)
+    lock = threading.Lock()  # what a closure may hold: nothing a key can stand for
+    detector = lambda image: (lock and whole_image_detector(image))  # noqa: E731
+    vf = VideoFeaturizer(_box_aligner(detector), CNNFeaturizer("compact")).fit()
+    assert vf.aligner_fingerprint_ is None
+    assert [f.shape for f in vf.transform(clips)] == [(3, 256), (4, 256)]
+    with pytest.raises(ValueError, match=r"FaceAligner\(detector=\.\.\.\).*cannot be keyed"):
+        VideoFeaturizer(_box_aligner(detector), CNNFeaturizer("compact"),
+                        cache=tmp_path).fit()
+
+
+def test_a_module_level_detector_is_keyed_by_its_code(tmp_path):
+    clips = _clips(1)
+    a = VideoFeaturizer(_box_aligner(whole_image_detector), CountingFeaturizer("compact"),
+                        cache=tmp_path).fit()
+    CountingFeaturizer.frames_seen = 0
+    first = a.transform(clips)[0]
+    np.testing.assert_array_equal(clone(a).fit().transform(clips)[0], first)
+    assert CountingFeaturizer.frames_seen == 3  # the second pass read the cache
+    b = clone(a).set_params(aligner=_box_aligner(centre_detector)).fit()
+    assert b.aligner_fingerprint_ != a.aligner_fingerprint_
+    assert not np.allclose(b.transform(clips)[0], first)
+    # two lambdas without closures: keyed by their code, which differs
+    one = _box_aligner(lambda image: centre_detector(image))  # noqa: E731
+    other = _box_aligner(lambda image: whole_image_detector(image))  # noqa: E731
+    assert (clone(a).set_params(aligner=one).fit().aligner_fingerprint_
+            != clone(a).set_params(aligner=other).fit().aligner_fingerprint_)
+
+
+# --- what keys the cache -------------------------------------------------------
+
+
+def test_library_versions_and_emosk_version_key_the_cache(tmp_path, monkeypatch):
+    clips = _clips(1)
+    vf = _vf(tmp_path).fit()
+    vf.transform(clips)
+    CountingFeaturizer.frames_seen = 0
+    monkeypatch.setattr(torch, "__version__", "0.0.0+other")
+    vf.transform(clips)
+    assert CountingFeaturizer.frames_seen == 3  # another torch: recomputed
+    monkeypatch.setattr(emosk, "__version__", "0.0.0+other")
+    vf = _vf(tmp_path).fit()
+    vf.transform(clips)
+    assert CountingFeaturizer.frames_seen == 6  # another emosk: recomputed
+
+
+def test_the_precision_used_keys_the_features(tmp_path):
+    from emosk.video._featurizer import _VideoJob
+
+    clips = _clips(1)
+    _vf(tmp_path).fit().transform(clips)
+    CountingFeaturizer.frames_seen = 0
+    _vf(tmp_path, mixed_precision=False).fit().transform(clips)  # float32 on a CPU either way
+    assert CountingFeaturizer.frames_seen == 0
+    vf = _vf(tmp_path).fit()
+    cpu_key = _VideoJob(vf, clips[0], 0).feats_key
+    vf.featurizer_.device_ = "cuda"  # float16 autocast there
+    assert _VideoJob(vf, clips[0], 0).feats_key != cpu_key
+    vf.featurizer_.set_params(mixed_precision=False)
+    assert _VideoJob(vf, clips[0], 0).feats_key == cpu_key
+
+
+class SlowCountingFeaturizer(CountingFeaturizer):
+    """Takes its time, so that two workers miss the same entry together."""
+
+    def transform(self, X):
+        time.sleep(0.3)
+        return super().transform(X)
+
+
+def test_workers_missing_the_same_entry_compute_it_once(tmp_path):
+    clip = _clips(1)[0]
+    vf = VideoFeaturizer("passthrough", SlowCountingFeaturizer("compact"), cache=tmp_path,
+                         n_jobs=3).fit()
+    CountingFeaturizer.frames_seen = 0
+    with parallel_config(backend="threading"):
+        feats = vf.transform([clip, clip.copy(), clip.copy()])
+    assert CountingFeaturizer.frames_seen == 3
+    for f in feats[1:]:
+        np.testing.assert_array_equal(f, feats[0])
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_video_faces_and_tracks_are_computed_once_by_two_workers(tmp_path, demo_video):
+    aligner = FaceAligner(mode="fer2013", size=48, color="gray", step=3)
+    vf = VideoFeaturizer(aligner, CountingFeaturizer("compact"), cache=tmp_path,
+                         n_jobs=2).fit()
+    CountingFeaturizer.frames_seen = 0
+    with parallel_config(backend="threading"):
+        a, b = vf.transform([demo_video, demo_video])
+    np.testing.assert_array_equal(a, b)
+    assert CountingFeaturizer.frames_seen == len(a)
+    assert len(FeatureCache(tmp_path).keys()) == 3  # tracks, faces, features
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_the_documented_recipe_with_a_fine_tuned_classifier(two_classifiers):
+    """docs/guide/video.rst: a CNNFeaturizer around a fitted CNNClassifier as a member."""
+    clips = _clips(16, frames=2, seed=6)
+    y = np.repeat(["calm", "tense"], 8)
+    clf = make_emotiw2017_classifier(
+        {"video_mine": CNNFeaturizer(two_classifiers[0]), "video_compact": "compact"},
+        audio=False, aligner="passthrough", cv=2, random_state=0)
+    clf.fit(clips, y)
+    assert clf.predict_proba(clips[:2]).shape == (2, 2)
+
+
+class FailingFeaturizer(CNNFeaturizer):
+    """Fails on the faces of the second video."""
+
+    def transform(self, X):
+        if np.asarray(X).mean() > 200:
+            raise RuntimeError("featurizer failed")
+        return super().transform(X)
+
+
+def test_a_failure_while_computing_releases_the_locks(tmp_path):
+    clips = [_clips(1)[0] // 2, np.full((3, 48, 48), 250, np.uint8)]
+    vf = VideoFeaturizer(_box_aligner(whole_image_detector), FailingFeaturizer("compact"),
+                         cache=tmp_path).fit()
+    with pytest.raises(RuntimeError, match="featurizer failed"):
+        vf.transform(clips)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    cache = FeatureCache(tmp_path)
+    assert len(cache.keys()) == 4  # video 0: tracks, faces, features; video 1: tracks

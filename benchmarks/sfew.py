@@ -1,0 +1,393 @@
+"""SFEW 2.0 (EmotiW static faces, Ng et al. 2015) on a CPU: the rows that need
+no CNN training.
+
+* **faces**: share of the 859 SFEW Train crops in which a face is found and
+  aligned: dlib HOG, and Viola-Jones with the ng2015 crop, each with the
+  default settings and with the tight-crop ones (``detect_border=0.25``,
+  ``assume_face=True``).
+* **zero-shot**: emosk's shipped FER2013 model predicting SFEW's labels
+  directly (the same seven emotions), on its 48x48 gray crops.
+* **svm**: frozen features + linear SVM (Knyazev et al. 2017): the shipped
+  compact FER2013 CNN, dlib's face-recognition ResNet, the two averaged, and
+  an OpenCV HOG baseline on the ng2015 crop.  Pipeline: MinMaxScaler(-1, 1),
+  RootSIFT, StandardScaler, LinearSVC calibrated by sigmoid (3 folds); ``C``
+  by an inner GroupKFold (by movie) on each training part.
+
+Evaluation: GroupKFold(5) by movie on SFEW Train (frames of one scene are
+near-duplicates), accuracy mean and standard deviation over the folds; when
+``$EMOSK_DATA/sfew/Val`` exists, trained on all of Train and scored on Val.
+Aligned faces and features are cached in ``~/.cache/emosk-sfew`` (or
+``--cache``), so reruns cost seconds; the CPU minutes reported for a row
+include the caching run's extraction.
+
+    EMOSK_DATA=/path/to/data python benchmarks/sfew.py [--rows faces zero-shot svm]
+"""
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import markdown_table, write_result
+from ckplus_clips import hog_features
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import GroupKFold
+
+from emosk.datasets import DatasetNotFoundError, load_sfew
+from emosk.ensemble import make_clip_pipeline
+from emosk.face import FaceAligner
+from emosk.metrics import (
+    cost_sensitive_accuracy,
+    per_class_recall,
+    plot_confusion_matrix,
+    similarity_cost_matrix,
+)
+from emosk.nn import CNNFeaturizer
+from emosk.pretrained import face_aligner, load, weights_path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TIGHT = {"detect_border": 0.25, "assume_face": True}
+ALIGNERS = {  # name -> FaceAligner; "_tight" ones carry the tight-crop setting
+    "fer2013": face_aligner("fer2013"),
+    "fer2013_tight": face_aligner("fer2013", **TIGHT),
+    "dlib_chip_tight": FaceAligner(mode="dlib-chip", size=150, **TIGHT),
+    "ng2015": FaceAligner("opencv-haar", mode="ng2015", size=256),
+    "ng2015_tight": FaceAligner("opencv-haar", mode="ng2015", size=256, **TIGHT),
+}
+# C = 1 was chosen once (dlib ResNet, one fold) in a first run and made HOG's
+# liblinear hit its iteration limit (half of that run's 8 CPU minutes).
+C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+N_FOLDS = 5
+PAPER = [
+    ["EmotiW 2015 challenge baseline", "", "35.96%", "39.13%"],
+    ["Ng et al. 2015, SFEW-only fine-tuning", "", "", "37.8%"],
+    ["Ng et al. 2015, best cascade ImageNet -> FER2013 -> SFEW", "", "48.5%", "55.6%"],
+]
+
+
+class Timer:
+    """CPU seconds of this process (all threads) and wall seconds."""
+
+    def __enter__(self):
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.cpu = time.process_time() - self.cpu
+        self.wall = time.perf_counter() - self.wall
+
+
+def _key(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()) \
+        .hexdigest()[:16]
+
+
+def _cached(cache, name, key, compute):
+    """Arrays computed by ``compute()`` (a dict), stored in ``cache/name-key.npz``
+    with the CPU seconds they took."""
+    path = cache / f"{name}-{key}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            return dict(stored)
+    with Timer() as t:
+        arrays = compute()
+    arrays["cpu_s"] = np.float64(t.cpu)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+    print(f"  {name}: computed in {t.cpu / 60:.1f} CPU min", flush=True)
+    return arrays
+
+
+def _settings(aligner):
+    params = aligner.get_params()
+    return {k: v for k, v in params.items() if k not in ("n_jobs", "verbose")}
+
+
+def aligned(data, name, cache):
+    """Faces of one aligner on one split, with its report, cached."""
+    aligner = ALIGNERS[name]
+
+    def compute():
+        faces, rep = aligner.fit().transform_with_report(data.images)
+        return {"faces": faces, "found": rep["found"], "assumed": rep["assumed"]}
+    key = _key(_settings(aligner), list(data.filenames), "v1")
+    return _cached(cache, f"faces_{name}_{data.subset[0]}", key, compute)
+
+
+def features(data, aligner_name, featurizer_name, cache):
+    """Frame features of the faces of ``aligner_name``, cached."""
+    faces = aligned(data, aligner_name, cache)
+
+    def compute():
+        if featurizer_name == "hog":
+            small = np.stack([_resize(f, 48) for f in faces["faces"]])
+            return {"X": hog_features(small)}
+        backbone, weights = {"compact": ("compact", "fer2013"),
+                             "dlib_resnet": ("dlib_resnet", "dlib")}[featurizer_name]
+        feat = CNNFeaturizer(backbone, weights=weights, batch_size=128, device="cpu")
+        return {"X": feat.fit_transform(faces["faces"]).astype(np.float64)}
+    key = _key(_settings(ALIGNERS[aligner_name]), list(data.filenames), featurizer_name,
+               "v1")
+    out = _cached(cache, f"feat_{featurizer_name}_{aligner_name}_{data.subset[0]}", key,
+                  compute)
+    out["cpu_s"] = float(out["cpu_s"]) + float(faces["cpu_s"])
+    return out
+
+
+def _resize(face, side):
+    import cv2
+
+    return cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
+
+
+# ------------------------------------------------------------------ face rows
+def _share(mask):
+    return f"{mask.sum()} ({mask.mean():.1%})"
+
+
+def face_rows(train, cache):
+    """One row per aligner setting; ``detect_border`` alone is read off the run
+    with ``assume_face`` too (the faces it detected)."""
+    rows = []
+    settings = [
+        ("fer2013", "(a) dlib HOG, defaults (the shipped model's aligner, 48x48 fer2013 "
+                    "crop)", False),
+        ("fer2013_tight", "(b) dlib HOG + `detect_border=0.25`", True),
+        ("fer2013_tight", "(b') dlib HOG + `detect_border=0.25, assume_face=True`", False),
+        ("ng2015", "ng2015 defaults: Viola-Jones frontal+profile, landmark check, "
+                   "0.62/0.9/1.35 e2e crop, gray 256, min-max", False),
+        ("ng2015_tight", "(c) ng2015 + `detect_border=0.25`", True),
+        ("ng2015_tight", "(c') ng2015 + `detect_border=0.25, assume_face=True`", False),
+    ]
+    for name, label, border_only in settings:
+        out = aligned(train, name, cache)
+        detected = out["found"] & ~out["assumed"]
+        found = detected if border_only else out["found"]
+        rows.append([label, _share(detected), "-" if border_only else _share(out["assumed"]),
+                     _share(found), str(int((~found).sum())),
+                     "(run below)" if border_only else f"{float(out['cpu_s']) / 60:.1f}"])
+    header = ["aligner (on 859 SFEW Train crops)", "face detected + landmarks pass",
+              "whole image assumed", "found and aligned", "whole image used", "CPU min"]
+    return markdown_table(header, rows)
+
+
+# -------------------------------------------------------------- evaluations
+def _folds(train):
+    return list(GroupKFold(n_splits=N_FOLDS).split(train.filenames, train.target,
+                                                    train.groups))
+
+
+def _svm():
+    pipe = make_clip_pipeline(None, C=C_GRID, probability=True, random_state=0)
+    return pipe.set_params(svm__cv=GroupKFold(n_splits=4))
+
+
+def _fit_proba(X_tr, y_tr, g_tr, X_te):
+    pipe = _svm().fit(X_tr, y_tr, svm__groups=g_tr)
+    return pipe.predict_proba(X_te), pipe.named_steps["svm"].best_params_
+
+
+def svm_probas(train, val, sources, cache):
+    """Out-of-fold class probabilities on Train and Val probabilities of each
+    feature source, with the chosen C values and CPU seconds."""
+    out = {}
+    for name, (aligner_name, feat_name) in sources.items():
+        Xtr = features(train, aligner_name, feat_name, cache)
+        cpu = Xtr["cpu_s"]
+        proba = np.zeros((len(train.target), 7))
+        chosen = []
+        with Timer() as t:
+            for tr, te in _folds(train):
+                proba[te], best = _fit_proba(Xtr["X"][tr], train.target[tr],
+                                             train.groups[tr], Xtr["X"][te])
+                chosen.append(best["estimator__C"])
+            val_proba = None
+            if val is not None:
+                Xval = features(val, aligner_name, feat_name, cache)
+                cpu += Xval["cpu_s"]
+                val_proba = _fit_proba(Xtr["X"], train.target, train.groups, Xval["X"])[0]
+        out[name] = {"proba": proba, "val": val_proba, "C": chosen,
+                     "cpu_s": cpu + t.cpu, "dim": Xtr["X"].shape[1]}
+        print(f"  {name}: CV accuracy {np.mean(proba.argmax(1) == train.target):.3f}, "
+              f"C {chosen}", flush=True)
+    return out
+
+
+ZERO_SHOT = {  # row label -> (aligner, test-time augmentation)
+    "FER-only zero-shot: shipped compact FER2013 model, default aligner":
+        ("fer2013", False),
+    "FER-only zero-shot: shipped compact FER2013 model, tight-crop aligner":
+        ("fer2013_tight", False),
+    "FER-only zero-shot: shipped compact FER2013 model, tight-crop aligner, 18-view TTA":
+        ("fer2013_tight", True),
+}
+
+
+def zero_shot_predictions(split, aligner_name, tta, cache):
+    """The shipped model's predictions on one split, as indices into EMOTIONS."""
+    faces = aligned(split, aligner_name, cache)
+
+    def compute():
+        model = load("fer2013", tta=tta, device="cpu")
+        names = list(split.target_names)
+        return {"pred": np.array([names.index(c) for c in model.predict(faces["faces"])])}
+    key = _key(_settings(ALIGNERS[aligner_name]), list(split.filenames), tta,
+               str(weights_path("fer2013")), "v1")
+    out = _cached(cache, f"zeroshot_{aligner_name}_tta{int(tta)}_{split.subset[0]}", key,
+                  compute)
+    return out["pred"], float(out["cpu_s"]) + float(faces["cpu_s"])
+
+
+def _fold_scores(train, pred):
+    scores = [np.mean(pred[te] == train.target[te]) for _, te in _folds(train)]
+    return np.mean(scores), np.std(scores)
+
+
+def _row(label, train, pred, val, val_pred, cpu_s, command, note=""):
+    mean, std = _fold_scores(train, pred)
+    val_cell = "Val not present" if val is None else \
+        f"{np.mean(val_pred == val.target):.1%}"
+    return [label, f"{mean:.1%} ± {std:.1%}", val_cell, note, f"{cpu_s / 60:.1f}",
+            f"`{command}`"]
+
+
+def evaluation_rows(train, val, cache, rows_wanted):
+    rows, preds = [], {}
+    cmd = "python benchmarks/sfew.py --rows"
+    if "zero-shot" in rows_wanted:
+        for label, (aligner_name, tta) in ZERO_SHOT.items():
+            pred, cpu = zero_shot_predictions(train, aligner_name, tta, cache)
+            val_pred = None
+            if val is not None:
+                val_pred, val_cpu = zero_shot_predictions(val, aligner_name, tta, cache)
+                cpu += val_cpu
+            rows.append(_row(label, train, pred, val, val_pred, cpu,
+                             f"{cmd} zero-shot", "no SFEW training"))
+            preds[label] = pred
+    if "svm" in rows_wanted:
+        sources = {"compact": ("fer2013_tight", "compact"),
+                   "dlib_resnet": ("dlib_chip_tight", "dlib_resnet"),
+                   "hog": ("ng2015_tight", "hog")}
+        out = svm_probas(train, val, sources, cache)
+        labels = {
+            "compact": "frozen shipped compact FER2013 CNN ({dim}-d) + linear SVM",
+            "dlib_resnet": "frozen dlib face-recognition ResNet ({dim}-d, 150x150 "
+                           "chips) + linear SVM",
+            "hog": "HOG baseline (OpenCV {dim}-d on the ng2015 crop at 48x48) + "
+                   "linear SVM",
+        }
+        for name in ("compact", "dlib_resnet", "hog"):
+            o = out[name]
+            label = labels[name].format(dim=o["dim"])
+            pred = o["proba"].argmax(1)
+            val_pred = None if o["val"] is None else o["val"].argmax(1)
+            rows.append(_row(label, train, pred, val, val_pred, o["cpu_s"],
+                             f"{cmd} svm", f"C per fold {_fmt_c(o['C'])}"))
+            preds[label] = pred
+        avg = (out["compact"]["proba"] + out["dlib_resnet"]["proba"]) / 2
+        val_avg = None if val is None else \
+            ((out["compact"]["val"] + out["dlib_resnet"]["val"]) / 2).argmax(1)
+        label = "compact + dlib ResNet SVMs, probabilities averaged"
+        rows.append(_row(label, train, avg.argmax(1), val, val_avg,
+                         out["compact"]["cpu_s"] + out["dlib_resnet"]["cpu_s"],
+                         f"{cmd} svm", "from the two rows above"))
+        preds[label] = avg.argmax(1)
+    return rows, preds
+
+
+def _fmt_c(values):
+    return ", ".join(f"{c:g}" for c in values)
+
+
+def best_system(train, preds):
+    """Confusion matrix, per-class recall and cost-sensitive accuracy of the
+    row with the best out-of-fold accuracy."""
+    label = max(preds, key=lambda k: np.mean(preds[k] == train.target))
+    pred = preds[label]
+    names = list(train.target_names)
+    y, p = np.array(names)[train.target], np.array(names)[pred]
+    cm = confusion_matrix(y, p, labels=names)
+    table = markdown_table(["true \\ predicted", *names, "recall"],
+                           [[n, *cm[i], f"{cm[i, i] / cm[i].sum():.2f}"]
+                            for i, n in enumerate(names)])
+    recall = per_class_recall(y, p, labels=names)
+    cost = similarity_cost_matrix(names)
+    csa = cost_sensitive_accuracy(y, p, labels=names, cost_matrix=cost)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        disp = plot_confusion_matrix(y, p, labels=names)
+        disp.ax_.set_title(f"SFEW Train, out-of-fold: {label[:60]}", fontsize=8)
+        disp.figure_.tight_layout()
+        disp.figure_.savefig(RESULTS / "sfew_confusion.png", dpi=110)
+    except ImportError:
+        pass
+    hardest = [f"{n} {recall[n]:.2f}" for n in sorted(names, key=recall.get)[:4]]
+    return label, table, float(np.mean(pred == train.target)), csa, hardest
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", nargs="+", default=["faces", "zero-shot", "svm"],
+                        choices=["faces", "zero-shot", "svm"])
+    parser.add_argument("--cache", default=str(Path("~/.cache/emosk-sfew").expanduser()))
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    train = load_sfew(subset="Train")
+    try:
+        val = load_sfew(subset="Val")
+    except DatasetNotFoundError:
+        val = None
+    parts = [f"SFEW 2.0 Train: {len(train.target)} faces, {len(set(train.groups))} movies "
+             f"(`groups`); GroupKFold({N_FOLDS}) by movie. Val: "
+             + ("not present in `$EMOSK_DATA/sfew` (held out of this project), so the "
+                "Val column is empty." if val is None else f"{len(val.target)} faces.")]
+    if "faces" in args.rows:
+        parts.append("## Faces found in the organisers' tight crops\n\n"
+                     "dlib HOG and Viola-Jones miss faces that fill the image; "
+                     "`detect_border` pads each crop with a black border (a quarter of "
+                     "its longer side) before detection and maps boxes back; "
+                     "`assume_face` fits dlib's landmarks in the whole image where "
+                     "nothing is detected and keeps them if they pass the landmark "
+                     "check. A face not found is replaced by the whole crop resized "
+                     "(`on_missing=\"frame\"`). (b) and (c) are read off the runs of "
+                     "(b') and (c'): the faces detected there.\n\n"
+                     + face_rows(train, cache)
+                     + "\n\nCommand: `python benchmarks/sfew.py --rows faces`.")
+    wanted = [r for r in args.rows if r != "faces"]
+    if wanted:
+        rows, preds = evaluation_rows(train, val, cache, wanted)
+        header = ["system", f"Train, grouped {N_FOLDS}-fold CV (mean ± std)", "Val",
+                  "note", "CPU min", "command"]
+        paper = [[f"paper: {p[0]}", p[1] or "-", p[2] or "-", f"Test {p[3]}", "-", "-"]
+                 for p in PAPER]
+        parts.append("## Accuracy\n\n" + markdown_table(header, rows + paper))
+        label, table, acc, csa, hardest = best_system(train, preds)
+        parts.append(
+            f"## Best row: {label}\n\nOut-of-fold predictions on Train (accuracy "
+            f"{acc:.1%}). Cost-sensitive accuracy {csa:.1%}: emosk's "
+            "`cost_sensitive_accuracy` with `similarity_cost_matrix` (a confusion "
+            "between similar emotions costs half), emosk's form of the idea of Ng et "
+            "al., not their exact cost matrix. Hardest classes here: "
+            f"{', '.join(hardest)} (recall). Plot: `benchmarks/results/sfew_confusion.png`.\n\n"
+            + table)
+    parts.append(
+        "## Not run yet (TODO, issue 18)\n\n"
+        "The CNN fine-tuning rows of Ng et al. need training on SFEW and are not in "
+        "this table yet: SFEW-only fine-tuning (no face-emotion training first); the "
+        "cascade FER2013 -> SFEW Train (`warm_start`, new head, SGD lr 1e-3, momentum "
+        "0.9, weight decay 5e-4, lr / 10 every 10 epochs) for the compact CNN and the "
+        "fine-tuned dlib ResNet (AlexNet / VGG-CNN-M-2048 without ImageNet weights at a "
+        "reduced side if time allows); combined FER2013 + SFEW training; frozen "
+        "features of the FER2013-*fine-tuned* dlib ResNet (the row above uses the "
+        "face-recognition weights); Val accuracy (the split is held out of this "
+        "project).")
+    write_result("sfew", "SFEW 2.0 (Ng et al. 2015): faces, zero-shot and frozen-feature "
+                 "SVMs on a CPU", "\n\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
