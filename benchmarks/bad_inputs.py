@@ -338,6 +338,13 @@ def cli_cases():
     def no_data(folder):
         return folder / "no_data"
 
+    def clips(folder):
+        """A folder ``clips`` with a good photo, a corrupt video and a text file."""
+        (folder / "clips").mkdir()
+        for name in ("good.png", "corrupt.mp4"):
+            (folder / "clips" / name).symlink_to(folder / name)
+        (folder / "clips" / "notes.txt").write_text("not media")
+
     p, x, ev = "emosk predict", "emosk extract", "emosk evaluate"
     rows = [
         Case(p, "corrupt", "random bytes as .png and .mp4", cli("predict", "corrupt.png",
@@ -348,6 +355,13 @@ def cli_cases():
              ("truncated.png", "truncated.mp4")),
         Case(p, "empty", "0-byte .png and .mp4", cli("predict", "empty.png", "empty.mp4"),
              FAILED_INPUT, ("empty.png", "empty.mp4")),
+        Case(p, "corrupt", "a folder: a good photo, random bytes as .mp4, a .txt",
+             cli("predict", "clips"), FAILED_INPUT, ("corrupt.mp4", "1 of 2 inputs failed"),
+             setup=clips),
+        Case(p, "empty", "an empty folder", cli("predict", "no_data", "-o", "o.csv"), USAGE,
+             ("no_data", "no image or video")),
+        Case(p, "empty", "a quoted pattern matching nothing",
+             cli("predict", "*.avi", "-o", "o.csv"), USAGE, ("'*.avi'", "matches no file")),
         Case(p, "no-face", "gray photo (default --no-face skip)", cli("predict", "gray.png"),
              FALLBACK, fallback=lambda r: r["status"] == 0 and ",no face," in r["stdout"]),
         Case(p, "no-face", "gray photo, --no-face error",

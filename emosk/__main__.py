@@ -1,8 +1,9 @@
 """The ``emosk`` command line (also ``python -m emosk``).
 
-Only argparse, numpy and the registry of shipped models are imported to parse
-the arguments, so ``emosk --help`` and usage errors are instant; a command's own
-modules (torch, dlib, openSMILE...) are imported when it runs.
+Only argparse, numpy, the registry of shipped models and the constants of
+``emosk._cli`` are imported to parse the arguments, so ``emosk --help`` and
+usage errors are instant; a command's own modules (torch, dlib, openSMILE...)
+are imported when it runs.
 
 Exit status: 0 success; 1 some inputs could not be processed (they are listed);
 2 a usage error (bad option or value, an existing output file, a missing data
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from ._cli import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # numpy only, no torch
 
 #: ``emosk.face.ALIGN_MODES`` (kept here so that parsing does not import dlib and
 #: OpenCV; a test checks they agree).
@@ -24,6 +26,13 @@ MIN_FACE_SIZE = 8
 FER2013_SUBSETS = ("Training", "PublicTest", "PrivateTest", "all")
 NO_FACE = ("skip", "whole-image", "error")
 FORMATS = ("csv", "json")
+INPUTS_HELP = (
+    f"A folder gives its images ({' '.join(sorted(IMAGE_SUFFIXES))}) and videos "
+    f"({' '.join(sorted(VIDEO_SUFFIXES))}) in sorted order; its other files are left out "
+    "and counted on stderr. A quoted pattern is expanded by "
+    "emosk as a shell would ('**' for any depth). A file named explicitly is tried "
+    "whatever its suffix. An empty folder or a pattern matching nothing is a usage error.")
+RECURSIVE_HELP = "also take the files of the folders' sub-folders (default: not)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,8 +127,11 @@ def build_parser():
                     "numbered from 0, left to right; the number is drawn by --plot. The "
                     "'status' column says 'ok', 'no face', 'no face: whole image used' (or "
                     "'whole frame used'), 'no audio' or 'error'. Unreadable inputs are "
-                    "listed as errors and make the exit status 1.")
-    predict.add_argument("paths", nargs="+", metavar="PATH", help="image or video files")
+                    "listed as errors and make the exit status 1. " + INPUTS_HELP)
+    predict.add_argument("paths", nargs="+", metavar="PATH",
+                         help="image or video files, folders of them, or quoted glob "
+                              "patterns ('clips/*.mp4')")
+    predict.add_argument("--recursive", action="store_true", help=RECURSIVE_HELP)
     predict.add_argument("--model", choices=shipped_models("face"), default="fer2013",
                          help="shipped model (default: fer2013)")
     predict.add_argument("--fps", type=positive_float, default=None,
@@ -149,6 +161,10 @@ def build_parser():
     predict.add_argument("--audio-weight", type=unit_float, default=0.5, metavar="W",
                          help="weight of the voice in the fused row, from 0 (faces only) "
                               "to 1 (voice only) (default: 0.5)")
+    predict.add_argument("--same-speaker", action="store_true",
+                         help="the videos of this run are one speaker: standardise their "
+                              "sound together (the audio model's speaker normalisation) "
+                              "instead of each video alone (default: each alone)")
     predict.add_argument("--overwrite", action="store_true",
                          help="replace existing output files (default: refuse)")
     predict.set_defaults(func="cmd_predict")
@@ -190,8 +206,14 @@ def build_parser():
     extract = sub.add_parser(
         "extract", help="aligned faces or per-frame CNN features of videos, one .npz each",
         description="Writes OUT/<video name>.npz with 'faces' (T, size, size[, 3]) or "
-                    "'features' (T, d), and 'frame', 'found', 'box' per analysed frame.")
-    extract.add_argument("paths", nargs="+", metavar="VIDEO", help="video files")
+                    "'features' (T, d), and 'frame', 'found', 'box' per analysed frame; a "
+                    "video found in a sub-folder of a folder given is written in the same "
+                    "sub-folder of OUT. Unreadable inputs are listed and make the exit "
+                    "status 1. " + INPUTS_HELP)
+    extract.add_argument("paths", nargs="+", metavar="VIDEO",
+                         help="video files (an image gives one frame), folders of them, "
+                              "or quoted glob patterns ('clips/*.mp4')")
+    extract.add_argument("--recursive", action="store_true", help=RECURSIVE_HELP)
     extract.add_argument("--out", required=True, metavar="DIR",
                          help="output folder (required; no default)")
     extract.add_argument("--what", choices=["faces", "features"], default="features",

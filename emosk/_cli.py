@@ -6,11 +6,13 @@ modules (torch, dlib, openSMILE) only when it runs.
 """
 
 import csv
+import glob
 import io
 import json
 import os
 import sys
-from pathlib import Path
+from collections import Counter
+from pathlib import Path, PurePath
 
 import numpy as np
 
@@ -26,9 +28,109 @@ class CommandError(Exception):
     """A problem with the command line's input, reported without a traceback."""
 
 
+#: Suffixes of the videos taken from a folder (a file named on the command line is
+#: tried whatever its suffix).
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv",
+                  ".flv"}
+_GLOB_CHARACTERS = set("*?[")
+
+
 def is_image_file(path):
     """True when the suffix is an image format (everything else is tried as a video)."""
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def _walk(folder, recursive, skipped):
+    """The files of ``folder`` (and of its sub-folders with ``recursive``), sorted;
+    sub-folders not entered and hidden folders are counted in ``skipped``."""
+
+    def cannot_list(err):
+        raise CommandError(f"Cannot list folder {err.filename}: {err.strerror or err}.")
+
+    files = []
+    for top, folders, names in os.walk(folder, onerror=cannot_list):
+        skipped["hidden folder"] += sum(d.startswith(".") for d in folders)
+        visible = [d for d in folders if not d.startswith(".")]
+        if not recursive:
+            skipped["sub-folder"] += len(visible)
+            visible = []
+        folders[:] = visible
+        files += [Path(top) / n for n in names]
+    return sorted(files)
+
+
+def _media_in(folder, recursive, skipped):
+    """The images and videos of one folder as (path, path relative to the folder);
+    a CommandError when it has none.  Other files are counted in ``skipped``."""
+    found, here = [], Counter()
+    for path in _walk(folder, recursive, here):
+        suffix = path.suffix.lower()
+        if path.name.startswith("."):
+            here["hidden file"] += 1
+        elif suffix in IMAGE_SUFFIXES or suffix in VIDEO_SUFFIXES:
+            found.append((path, PurePath(path.relative_to(folder))))
+        else:
+            here[suffix or "suffixless file"] += 1
+    here = +here  # drop the kinds counted 0 times
+    if not found:
+        seen = f" (it has: {describe_skipped(here)})" if here else " (it is empty)"
+        raise CommandError(f"Folder {folder} holds no image or video file{seen}.")
+    skipped.update(here)
+    return found
+
+
+def describe_skipped(skipped):
+    """What :func:`expand_inputs` left out, in words: '2 .txt, 3 sub-folders (...)'."""
+    said = ", ".join(f"{n} {what}{'s' if n > 1 and not what.startswith('.') else ''}"
+                     for what, n in sorted(skipped.items()) if n)
+    return said + (" (--recursive enters sub-folders)" if skipped["sub-folder"] else "")
+
+
+def expand_inputs(paths, *, recursive=False):
+    """The files that ``emosk predict`` and ``emosk extract`` process.
+
+    Each of ``paths`` is
+
+    - a folder: its images (suffix in ``IMAGE_SUFFIXES``) and videos (in
+      ``VIDEO_SUFFIXES``), sorted by path; with ``recursive``, those of its
+      sub-folders too.  Other files, hidden files and folders (name starting
+      with a dot) and, without ``recursive``, sub-folders are left out and
+      counted.  A folder without any image or video is a ``CommandError``;
+    - a glob pattern that is not an existing file's name (``clips/*.mp4``;
+      ``**`` matches any depth): expanded as a shell would, sorted, a folder
+      among the matches taken as above.  A pattern matching nothing is a
+      ``CommandError``;
+    - anything else: kept as it is, whatever its suffix (a missing or
+      unreadable file then fails when it is read).
+
+    A file reached twice is kept once, where it came first.
+
+    Returns
+    -------
+    files : list of (Path, PurePath)
+        Each file, and the name its outputs take: its path relative to the
+        folder it was found in, else its file name.
+    skipped : collections.Counter
+        What the folders held that was left out, by suffix or kind.
+    """
+    files, skipped = {}, Counter()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = _media_in(path, recursive, skipped)
+        elif not path.exists() and _GLOB_CHARACTERS & set(str(given)):
+            matches = [Path(m) for m in sorted(glob.glob(str(given), recursive=True))]
+            if not matches:
+                raise CommandError(f"{str(given)!r} matches no file.")
+            found = []
+            for match in matches:
+                found += (_media_in(match, recursive, skipped) if match.is_dir()
+                          else [(match, PurePath(match.name))])
+        else:
+            found = [(path, PurePath(path.name))]
+        for file, name in found:
+            files.setdefault(file, name)
+    return list(files.items()), skipped
 
 
 def _fmt(v):
@@ -166,6 +268,47 @@ def _evaluation_model(name):
     return load_saved_model(name, "model")
 
 
+def speaker_probabilities(audio_model, paths):
+    """The audio probabilities of videos that share one speaker, normalised together.
+
+    Each video's features are extracted alone (one without sound gets None);
+    those with sound go through the rest of the model as one group, so the
+    speaker normalisation uses their joint statistics.  Needs a pipeline whose
+    steps are ``features`` (an AudioFeaturizer) and ``norm`` (a
+    GroupStandardScaler), then the classifier: the shipped audio model.
+
+    Returns
+    -------
+    dict
+        Path to probabilities, or to None for a video without sound.
+    """
+    import sklearn
+
+    from .io import MediaReadError, NoAudioError
+    from .preprocessing import GroupStandardScaler
+
+    steps = getattr(audio_model, "named_steps", {})
+    if not isinstance(steps.get("norm"), GroupStandardScaler) or "features" not in steps:
+        raise CommandError("--same-speaker needs an audio model with speaker "
+                           "normalisation (features -> norm -> classifier), such as the "
+                           "shipped one.")
+    rows = {}
+    for path in paths:
+        try:
+            rows[path] = steps["features"].transform([str(path)])[0]
+        except (NoAudioError, MediaReadError):
+            rows[path] = None
+    voiced = [p for p, r in rows.items() if r is not None]
+    out = dict.fromkeys(paths)
+    if voiced:
+        rest = audio_model[1:]
+        with sklearn.config_context(enable_metadata_routing=True):
+            proba = rest.predict_proba(np.stack([rows[p] for p in voiced]),
+                                       groups=np.zeros(len(voiced), dtype=int))
+        out.update(zip(voiced, proba))
+    return out
+
+
 def _audio_probabilities(audio_model, path):
     """The probabilities of a file's sound, or None when it has none (no audio
     track, or silence)."""
@@ -238,37 +381,64 @@ def _write_text(path, text):
         raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
 
 
-def _plot_path(plot_dir, source, suffix):
-    return Path(plot_dir) / f"{Path(source).stem}_{suffix}.png"
+def _plot_path(plot_dir, name, suffix):
+    """``plot_dir/<name without suffix>_<suffix>.png``; ``name`` may hold sub-folders."""
+    name = PurePath(name)
+    return Path(plot_dir) / name.parent / f"{name.stem}_{suffix}.png"
 
 
-def _check_plot_dir(plot_dir, paths, overwrite):
+def _output_names(paths, names):
+    """The output name of each path: ``names[path]``, else its file name."""
+    names = names or {}
+    return {p: PurePath(names.get(p, Path(p).name)) for p in paths}
+
+
+def _refuse_shared_targets(targets, what):
+    """A CommandError when two inputs would write the same file."""
+    seen = {}
+    for source, target in targets:
+        if target in seen:
+            raise CommandError(f"{seen[target]} and {source} would both write {target}; "
+                               f"give them {what}.")
+        seen[target] = source
+
+
+def _check_plot_dir(plot_dir, paths, overwrite, names=None):
     """Check, before any work, that every plot of ``paths`` can be written."""
     if plot_dir is None:
         return
     if Path(plot_dir).exists() and not Path(plot_dir).is_dir():
         raise CommandError(f"--plot {plot_dir} is a file; give a folder.")
     _check_can_create(plot_dir, f"Cannot write plots into {plot_dir}")
-    for p in paths:
-        _check_free(_plot_path(plot_dir, p, "faces" if is_image_file(p) else "timeline"),
-                    overwrite)
+    names = _output_names(paths, names)
+    plots = [(p, _plot_path(plot_dir, names[p], "faces" if is_image_file(p) else "timeline"))
+             for p in paths]
+    _refuse_shared_targets(plots, "different names or plot them in separate runs")
+    for _, plot in plots:
+        _check_free(plot, overwrite)
 
 
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  audio_model=None, audio_weight=0.5, no_face="skip", progress=True,
-                  log=None):
+                  audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
+                  names=None, progress=True, log=None):
     """Run a shipped model on image and video files; unreadable ones become error rows.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
     classified too, and its probabilities averaged with the face clip's over the
     classes both know, with weight ``audio_weight`` on the voice (the score
-    averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``.  A
+    averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``; with
+    ``same_speaker``, the sound of all the videos is standardised together
+    (:func:`speaker_probabilities`).  A
     video without sound keeps its face rows; its audio row has status ``no
     audio`` and its fused row is the faces alone.
 
     ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
     :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
     a face is counted as failed.
+
+    ``names`` maps a path to the name of its plot, relative to ``plot_dir``
+    (from :func:`expand_inputs`, which keeps sub-folders); by default the
+    path's file name.
 
     Returns
     -------
@@ -293,7 +463,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     )
 
     log = sys.stderr if log is None else log
-    _check_plot_dir(plot_dir, paths, overwrite)  # refuse before doing any work
+    _check_plot_dir(plot_dir, paths, overwrite, names)  # refuse before doing any work
+    names = _output_names(paths, names)
     clf = load(model)
     classes = [str(c) for c in clf.classes_]
     audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
@@ -312,6 +483,10 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
             aligners[kind] = made.fit()
         return aligners[kind]
 
+    voices = {}
+    if audio_model is not None and same_speaker:
+        voices = speaker_probabilities(audio_model,
+                                       [p for p in paths if not is_image_file(p)])
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
     rows, failed = [], []
@@ -327,7 +502,9 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                                       no_face=no_face)
                 rows += image_rows(path, faces)
                 if plot_dir is not None:
-                    plt.close(plot_faces(path, faces, _plot_path(plot_dir, path, "faces")))
+                    plot = _plot_path(plot_dir, names[path], "faces")
+                    plot.parent.mkdir(parents=True, exist_ok=True)
+                    plt.close(plot_faces(path, faces, plot))
             else:
                 result = predict_video(path, model=clf, aligner=aligner("video"),
                                        no_face=no_face)
@@ -335,11 +512,14 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                 if audio_model is not None:
                     clip = result["clip_probabilities"]
                     face = clip if np.isfinite(clip).all() else None
-                    rows += audio_rows(path, face, list(result["classes"]),
-                                       _audio_probabilities(audio_model, path),
+                    voice = (voices[path] if same_speaker
+                             else _audio_probabilities(audio_model, path))
+                    rows += audio_rows(path, face, list(result["classes"]), voice,
                                        audio_classes, weight=audio_weight)
                 if plot_dir is not None:
-                    plt.close(plot_timeline(result, _plot_path(plot_dir, path, "timeline")))
+                    plot = _plot_path(plot_dir, names[path], "timeline")
+                    plot.parent.mkdir(parents=True, exist_ok=True)
+                    plt.close(plot_timeline(result, plot))
         except (OSError, ValueError, RuntimeError) as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
@@ -349,23 +529,30 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
 
 def cmd_predict(args):
     """``emosk predict``."""
-    paths = [Path(p) for p in args.paths]
+    inputs, skipped = expand_inputs(args.paths, recursive=args.recursive)
+    paths = [p for p, _ in inputs]
     if not paths:
         raise CommandError("Give at least one image or video file (or run `emosk demo`).")
     _check_free(args.output, args.overwrite)
     fmt = output_format(args.output, args.format)
+    if args.same_speaker and args.audio_model == "none":
+        raise CommandError("--same-speaker needs an audio model; drop --audio-model none.")
     audio_model = load_audio_model(args.audio_model)
     rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
                                           plot_dir=args.plot, overwrite=args.overwrite,
                                           audio_model=audio_model,
                                           audio_weight=args.audio_weight,
-                                          no_face=args.no_face)
+                                          same_speaker=args.same_speaker,
+                                          no_face=args.no_face, names=dict(inputs))
     text = render(rows, fmt, classes)
     if args.output:
         _write_text(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if skipped:
+        print(f"emosk predict: left out of the folders: {describe_skipped(skipped)}",
+              file=sys.stderr)
     if failed:
         print(f"emosk predict: {len(failed)} of {len(paths)} inputs failed: "
               + ", ".join(failed), file=sys.stderr)
@@ -518,10 +705,11 @@ def cmd_extract(args):
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} is a file; give a folder.")
     _check_can_create(out, f"Cannot write into {out}")
-    targets = [out / f"{Path(p).stem}.npz" for p in args.paths]
-    if len(set(targets)) < len(targets):
-        raise CommandError("Two inputs share a file name; extract them into different "
-                           "folders.")
+    inputs, skipped = expand_inputs(args.paths, recursive=args.recursive)
+    paths = [p for p, _ in inputs]
+    targets = [out / name.with_suffix(".npz") for _, name in inputs]
+    _refuse_shared_targets(zip(paths, targets), "different names or extract them into "
+                                                "different folders")
     for t in targets:
         _check_free(t, args.overwrite)
     from .face import FaceAligner
@@ -536,11 +724,12 @@ def cmd_extract(args):
     featurizer = CNNFeaturizer(args.backbone).fit() if args.what == "features" else None
     out.mkdir(parents=True, exist_ok=True)
     failed = []
-    for path, target in zip(args.paths, targets):
+    for path, target in zip(paths, targets):
         try:
             faces, report = aligner.transform_with_report([str(path)])
             arrays = {"faces": faces[0]} if featurizer is None else {
                 "features": featurizer.transform(faces)[0].astype(np.float32)}
+            target.parent.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(target, **arrays, frame=report[0]["frame"],
                                 found=report[0]["found"], box=report[0]["box"])
             print(f"{path} -> {target} ({len(report[0]['frame'])} frames, face in "
@@ -548,6 +737,9 @@ def cmd_extract(args):
         except (OSError, ValueError, RuntimeError) as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)
+    if skipped:
+        print(f"emosk extract: left out of the folders: {describe_skipped(skipped)}",
+              file=sys.stderr)
     if failed:
         print(f"emosk extract: {len(failed)} of {len(targets)} inputs failed: "
               + ", ".join(failed), file=sys.stderr)

@@ -5,8 +5,8 @@
     python scripts/package_pretrained.py ~/emosk-weights/compact_fer2013.pt --name fer2013
 
 The weights (a backbone state dict, as benchmarks/fer2013.py saves it) are
-stored as float16 in ``emosk/pretrained/<filename>``; the checksum in
-``emosk/pretrained/_models.py`` is rewritten to match.
+stored as float16 in ``emosk/pretrained/<filename>``; the checksum in the
+registry, ``emosk/nn/_registry.py``, is rewritten to match.
 """
 
 import argparse
@@ -17,18 +17,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "emosk" / "pretrained"
+REGISTRY = ROOT / "emosk" / "nn" / "_registry.py"
 
 
 def record_checksum(target):
     """Write the SHA-256 of a file in ``emosk/pretrained`` into the registry entry
     with that file name; return it."""
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    source = (PKG / "_models.py").read_text()
+    source = REGISTRY.read_text()
     pattern = rf'(filename="{re.escape(target.name)}",\s*sha256=")[0-9a-f]*(")'
     updated, n = re.subn(pattern, rf"\g<1>{digest}\g<2>", source)
     if n != 1:
-        raise SystemExit(f"Could not find the sha256 of {target.name} in _models.py.")
-    (PKG / "_models.py").write_text(updated)
+        raise SystemExit(f"Could not find the sha256 of {target.name} in {REGISTRY.name}.")
+    REGISTRY.write_text(updated)
     return digest
 
 
@@ -38,7 +39,7 @@ def main():
     parser.add_argument("--name", default="fer2013", help="model name in PRETRAINED")
     args = parser.parse_args()
 
-    from emosk.pretrained import PRETRAINED
+    from emosk.nn._registry import PRETRAINED
 
     import torch
 

@@ -491,3 +491,157 @@ def test_audio_model_without_shared_classes_is_refused(files, tmp_path, capsys):
 def test_audio_weight_outside_zero_one_is_a_usage_error(weight, capsys):
     assert main(["predict", "x.mp4", "--audio-weight", weight]) == 2
     assert repr(weight) in capsys.readouterr().err
+
+
+def test_same_speaker_normalises_the_videos_sound_together(tmp_path):
+    pytest.importorskip("opensmile")
+    import sklearn
+    from scipy.io import wavfile
+
+    from emosk._cli import speaker_probabilities
+    from emosk.pretrained import load
+
+    t = np.arange(16000) / 16000
+    paths = []
+    for i, f0 in enumerate((140, 180, 230)):
+        wave = 0.3 * np.sin(2 * np.pi * f0 * t * (1 + 0.05 * np.sin(2 * np.pi * 4 * t)))
+        paths.append(tmp_path / f"v{i}.wav")
+        wavfile.write(paths[-1], 16000, (wave * 32767).astype(np.int16))
+    (tmp_path / "broken.wav").write_bytes(b"not audio")
+    model = load("ravdess_audio")
+    got = speaker_probabilities(model, [*paths, tmp_path / "broken.wav"])
+    assert got[tmp_path / "broken.wav"] is None
+    with sklearn.config_context(enable_metadata_routing=True):
+        expected = model.predict_proba([str(p) for p in paths], groups=[0, 0, 0])
+    np.testing.assert_allclose(np.stack([got[p] for p in paths]), expected, atol=1e-9)
+    alone = model.predict_proba([str(p) for p in paths])
+    assert not np.allclose(alone, expected)
+
+
+def test_same_speaker_needs_an_audio_model(capsys):
+    assert main(["predict", "x.mp4", "--audio-model", "none", "--same-speaker"]) == 2
+    assert "--same-speaker needs an audio model" in capsys.readouterr().err
+
+
+def _media_folder(files, root, layout):
+    """``root`` holding copies of ``files``' entries: {relative path: file name}."""
+    import shutil
+
+    for rel, name in layout.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        if name is None:
+            (root / rel).write_text("not media")
+        else:
+            shutil.copy(files / name, root / rel)
+    return root
+
+
+def test_expand_inputs_order_suffixes_and_names(files, tmp_path):
+    from emosk._cli import expand_inputs
+
+    root = _media_folder(files, tmp_path / "in", {
+        "b.png": "gray.png", "a.MP4": "clip.mp4", "notes.txt": None, ".hidden.png": "gray.png",
+        "sub/c.jpg": "astronaut.jpg", ".cache/d.jpg": "astronaut.jpg"})
+    got, skipped = expand_inputs([root, files / "broken.png", tmp_path / "missing.xyz",
+                                  root / "b.png"])
+    # sorted, any case of suffix; files named are kept whatever their suffix, once
+    assert [(str(p), n.as_posix()) for p, n in got] == [
+        (str(root / "a.MP4"), "a.MP4"), (str(root / "b.png"), "b.png"),
+        (str(files / "broken.png"), "broken.png"),
+        (str(tmp_path / "missing.xyz"), "missing.xyz")]
+    assert dict(skipped) == {".txt": 1, "hidden file": 1, "hidden folder": 1,
+                             "sub-folder": 1}
+    got, skipped = expand_inputs([root], recursive=True)
+    assert [n.as_posix() for _, n in got] == ["a.MP4", "b.png", "sub/c.jpg"]
+    assert "sub-folder" not in skipped
+    # a pattern is expanded as a shell would: every match, whatever its suffix
+    got, _ = expand_inputs([str(root / "*")])
+    assert [p.name for p, _ in got] == ["a.MP4", "b.png", "notes.txt", "c.jpg"]
+    got, _ = expand_inputs([str(root / "**" / "*.jpg")])
+    assert [n.as_posix() for _, n in got] == ["c.jpg"]
+
+
+def test_folder_processes_readable_files_and_lists_broken_ones(files, tmp_path, capsys):
+    root = _media_folder(files, tmp_path / "in", {
+        "astronaut.jpg": "astronaut.jpg", "clip.mp4": "clip.mp4", "broken.mp4": "broken.mp4",
+        "notes.txt": None})
+    out = tmp_path / "pred.json"
+    assert main(["predict", str(root), "--audio-model", "none", "-o", str(out)]) == 1
+    rows = json.loads(out.read_text())
+    sources = {r["source"]: r["kind"] for r in rows}
+    assert sources == {str(root / "astronaut.jpg"): "face", str(root / "broken.mp4"): "error",
+                       str(root / "clip.mp4"): "clip"}
+    assert [r["kind"] for r in rows].count("frame") == 6
+    err = capsys.readouterr().err
+    assert "left out of the folders: 1 .txt" in err
+    assert f"1 of 3 inputs failed: {root / 'broken.mp4'}" in err
+
+
+def test_recursive_takes_sub_folders_and_keeps_their_plots_apart(files, tmp_path, capsys):
+    root = _media_folder(files, tmp_path / "in", {
+        "astronaut.jpg": "astronaut.jpg", "a/face.jpg": "astronaut.jpg",
+        "b/face.jpg": "astronaut.jpg"})
+    assert main(["predict", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert {r["source"] for r in _rows(captured.out)} == {str(root / "astronaut.jpg")}
+    assert "left out of the folders: 2 sub-folders (--recursive enters" in captured.err
+    plots = tmp_path / "plots"
+    assert main(["predict", str(root), "--recursive", "--plot", str(plots)]) == 0
+    assert [r["source"] for r in _rows(capsys.readouterr().out)] == [
+        str(root / n) for n in ("a/face.jpg", "astronaut.jpg", "b/face.jpg")]
+    for plot in ("a/face_faces.png", "b/face_faces.png", "astronaut_faces.png"):
+        assert (plots / plot).stat().st_size > 10_000
+    # two files of one name, given on their own, would share a plot: refused
+    assert main(["predict", str(root / "a/face.jpg"), str(root / "b/face.jpg"),
+                 "--plot", str(tmp_path / "other")]) == 2
+    assert "would both write" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
+
+
+def test_quoted_glob_is_expanded_by_emosk(files, capsys):
+    assert main(["predict", str(files / "astro*.jpg")]) == 0
+    assert {r["source"] for r in _rows(capsys.readouterr().out)} == {
+        str(files / "astronaut.jpg")}
+
+
+@pytest.mark.parametrize("given, says", [
+    ("{empty}", "holds no image or video file (it is empty)"),
+    ("{text_only}", "holds no image or video file (it has: 1 .txt)"),
+    ("{empty}/*.mp4", "matches no file"),
+])
+@pytest.mark.parametrize("command", [["predict", "-o", "{out}/p.csv"],
+                                     ["extract", "--out", "{out}/feats"]])
+def test_nothing_to_read_is_a_usage_error(tmp_path, capsys, command, given, says):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "text_only").mkdir()
+    (tmp_path / "text_only" / "notes.txt").write_text("x")
+    (tmp_path / "out").mkdir()
+    names = {"empty": tmp_path / "empty", "text_only": tmp_path / "text_only",
+             "out": tmp_path / "out"}
+    argv = [a.format(**names) for a in [command[0], given, *command[1:]]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_extract_recursive_keeps_sub_folders_and_overwrites_nothing(files, tmp_path, capsys):
+    root = _media_folder(files, tmp_path / "in", {"a/clip.mp4": "clip.mp4",
+                                                  "b/clip.mp4": "clip.mp4"})
+    out = tmp_path / "feats"
+    argv = ["extract", str(root), "--recursive", "--out", str(out), "--what", "faces",
+            "--size", "32", "--mode", "box"]
+    assert main(argv) == 0
+    for sub in ("a", "b"):
+        with np.load(out / sub / "clip.npz") as z:
+            assert z["faces"].shape == (6, 32, 32, 3)
+    (out / "a" / "clip.npz").write_bytes(b"the user's file")
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "clip.npz exists; pass --overwrite" in capsys.readouterr().err
+    assert (out / "a" / "clip.npz").read_bytes() == b"the user's file"
+    # the same names given as files would write one .npz: refused before any work
+    assert main(["extract", str(root / "a/clip.mp4"), str(root / "b/clip.mp4"),
+                 "--out", str(tmp_path / "flat")]) == 2
+    assert "would both write" in capsys.readouterr().err
+    assert not (tmp_path / "flat").exists()

@@ -1,28 +1,43 @@
 """CNNs: backbones (dlib's face-recognition ResNet, AlexNet, VGG-CNN-M-2048, VGG-Face,
 a compact FER network), CNNFeaturizer, the skorch-based CNNClassifier and
-FrameLSTMClassifier."""
+FrameLSTMClassifier, and the registry of named weights (``_registry``).
 
-from ._backbones import BACKBONES, BackboneSpec, available_backbones, build_backbone
-from ._classifier import RECIPES, CNNClassifier
-from ._dlib_resnet import DLIB_RGB_MEAN, DlibResNet, read_dlib_resnet
-from ._featurizer import CNNFeaturizer, resolve_device
-from ._input import InputAdapter, tta_views
-from ._lstm import FrameLSTMClassifier, shuffle_within_lengths
+The names below are imported on first use (PEP 562), so that the registry,
+which needs only the standard library, can be read without loading torch
+(``emosk --help``, :mod:`emosk.pretrained`'s listings).
+"""
 
-__all__ = [
-    "BACKBONES",
-    "BackboneSpec",
-    "CNNClassifier",
-    "CNNFeaturizer",
-    "DLIB_RGB_MEAN",
-    "DlibResNet",
-    "FrameLSTMClassifier",
-    "InputAdapter",
-    "RECIPES",
-    "available_backbones",
-    "build_backbone",
-    "read_dlib_resnet",
-    "resolve_device",
-    "shuffle_within_lengths",
-    "tta_views",
-]
+import importlib
+
+# public name -> the private module that defines it
+_LAZY = {
+    "BACKBONES": "_backbones",
+    "BackboneSpec": "_backbones",
+    "available_backbones": "_backbones",
+    "build_backbone": "_backbones",
+    "RECIPES": "_classifier",
+    "CNNClassifier": "_classifier",
+    "DLIB_RGB_MEAN": "_dlib_resnet",
+    "DlibResNet": "_dlib_resnet",
+    "read_dlib_resnet": "_dlib_resnet",
+    "CNNFeaturizer": "_featurizer",
+    "resolve_device": "_featurizer",
+    "InputAdapter": "_input",
+    "tta_views": "_input",
+    "FrameLSTMClassifier": "_lstm",
+    "shuffle_within_lengths": "_lstm",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

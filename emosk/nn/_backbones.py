@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ._dlib_resnet import DLIB_RGB_MEAN, DlibResNet
+from ._registry import PRETRAINED, weights_path
 
 __all__ = ["BACKBONES", "BackboneSpec", "build_backbone", "available_backbones",
            "with_input_size"]
@@ -179,8 +180,6 @@ def available_backbones():
 
 def _shipped(weights, name):
     """The path of an emosk-shipped model's weights (checksum-checked), or None."""
-    from ..pretrained import PRETRAINED, weights_path
-
     if not isinstance(weights, str) or weights not in PRETRAINED:
         return None
     if PRETRAINED[weights].backbone != name:

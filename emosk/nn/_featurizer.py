@@ -14,6 +14,7 @@ from torch import nn
 
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._input import InputAdapter, prepare_images, tta_views
+from ._registry import shipped_weights_for
 
 __all__ = ["CNNFeaturizer", "resolve_device", "extract_features"]
 
@@ -287,12 +288,12 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     def _named_backbone(self):
         weights = self.weights
         if weights == "auto":
-            offline = {"dlib_resnet": "dlib", "compact": "fer2013"}
-            if self.backbone not in offline:
+            weights = "dlib" if self.backbone == "dlib_resnet" else shipped_weights_for(
+                self.backbone)
+            if weights is None:
                 raise ValueError(
                     f"Backbone {self.backbone!r} has no offline weights: pass weights= "
                     "(a state-dict path or 'download'), or a fitted CNNClassifier.")
-            weights = offline[self.backbone]
         return build_backbone(self.backbone, weights=weights)
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -102,9 +102,9 @@ class GroupStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator)
 
     Attributes
     ----------
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Global mean of the training rows (the fallback).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (`n_features_in_`,)
         Global standard deviation of the training rows (1 where it is 0).
     group_stats_ : dict
         Training group label to ``(mean, scale, count)``; empty when ``fit``

@@ -5,6 +5,10 @@ compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Its weights
 file is inside the package; its SHA-256 is checked whenever it is loaded.
 The backbone is also available to :class:`~emosk.nn.CNNFeaturizer` and as a
 fine-tuning start, as ``weights="fer2013"`` with ``backbone="compact"``.
+
+The registry of these models (:data:`PRETRAINED`, :func:`available_models`,
+:func:`weights_path`) lives in ``emosk.nn._registry``, below the networks that
+read it, and is re-exported here; this package adds the user-facing layer.
 """
 
 from ._models import (

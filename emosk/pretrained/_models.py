@@ -1,144 +1,22 @@
-"""The registry of shipped models, checksum-verified loading."""
-
-import hashlib
-from dataclasses import dataclass
-from pathlib import Path
+"""Loading the shipped models as fitted estimators; the registry itself is
+:mod:`emosk.nn._registry` (re-exported here)."""
 
 import numpy as np
+
+from ..nn._registry import (
+    DEFAULT_MODEL,
+    PRETRAINED,
+    PretrainedModel,
+    available_models,
+    get_model,
+    weights_path,
+)
 
 __all__ = ["PRETRAINED", "PretrainedModel", "available_models", "weights_path", "load",
            "face_aligner"]
 
-_HERE = Path(__file__).parent
 
-
-@dataclass(frozen=True)
-class PretrainedModel:
-    """A model shipped with emosk.
-
-    Attributes
-    ----------
-    filename : str
-        Weights file inside ``emosk/pretrained``: a torch state dict for a
-        face model, the arrays of :func:`emosk.audio.audio_model_arrays` for
-        an audio model.
-    sha256 : str
-        Its expected SHA-256.
-    backbone : str or None
-        Name of the backbone in :func:`emosk.nn.available_backbones` (None for
-        an audio model).
-    classes : tuple of str
-        Class names, in the order of the model's outputs.
-    align : dict
-        :class:`~emosk.face.FaceAligner` settings that produce the faces the
-        model was trained on (empty for an audio model).
-    description : str
-        One line on the data and the recipe.
-    kind : {"face", "audio"}
-        What the model reads: aligned faces, or audio and video files.
-    """
-
-    filename: str
-    sha256: str
-    backbone: str
-    classes: tuple
-    align: dict
-    description: str = ""
-    kind: str = "face"
-
-
-#: The models that ship with emosk.
-PRETRAINED = {
-    "fer2013": PretrainedModel(
-        filename="compact_fer2013.pt",
-        sha256="efcad72dd8a06eb1f93f04d9a9e5803fe6ee18c877a07c906d972a0fcb14ad6f",
-        backbone="compact",
-        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
-        align={"mode": "fer2013", "size": 48, "color": "gray"},
-        description="emosk's compact CNN trained on FER2013 Training (28,709 faces, "
-                    "48x48 gray) by benchmarks/fer2013.py; the best epoch chosen on "
-                    "PublicTest.",
-    ),
-    "ravdess_audio": PretrainedModel(
-        filename="ravdess_audio.npz",
-        sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
-        backbone=None,
-        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
-        align={},
-        description="openSMILE functionals, speaker normalisation and a class-balanced "
-                    "softmax layer, trained on all 1,248 RAVDESS speech clips of 24 "
-                    "actors (calm dropped) by scripts/train_audio_model.py.",
-        kind="audio",
-    ),
-}
-
-
-def available_models(kind=None):
-    """Names of the models shipped with emosk.
-
-    Parameters
-    ----------
-    kind : {"face", "audio"} or None, default=None
-        Only the models of this kind.
-
-    Returns
-    -------
-    list of str
-    """
-    return sorted(n for n, s in PRETRAINED.items() if kind is None or s.kind == kind)
-
-
-def _spec(name):
-    if name not in PRETRAINED:
-        raise ValueError(f"Unknown pretrained model {name!r}; available: "
-                         f"{available_models()}.")
-    return PRETRAINED[name]
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def weights_path(name="fer2013", *, verify=True):
-    """Path of a shipped model's weights file, checked against its SHA-256.
-
-    Parameters
-    ----------
-    name : str, default="fer2013"
-        One of :func:`available_models`.
-    verify : bool, default=True
-        Check the file's SHA-256.
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file is missing from the installation.
-    OSError
-        If its checksum does not match (a damaged or replaced file).
-    """
-    spec = _spec(name)
-    path = _HERE / spec.filename
-    if not path.is_file():
-        raise FileNotFoundError(f"The weights of pretrained model {name!r} ({path}) are "
-                                "missing; reinstall emosk.")
-    if verify:
-        found = _sha256(path)
-        if found != spec.sha256:
-            raise OSError(f"Checksum mismatch for {path}: SHA-256 {found}, expected "
-                          f"{spec.sha256}. The file is damaged or was replaced; "
-                          "reinstall emosk.")
-    return path
-
-
-def load(name="fer2013", *, tta=True, device="auto", cache=None):
+def load(name=DEFAULT_MODEL, *, tta=True, device="auto", cache=None):
     """A shipped model as a fitted scikit-learn classifier.
 
     Parameters
@@ -179,7 +57,7 @@ def load(name="fer2013", *, tta=True, device="auto", cache=None):
     >>> model.classes_.tolist()
     ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise']
     """
-    spec = _spec(name)
+    spec = get_model(name)
     if spec.kind == "audio":
         from ..audio import audio_model_from_arrays
 
@@ -191,7 +69,7 @@ def load(name="fer2013", *, tta=True, device="auto", cache=None):
     return clf._from_weights(spec.classes)
 
 
-def face_aligner(name="fer2013", **params):
+def face_aligner(name=DEFAULT_MODEL, **params):
     """A :class:`~emosk.face.FaceAligner` that makes the faces a model expects.
 
     Parameters
@@ -207,7 +85,7 @@ def face_aligner(name="fer2013", **params):
     """
     from ..face import FaceAligner
 
-    spec = _spec(name)
+    spec = get_model(name)
     if spec.kind != "face":
         raise ValueError(f"Pretrained model {name!r} reads {spec.kind}, not faces; it "
                          "needs no face aligner.")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..nn._registry import DEFAULT_MODEL
+
 __all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline",
            "image_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
 
@@ -27,7 +29,7 @@ def _check_no_face(no_face):
         raise ValueError(f"no_face must be one of {NO_FACE_OPTIONS}; got {no_face!r}.")
 
 
-def image_aligner(name="fer2013", **params):
+def image_aligner(name=DEFAULT_MODEL, **params):
     """The FaceAligner :func:`predict_image` uses by default: every face
     (``select="all"``) with detector threshold ``IMAGE_THRESHOLD`` (0.5)."""
     from ._models import face_aligner
@@ -75,7 +77,7 @@ def _left_to_right(faces):
     return sorted(faces, key=lambda f: (float(f[0][0]), float(f[0][1])))
 
 
-def predict_image(image, *, model="fer2013", aligner=None, no_face="skip"):
+def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
     """Emotion probabilities of every face in one image.
 
     Parameters
@@ -152,7 +154,7 @@ def predict_image(image, *, model="fer2013", aligner=None, no_face="skip"):
             for i, p in enumerate(probs)]
 
 
-def predict_video(video, *, model="fer2013", aligner=None, fps=None, batch_size=256,
+def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=256,
                   no_face="skip"):
     """Per-frame and per-clip emotion probabilities of the main face of a video.
 

@@ -18,6 +18,7 @@ from ..face import FaceAligner
 from ..face._aligner import TRACKING_PARAMS, TrackMismatchError, iter_aligned_faces
 from ..io._video import as_frames, is_video_path, iter_frames
 from ..nn import CNNFeaturizer
+from ..nn._registry import PRETRAINED, shipped_weights_for
 from ..utils._cache import (
     CacheCorruptError,
     CacheWarning,
@@ -43,10 +44,11 @@ _FEATURE_LIBRARIES = ("torch",)
 def default_aligner(backbone):
     """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
 
-    ``dlib_resnet``: dlib's 150x150 face chips; ``compact`` (the model
-    shipped with emosk): its FER2013-like 48x48 gray crops
-    (:func:`emosk.pretrained.face_aligner`); any other backbone: 224x224
-    similarity-aligned RGB crops.
+    A backbone with shipped weights (``compact``): the crops in their
+    registry entry, FER2013-like 48x48 gray faces (as
+    :func:`emosk.pretrained.face_aligner` makes); ``dlib_resnet``: dlib's
+    150x150 face chips; any other backbone: 224x224 similarity-aligned RGB
+    crops.
 
     Parameters
     ----------
@@ -59,11 +61,10 @@ def default_aligner(backbone):
     FaceAligner
         Unfitted.
     """
-    from ..pretrained import face_aligner
-
     name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
-    if name == "compact":
-        return face_aligner("fer2013")
+    shipped = shipped_weights_for(name)
+    if shipped is not None:
+        return FaceAligner(**PRETRAINED[shipped].align)
     if name == "dlib_resnet":
         return FaceAligner(mode="dlib-chip", size=150)
     return FaceAligner(mode="similarity", size=224)

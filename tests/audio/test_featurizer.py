@@ -181,3 +181,28 @@ def test_exported_model_gives_the_pipeline_probabilities():
     svm = make_audio_pipeline("eGeMAPSv02", C=(1.0,), cv=2).fit(X, y)
     with pytest.raises(ValueError, match="Only a multinomial LogisticRegression"):
         audio_model_arrays(svm)
+
+
+def test_speaker_normalised_audio_member_of_the_score_average():
+    import sklearn
+
+    from emosk.ensemble import make_clip_pipeline, make_score_average
+
+    speakers = np.repeat(["a", "b", "c"], 8)
+    base = {"a": 110, "b": 190, "c": 260}
+    y = np.tile(["low", "high"], 12)
+    samples = [{"video": np.full((3, 2), float(lab == "high")) + 0.1 * i % 1,
+                "audio": (_voice(base[s] * (0.85 if lab == "low" else 1.15), 0.5, seed=i),
+                          16000)}
+               for i, (s, lab) in enumerate(zip(speakers, y))]
+    vote = make_score_average({
+        "video": make_clip_pipeline("mean", C=(1.0,), cv=2, probability=True,
+                                    calibration_cv=2, random_state=0),
+        "audio": make_audio_pipeline("eGeMAPSv02", speaker_norm=True, C=(0.1,), cv=2,
+                                     classifier="logistic", random_state=0),
+    })
+    with sklearn.config_context(enable_metadata_routing=True):
+        vote.fit(samples, y, groups=speakers)
+    norm = vote.named_estimators_["audio"].named_steps["norm"]
+    assert set(norm.group_stats_) == {"a", "b", "c"}
+    assert vote.get_params()["audio__norm__min_group_size"] == 2

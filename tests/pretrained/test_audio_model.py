@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import sklearn
 
-from emosk.pretrained import PRETRAINED, _models, available_models, load, weights_path
+from emosk.nn import _registry
+from emosk.pretrained import PRETRAINED, available_models, load, weights_path
 
 CLASSES = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
 
@@ -28,7 +29,7 @@ def test_damaged_audio_model_is_refused(tmp_path, monkeypatch):
         byte = f.read(1)
         f.seek(500)
         f.write(bytes([byte[0] ^ 0xFF]))
-    monkeypatch.setattr(_models, "_HERE", tmp_path)
+    monkeypatch.setattr(_registry, "WEIGHTS_DIR", tmp_path)
     with pytest.raises(OSError, match="Checksum mismatch"):
         load("ravdess_audio")
 

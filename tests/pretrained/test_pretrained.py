@@ -9,11 +9,10 @@ from sklearn.pipeline import make_pipeline
 
 from emosk.face import FaceAligner
 from emosk.io import MediaReadError
-from emosk.nn import CNNClassifier, CNNFeaturizer
+from emosk.nn import CNNClassifier, CNNFeaturizer, _registry
 from emosk.pretrained import (
     PRETRAINED,
     NoFaceError,
-    _models,
     available_models,
     face_aligner,
     image_aligner,
@@ -62,7 +61,7 @@ def test_damaged_weights_are_refused(tmp_path, monkeypatch):
         byte = f.read(1)
         f.seek(1000)
         f.write(bytes([byte[0] ^ 0xFF]))
-    monkeypatch.setattr(_models, "_HERE", tmp_path)
+    monkeypatch.setattr(_registry, "WEIGHTS_DIR", tmp_path)
     with pytest.raises(OSError, match="Checksum mismatch"):
         load("fer2013")
     (tmp_path / "compact_fer2013.pt").unlink()

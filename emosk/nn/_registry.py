@@ -1,0 +1,162 @@
+"""The registry of named weights that ship with emosk, and their checksums.
+
+Each entry says which backbone reads the weights, the classes of its outputs
+and the face crops it expects, so that :func:`~emosk.nn.build_backbone`,
+:class:`~emosk.nn.CNNFeaturizer`, :mod:`emosk.pretrained`, :mod:`emosk.video`
+and the command line read these facts from one place.  Only the standard
+library is imported here: ``emosk --help`` lists the shipped models without
+loading torch.  The weights files themselves are package data in
+``emosk/pretrained/``.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
+           "get_model", "shipped_weights_for", "weights_path"]
+
+#: Where the weights files are installed (package data of :mod:`emosk.pretrained`).
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+
+
+@dataclass(frozen=True)
+class PretrainedModel:
+    """A model shipped with emosk.
+
+    Attributes
+    ----------
+    filename : str
+        Weights file inside ``emosk/pretrained``: a torch state dict for a
+        face model, the arrays of :func:`emosk.audio.audio_model_arrays` for
+        an audio model.
+    sha256 : str
+        Its expected SHA-256.
+    backbone : str or None
+        Name of the backbone in :func:`emosk.nn.available_backbones` (None for
+        an audio model).
+    classes : tuple of str
+        Class names, in the order of the model's outputs.
+    align : dict
+        :class:`~emosk.face.FaceAligner` settings that produce the faces the
+        model was trained on (empty for an audio model).
+    description : str
+        One line on the data and the recipe.
+    kind : {"face", "audio"}
+        What the model reads: aligned faces, or audio and video files.
+    """
+
+    filename: str
+    sha256: str
+    backbone: str
+    classes: tuple
+    align: dict
+    description: str = ""
+    kind: str = "face"
+
+
+#: The models that ship with emosk.
+PRETRAINED = {
+    "fer2013": PretrainedModel(
+        filename="compact_fer2013.pt",
+        sha256="efcad72dd8a06eb1f93f04d9a9e5803fe6ee18c877a07c906d972a0fcb14ad6f",
+        backbone="compact",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 48, "color": "gray"},
+        description="emosk's compact CNN trained on FER2013 Training (28,709 faces, "
+                    "48x48 gray) by benchmarks/fer2013.py; the best epoch chosen on "
+                    "PublicTest.",
+    ),
+    "ravdess_audio": PretrainedModel(
+        filename="ravdess_audio.npz",
+        sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
+        backbone=None,
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={},
+        description="openSMILE functionals, speaker normalisation and a class-balanced "
+                    "softmax layer, trained on all 1,248 RAVDESS speech clips of 24 "
+                    "actors (calm dropped) by scripts/train_audio_model.py.",
+        kind="audio",
+    ),
+}
+
+#: The face model used when none is named (``load()``, ``predict_image``, the CLI).
+DEFAULT_MODEL = "fer2013"
+
+
+def available_models(kind=None):
+    """Names of the models shipped with emosk.
+
+    Parameters
+    ----------
+    kind : {"face", "audio"} or None, default=None
+        Only the models of this kind.
+
+    Returns
+    -------
+    list of str
+    """
+    return sorted(n for n, s in PRETRAINED.items() if kind is None or s.kind == kind)
+
+
+def get_model(name):
+    """The registry entry of a shipped model; a ValueError lists the names."""
+    if name not in PRETRAINED:
+        raise ValueError(f"Unknown pretrained model {name!r}; available: "
+                         f"{available_models()}.")
+    return PRETRAINED[name]
+
+
+def shipped_weights_for(backbone):
+    """Name of the shipped face model that is ``backbone``'s offline weights, or None.
+
+    The default model when it is of that backbone, else the first such model
+    by name.
+    """
+    names = [n for n in available_models("face") if PRETRAINED[n].backbone == backbone]
+    if DEFAULT_MODEL in names:
+        return DEFAULT_MODEL
+    return names[0] if names else None
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_path(name=DEFAULT_MODEL, *, verify=True):
+    """Path of a shipped model's weights file, checked against its SHA-256.
+
+    Parameters
+    ----------
+    name : str, default="fer2013"
+        One of :func:`available_models`.
+    verify : bool, default=True
+        Check the file's SHA-256.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing from the installation.
+    OSError
+        If its checksum does not match (a damaged or replaced file).
+    """
+    spec = get_model(name)
+    path = WEIGHTS_DIR / spec.filename
+    if not path.is_file():
+        raise FileNotFoundError(f"The weights of pretrained model {name!r} ({path}) are "
+                                "missing; reinstall emosk.")
+    if verify:
+        found = _sha256(path)
+        if found != spec.sha256:
+            raise OSError(f"Checksum mismatch for {path}: SHA-256 {found}, expected "
+                          f"{spec.sha256}. The file is damaged or was replaced; "
+                          "reinstall emosk.")
+    return path
