@@ -136,6 +136,22 @@ def build_parser():
                          help="shipped model (default: fer2013)")
     predict.add_argument("--fps", type=positive_float, default=None,
                          help="video frames per second to analyse (default: every frame)")
+    predict.add_argument("--faces", choices=["main", "all"], default="main",
+                         help="videos: follow the main face only, or every face as its "
+                              "own track (rows per face per frame, a clip row per face, "
+                              "the main face's first; column 'track'; with --plot also a "
+                              "timeline per face) (default: main)")
+    predict.add_argument("--face-path", choices=["fast", "paper"], default="fast",
+                         help="videos: 'fast' detects faces on a 640-pixel copy every "
+                              "10th frame and follows them by their landmarks in "
+                              "between (finds faces down to about 1/8 of the frame's "
+                              "longer side); 'paper' detects at full size with "
+                              "upsampling in every frame, as Knyazev et al. 2017 "
+                              "(smaller faces, many times slower) (default: fast)")
+    predict.add_argument("--tta", action="store_true",
+                         help="videos: average 18 flipped, rotated and scaled views of "
+                              "every face (18 times the network's cost; images always "
+                              "do) (default: off)")
     predict.add_argument("--no-face", choices=NO_FACE, default="skip",
                          help="when an image (or every frame of a video) has no face: "
                               "'skip' writes a row with status 'no face' and no emotion, "
@@ -221,6 +237,11 @@ def build_parser():
     extract.add_argument("--backbone", choices=["compact", "dlib_resnet"], default="compact",
                          help="CNN for --what features; compact is the shipped FER2013 "
                               "model (default: compact)")
+    extract.add_argument("--face-path", choices=["fast", "paper"], default="fast",
+                         help="'fast' detects faces on a 640-pixel copy every 10th frame "
+                              "and follows them by their landmarks in between; 'paper' "
+                              "detects at full size with upsampling in every frame "
+                              "(smaller faces, many times slower) (default: fast)")
     extract.add_argument("--mode", choices=ALIGN_MODES, default=None,
                          help="alignment, for --what faces only (default: similarity)")
     extract.add_argument("--size", type=int_at_least(MIN_FACE_SIZE), default=None,

@@ -158,26 +158,56 @@ def image_rows(path, faces):
             for f in faces]
 
 
+def _frame_row(source, classes, frame, time, found, box, p, track):
+    known = bool(np.isfinite(p).all())
+    return {"source": source, "kind": "frame", "index": int(frame),
+            "track": int(track) if found else "",
+            "status": OK if found else (WHOLE_FRAME if known else NO_FACE),
+            "time": _fmt(time), "found": bool(found),
+            "box": [_fmt(v) for v in box], "score": "",
+            "emotion": classes[int(np.argmax(p))] if known else "",
+            "probabilities": _probabilities(classes, p)}
+
+
+def _clip_row(source, classes, found, emotion, clip, track=""):
+    return {"source": source, "kind": "clip", "index": "", "track": track,
+            "status": OK if found else (WHOLE_FRAME if emotion else NO_FACE),
+            "time": "", "found": found, "box": [], "score": "", "emotion": emotion or "",
+            "probabilities": _probabilities(classes, clip)}
+
+
 def video_rows(result):
-    """Rows of one video: one per analysed frame, then the clip's."""
-    rows = []
-    classes = result["classes"]
-    for i in range(len(result["frame"])):
-        p = result["probabilities"][i]
-        found, known = bool(result["found"][i]), bool(np.isfinite(p).all())
-        rows.append({"source": result["source"], "kind": "frame",
-                     "index": int(result["frame"][i]),
-                     "status": OK if found else (WHOLE_FRAME if known else NO_FACE),
-                     "time": _fmt(result["time"][i]), "found": found,
-                     "box": [_fmt(v) for v in result["box"][i]], "score": "",
-                     "emotion": classes[int(np.argmax(p))] if known else "",
-                     "probabilities": _probabilities(classes, p)})
-    any_face = bool(result["found"].any())
-    rows.append({"source": result["source"], "kind": "clip", "index": "",
-                 "status": OK if any_face else (WHOLE_FRAME if result["emotion"] else NO_FACE),
-                 "time": "", "found": any_face, "box": [], "score": "",
-                 "emotion": result["emotion"] or "",
-                 "probabilities": _probabilities(classes, result["clip_probabilities"])})
+    """Rows of one video: one per analysed frame, then the clip's.
+
+    With every face followed (a result with ``tracks``): one row per face
+    per frame (``track`` says whose; a frame without any face has one row
+    without a track), then one clip row per face, the main face's first.
+    """
+    source, classes = result["source"], result["classes"]
+    if "tracks" not in result:
+        rows = [_frame_row(source, classes, result["frame"][i], result["time"][i],
+                           result["found"][i], result["box"][i],
+                           result["probabilities"][i], result["track"][i])
+                for i in range(len(result["frame"]))]
+        any_face = bool(result["found"].any())
+        return rows + [_clip_row(source, classes, any_face, result["emotion"],
+                                 result["clip_probabilities"])]
+    frames = []
+    for t in result["tracks"]:
+        frames += [(int(t["frame"][i]), t["track"], t["time"][i], t["box"][i],
+                    t["probabilities"][i]) for i in range(t["n_frames"])]
+    faceless = ~np.isin(result["frame"], [f[0] for f in frames])
+    for i in np.flatnonzero(faceless):
+        frames.append((int(result["frame"][i]), -1, result["time"][i], result["box"][i],
+                       result["probabilities"][i]))
+    rows = [_frame_row(source, classes, f, time, track >= 0, box, p, track)
+            for f, track, time, box, p in sorted(frames, key=lambda r: r[:2])]
+    tracks = sorted(result["tracks"], key=lambda t: t["track"] != result["main_track"])
+    rows += [_clip_row(source, classes, True, t["emotion"], t["clip_probabilities"],
+                       t["track"]) for t in tracks]
+    if not tracks:
+        rows.append(_clip_row(source, classes, False, result["emotion"],
+                              result["clip_probabilities"]))
     return rows
 
 
@@ -338,7 +368,8 @@ def render(rows, fmt, classes):
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     buf = io.StringIO()
-    fields = ["source", "kind", "index", "status", "time", "found", "x0", "y0", "x1", "y1",
+    fields = ["source", "kind", "index", "track", "status", "time", "found",
+              "x0", "y0", "x1", "y1",
               "score", "emotion", *classes, "error"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -418,9 +449,25 @@ def _check_plot_dir(plot_dir, paths, overwrite, names=None):
         _check_free(plot, overwrite)
 
 
+def _plot_tracks(result, plot_dir, name, overwrite, log):
+    """With every face followed, one timeline per face beside the main one:
+    ``<name>_face<k>_timeline.png`` (an existing one is kept unless ``overwrite``)."""
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_timeline
+
+    for t in result.get("tracks", []):
+        plot = _plot_path(plot_dir, name, f"face{t['track']}_timeline")
+        if plot.exists() and not overwrite:
+            print(f"emosk predict: kept the existing {plot} (use --overwrite)", file=log)
+            continue
+        plt.close(plot_timeline(result, plot, track=t["track"]))
+
+
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
                   audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
-                  names=None, progress=True, log=None):
+                  names=None, progress=True, log=None, faces="main", face_path="fast",
+                  tta=False):
     """Run a shipped model on image and video files; unreadable ones become error rows.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
@@ -435,6 +482,11 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
     :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
     a face is counted as failed.
+
+    Videos: ``faces`` (``"main"`` or ``"all"``) and ``face_path`` (``"fast"``
+    or ``"paper"``) choose the face tracks (see
+    :func:`~emosk.pretrained.video_aligner`); ``tta`` averages the 18
+    test-time views of each frame's face (images always use them).
 
     ``names`` maps a path to the name of its plot, relative to ``plot_dir``
     (from :func:`expand_inputs`, which keeps sub-folders); by default the
@@ -453,19 +505,20 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     import matplotlib.pyplot as plt
 
     from .pretrained import (
-        face_aligner,
         image_aligner,
         load,
         plot_faces,
         plot_timeline,
         predict_image,
         predict_video,
+        video_aligner,
     )
 
     log = sys.stderr if log is None else log
     _check_plot_dir(plot_dir, paths, overwrite, names)  # refuse before doing any work
     names = _output_names(paths, names)
     clf = load(model)
+    video_clf = clf if tta else load(model, tta=False)
     classes = [str(c) for c in clf.classes_]
     audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
     if audio_model is not None:
@@ -479,7 +532,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
 
     def aligner(kind):
         if kind not in aligners:
-            made = image_aligner(model) if kind == "image" else face_aligner(model, fps=fps)
+            made = (image_aligner(model) if kind == "image" else
+                    video_aligner(model, face_path=face_path, faces=faces, fps=fps))
             aligners[kind] = made.fit()
         return aligners[kind]
 
@@ -498,16 +552,16 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     for path in items:
         try:
             if is_image_file(path):
-                faces = predict_image(path, model=clf, aligner=aligner("image"),
-                                      no_face=no_face)
-                rows += image_rows(path, faces)
+                in_image = predict_image(path, model=clf, aligner=aligner("image"),
+                                          no_face=no_face)
+                rows += image_rows(path, in_image)
                 if plot_dir is not None:
                     plot = _plot_path(plot_dir, names[path], "faces")
                     plot.parent.mkdir(parents=True, exist_ok=True)
-                    plt.close(plot_faces(path, faces, plot))
+                    plt.close(plot_faces(path, in_image, plot))
             else:
-                result = predict_video(path, model=clf, aligner=aligner("video"),
-                                       no_face=no_face)
+                result = predict_video(path, model=video_clf, aligner=aligner("video"),
+                                       no_face=no_face, faces=faces)
                 rows += video_rows(result)
                 if audio_model is not None:
                     clip = result["clip_probabilities"]
@@ -520,6 +574,7 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                     plot = _plot_path(plot_dir, names[path], "timeline")
                     plot.parent.mkdir(parents=True, exist_ok=True)
                     plt.close(plot_timeline(result, plot))
+                    _plot_tracks(result, plot_dir, names[path], overwrite, log)
         except (OSError, ValueError, RuntimeError) as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
@@ -543,7 +598,9 @@ def cmd_predict(args):
                                           audio_model=audio_model,
                                           audio_weight=args.audio_weight,
                                           same_speaker=args.same_speaker,
-                                          no_face=args.no_face, names=dict(inputs))
+                                          no_face=args.no_face, names=dict(inputs),
+                                          faces=args.faces, face_path=args.face_path,
+                                          tta=args.tta)
     text = render(rows, fmt, classes)
     if args.output:
         _write_text(args.output, text)
@@ -712,15 +769,17 @@ def cmd_extract(args):
                                                 "different folders")
     for t in targets:
         _check_free(t, args.overwrite)
-    from .face import FaceAligner
+    from .face import FaceAligner, face_path_params
     from .nn import CNNFeaturizer
     from .video import default_aligner
 
+    face_path = args.face_path
     if args.what == "features":
-        aligner = default_aligner(args.backbone).set_params(fps=args.fps).fit()
+        aligner = default_aligner(args.backbone, face_path=face_path)
+        aligner = aligner.set_params(fps=args.fps).fit()
     else:
         aligner = FaceAligner(mode=args.mode or "similarity", size=args.size or 128,
-                              fps=args.fps).fit()
+                              fps=args.fps, **face_path_params(face_path)).fit()
     featurizer = CNNFeaturizer(args.backbone).fit() if args.what == "features" else None
     out.mkdir(parents=True, exist_ok=True)
     failed = []

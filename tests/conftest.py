@@ -30,3 +30,25 @@ def shared_data():
     if path is None or not path.is_dir():
         pytest.skip("real data sets not found: set EMOSK_DATA to the data folder")
     return path
+
+
+@pytest.fixture(scope="session")
+def two_face_video(tmp_path_factory):
+    """A 6-frame video (600x300, 10 fps) of two astronauts side by side, their
+    faces about 130 px wide, drifting apart by a pixel a frame."""
+    av = pytest.importorskip("av")
+    cv2 = pytest.importorskip("cv2")
+    data = pytest.importorskip("skimage.data")
+    import numpy as np
+
+    face = cv2.resize(data.astronaut()[20:220, 120:320], (300, 300))
+    path = tmp_path_factory.mktemp("two_faces") / "two.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 600, 300, "yuv420p"
+        stream.bit_rate = 4_000_000
+        for i in range(6):
+            frame = np.hstack([np.roll(face, -i, axis=1), np.roll(face[:, ::-1], i, axis=1)])
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    return path

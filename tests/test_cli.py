@@ -217,7 +217,7 @@ def test_output_format_follows_the_extension(files, tmp_path):
     rows = json.loads((tmp_path / "p.json").read_text())
     assert rows[0]["emotion"] == "happy" and rows[0]["status"] == "ok"
     assert main(["predict", image, "--format", "csv", "-o", str(tmp_path / "r.json")]) == 0
-    assert (tmp_path / "r.json").read_text().startswith("source,kind,index,status")
+    assert (tmp_path / "r.json").read_text().startswith("source,kind,index,track,status")
 
 
 @pytest.mark.parametrize("no_face, status, exit_status", [
@@ -645,3 +645,33 @@ def test_extract_recursive_keeps_sub_folders_and_overwrites_nothing(files, tmp_p
                  "--out", str(tmp_path / "flat")]) == 2
     assert "would both write" in capsys.readouterr().err
     assert not (tmp_path / "flat").exists()
+
+
+def test_predict_every_face_gives_rows_and_plots_per_face(two_face_video, tmp_path,
+                                                         capsys):
+    video = two_face_video
+    status = main(["predict", str(video), "--faces", "all", "--audio-model", "none",
+                   "--plot", str(tmp_path / "plots")])
+    assert status == 0
+    rows = _rows(capsys.readouterr().out)
+    frames = [r for r in rows if r["kind"] == "frame"]
+    clips = [r for r in rows if r["kind"] == "clip"]
+    assert len(frames) == 12 and {r["track"] for r in frames} == {"0", "1"}
+    assert all(float(r["x0"]) < 300 for r in frames if r["track"] == "0")
+    assert all(float(r["x0"]) >= 300 for r in frames if r["track"] == "1")
+    assert len(clips) == 2 and all(r["status"] == "ok" and r["emotion"] for r in clips)
+    made = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert made == ["two_face0_timeline.png", "two_face1_timeline.png", "two_timeline.png"]
+
+
+def test_predict_face_path_and_tta_options(two_face_video, capsys):
+    video = two_face_video
+    outs = {}
+    for extra in ([], ["--face-path", "paper"], ["--tta"]):
+        assert main(["predict", str(video), "--audio-model", "none", *extra]) == 0
+        rows = _rows(capsys.readouterr().out)
+        frames = [r for r in rows if r["kind"] == "frame"]
+        assert len(frames) == 6 and all(r["status"] == "ok" for r in frames)
+        outs[" ".join(extra)] = [float(r["happy"]) for r in frames]
+    assert outs["--tta"] != outs[""]  # the 18 views change the probabilities
+    assert main(["predict", str(video), "--face-path", "quick"]) == 2

@@ -12,7 +12,14 @@ _URL = (
     "https://www.kaggle.com/c/"
     "challenges-in-representation-learning-facial-expression-recognition-challenge"
 )
+_FERPLUS_URL = "https://github.com/microsoft/FERPlus"
 _SUBSETS = ("Training", "PublicTest", "PrivateTest")
+_LABELS = ("fer2013", "ferplus-majority", "ferplus-votes")
+#: The FER+ vote column of each of emosk's classes (EMOTIONS order); FER+'s
+#: contempt, unknown and NF (not a face) have no counterpart.
+_FERPLUS_NAMES = {"angry": "anger", "disgust": "disgust", "fear": "fear",
+                  "happy": "happiness", "sad": "sadness", "surprise": "surprise",
+                  "neutral": "neutral"}
 _DESCR = """FER2013 (Goodfellow et al. 2013): 48x48 grayscale faces found by
 Google image search, 7 classes in the order angry, disgust, fear, happy, sad,
 surprise, neutral. Parts: Training (28,709), PublicTest (3,589, the usual
@@ -46,11 +53,76 @@ def _read_npz(path):
         return d["images"], d["labels"].astype(np.int64), d["usage"].astype(str)
 
 
-def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=False):
-    """Load FER2013 from the original ``fer2013.csv`` or emosk's ``.npz``.
+def _read_ferplus(data_home, n_rows, usage):
+    """The FER+ votes (n, 10) and their column names, and the rows whose votes
+    are uncertain, read from ``ferplus.npz`` (row-aligned with ``fer2013.npz``)."""
+    path = find_dataset(
+        "FER+ votes", ["fer2013/ferplus.npz"], data_home=data_home, url=_FERPLUS_URL,
+        expect="put ferplus.npz, row-aligned with fer2013.npz, in <data home>/fer2013/.",
+    )
+    with np.load(path, allow_pickle=False) as d:
+        votes, names = d["votes"].astype(np.int64), d["vote_names"].astype(str)
+        ambiguous, plus_usage = d["ambiguous"].astype(bool), d["usage"].astype(str)
+    if len(votes) != n_rows or not np.array_equal(plus_usage, usage):
+        raise ValueError(f"{path} has {len(votes)} rows that do not align with the "
+                         f"{n_rows} rows of fer2013.npz (row i must be the same face).")
+    return votes, names, ambiguous
+
+
+def _ferplus_targets(votes, vote_names):
+    """FER+ majority labels and vote shares in emosk's seven classes.
+
+    Parameters
+    ----------
+    votes : array-like of shape (n, n_vote_names)
+        Annotator vote counts per face.
+    vote_names : sequence of str
+        FER+ column names (``neutral``, ``happiness``, ``surprise``,
+        ``sadness``, ``anger``, ``disgust``, ``fear``, ``contempt``,
+        ``unknown``, ``NF``).
+
+    Returns
+    -------
+    majority : ndarray of shape (n,), int64
+        Index into :data:`EMOTIONS` of the category with the most votes, or
+        -1 when that category is contempt, unknown or NF, or when two
+        categories tie for the most votes.
+    proba : ndarray of shape (n, 7), float64
+        Shares of the votes for the seven emotions, in :data:`EMOTIONS` order
+        (votes for contempt, unknown and NF are ignored); rows without such a
+        vote are 0.
+    """
+    votes = np.asarray(votes, dtype=np.float64)
+    names = list(vote_names)
+    columns = [names.index(_FERPLUS_NAMES[e]) for e in EMOTIONS]
+    top = votes.argmax(axis=1)
+    unique = (votes == votes.max(axis=1, keepdims=True)).sum(axis=1) == 1
+    to_emotion = np.full(votes.shape[1], -1)
+    to_emotion[columns] = np.arange(len(EMOTIONS))
+    majority = np.where(unique, to_emotion[top], -1).astype(np.int64)
+    emotion_votes = votes[:, columns]
+    total = emotion_votes.sum(axis=1, keepdims=True)
+    proba = np.divide(emotion_votes, total, out=np.zeros_like(emotion_votes), where=total > 0)
+    return majority, proba
+
+
+def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=False,
+                 labels="fer2013"):
+    """Load FER2013 from the original ``fer2013.csv`` or emosk's ``.npz``,
+    with its own labels or Microsoft's FER+ relabelling.
 
     Looks for ``fer2013/fer2013.npz``, ``fer2013/fer2013.csv`` and
     ``fer2013.csv`` under the data home, in that order.
+
+    FER+ (Barsoum et al. 2016) had 10 annotators vote on every face among
+    neutral, happiness, surprise, sadness, anger, disgust, fear, contempt,
+    unknown and NF (not a face).  With FER+ labels, only the faces whose most
+    voted category is one of emosk's seven classes, and the only one with that
+    many votes, are returned: faces with a majority of contempt, unknown or
+    NF, or a tie at the top, are dropped, as are the 47 ``ambiguous`` rows
+    whose votes may belong to a near-duplicate image.  About 30,000 of the
+    32,298 faces remain; their FER+ majority equals the FER2013 label for
+    about 66% of them.
 
     Parameters
     ----------
@@ -65,6 +137,14 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
         Return ``target`` as class names (``"happy"``), the labels of emosk's
         shipped models (:func:`emosk.pretrained.load`) and of any classifier
         trained on names, instead of indices into ``target_names``.
+    labels : {"fer2013", "ferplus-majority", "ferplus-votes"}, \
+            default="fer2013"
+        ``"fer2013"``: the original labels.  ``"ferplus-majority"``: ``target``
+        is the FER+ majority (see above).  ``"ferplus-votes"``: the same faces
+        and ``target``, plus ``target_proba``, the shares of the votes for the
+        seven emotions (votes for contempt, unknown and NF ignored), the soft
+        labels of :meth:`emosk.nn.CNNClassifier.fit`.  FER+ labels need
+        ``fer2013/fer2013.npz`` and ``fer2013/ferplus.npz`` (row-aligned).
 
     Returns
     -------
@@ -72,14 +152,22 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
         ``images`` (n, 48, 48) uint8, ``target`` (n,) int64 in
         :data:`EMOTIONS` order (class names with ``as_names``),
         ``target_names``, ``usage`` (the part of each image), ``DESCR``.
+        With FER+ labels also ``fer2013_target`` (the original labels, coded
+        like ``target``), ``votes`` (n, 10) and ``vote_names``; with
+        ``"ferplus-votes"`` also ``target_proba`` (n, 7), its columns in
+        ``target_names`` order (a classifier fitted on class names sorts them:
+        pass ``target_proba[:, np.argsort(target_names)]``).
 
     Raises
     ------
     DatasetNotFoundError
         If no file is found; the message says where emosk looked.
     ValueError
-        On an unknown subset or a malformed CSV.
+        On an unknown subset or ``labels``, a malformed CSV, FER+ labels
+        without ``fer2013.npz``, or a ``ferplus.npz`` that does not align.
     """
+    if labels not in _LABELS:
+        raise ValueError(f"Unknown FER2013 labels {labels!r}; use one of {_LABELS}.")
     wanted = _SUBSETS if subset == "all" else (
         (subset,) if isinstance(subset, str) else tuple(subset)
     )
@@ -95,6 +183,20 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
     )
     images, target, usage = _read_npz(path) if path.suffix == ".npz" else _read_csv(path)
     keep = np.isin(usage, wanted)
+    fields = {}
+    if labels != "fer2013":
+        if path.suffix != ".npz":
+            raise ValueError(f"FER+ labels need fer2013/fer2013.npz, whose rows ferplus.npz "
+                             f"follows; found only {path}.")
+        votes, vote_names, ambiguous = _read_ferplus(data_home, len(images), usage)
+        majority, proba = _ferplus_targets(votes, vote_names)
+        keep &= (majority >= 0) & ~ambiguous
+        names = np.array(EMOTIONS)
+        fields = dict(fer2013_target=names[target[keep]] if as_names else target[keep],
+                      votes=votes[keep], vote_names=vote_names)
+        if labels == "ferplus-votes":
+            fields["target_proba"] = proba[keep]
+        target = majority
     return make_bunch(
         _DESCR,
         return_X_y,
@@ -104,4 +206,5 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
         target=target[keep],
         target_names=np.array(EMOTIONS),
         usage=usage[keep],
+        **fields,
     )

@@ -9,14 +9,22 @@ from ._align import (
     minmax_stretch,
     plausible_face,
 )
-from ._aligner import FaceAligner, iter_aligned_faces
-from ._detect import DETECTORS, FaceDetector, add_border, box_iou, non_max_suppression
+from ._aligner import FACE_PATHS, FaceAligner, face_path_params, iter_aligned_faces
+from ._detect import (
+    DETECTORS,
+    FaceDetector,
+    add_border,
+    box_iou,
+    non_max_suppression,
+    shrink,
+)
 from ._models import dlib_model_path
 
 __all__ = [
     "ALIGN_MODES",
     "DETECTORS",
     "EYE_LAYOUTS",
+    "FACE_PATHS",
     "FaceAligner",
     "FaceDetector",
     "LandmarkPredictor",
@@ -25,8 +33,10 @@ __all__ = [
     "box_iou",
     "dlib_model_path",
     "eye_centers",
+    "face_path_params",
     "iter_aligned_faces",
     "minmax_stretch",
     "non_max_suppression",
     "plausible_face",
+    "shrink",
 ]

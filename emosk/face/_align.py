@@ -46,9 +46,18 @@ class LandmarkPredictor:
             name = {68: "shape_predictor_68", 5: "shape_predictor_5"}.get(self.n_points,
                                                                             self.n_points)
             self._model = dlib.shape_predictor(str(dlib_model_path(name)))
-        rect = dlib.rectangle(*[int(round(v)) for v in box])
-        shape = self._model(as_rgb(image), rect)
-        return np.array([(p.x, p.y) for p in shape.parts()], dtype=float)
+        x0, y0, x1, y1 = [int(round(v)) for v in box]
+        # fit in a window around the box rather than the whole frame: dlib copies
+        # the image it is given, and the points stay within the box's surroundings
+        mx, my = (x1 - x0) // 2 + 1, (y1 - y0) // 2 + 1
+        h, w = image.shape[:2]
+        left, top = max(0, x0 - mx), max(0, y0 - my)
+        window = image[top:min(h, y1 + my + 1), left:min(w, x1 + mx + 1)]
+        if window.size == 0:  # the box lies wholly outside the image
+            window, left, top = image, 0, 0
+        rect = dlib.rectangle(x0 - left, y0 - top, x1 - left, y1 - top)
+        shape = self._model(as_rgb(window), rect)
+        return np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=float)
 
     def __getstate__(self):
         return {"n_points": self.n_points, "_model": None}

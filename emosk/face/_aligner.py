@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..io._video import as_frames, is_video_path, iter_frames
+from ..io._video import as_frames, is_video_path, iter_frames, prefetched
 from ..utils._progress import progress
 from ..utils.validation import check_images, check_media, images_to_uint8
 from ._align import (
@@ -19,10 +19,45 @@ from ._align import (
     whole_frame,
 )
 from ._detect import DETECTORS, FaceDetector, box_iou
+from ._track import FaceFollower
 
-__all__ = ["FaceAligner", "iter_aligned_faces", "TRACKING_PARAMS"]
+__all__ = ["FaceAligner", "iter_aligned_faces", "TRACKING_PARAMS", "FACE_PATHS",
+           "face_path_params"]
 
 _NAN_BOX = np.full(4, np.nan)
+
+#: FaceAligner settings of the two face paths for videos.  ``"fast"``, the
+#: default of the video entry points (:func:`emosk.pretrained.predict_video`,
+#: ``emosk predict``, :func:`emosk.video.default_aligner` and so
+#: :func:`emosk.video.make_emotiw2017_classifier`): detection on a copy
+#: shrunk to 640 pixels without upsampling (faces down to about an eighth of
+#: the frame's longer side, 67 px in a 720x576 frame), every 10th frame, the
+#: faces followed by their landmarks in between.  ``"paper"``: detection at
+#: full size with upsampling in every frame (Knyazev et al. 2017; faces down
+#: to about 40 px), the FaceAligner defaults.  Measured on eNTERFACE'05 in
+#: ``benchmarks/results/video_speed.md``.
+FACE_PATHS = {
+    "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
+    "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
+}
+
+
+def face_path_params(face_path):
+    """The FaceAligner parameters of a face path.
+
+    Parameters
+    ----------
+    face_path : {"fast", "paper"}
+        See :data:`FACE_PATHS`.
+
+    Returns
+    -------
+    dict
+        A copy of ``FACE_PATHS[face_path]``.
+    """
+    if face_path not in FACE_PATHS:
+        raise ValueError(f"face_path must be one of {sorted(FACE_PATHS)}; got {face_path!r}.")
+    return dict(FACE_PATHS[face_path])
 
 
 class _FaceStep:
@@ -79,15 +114,16 @@ class _FaceStep:
 
 def _build_models(aligner):
     detect = FaceDetector(aligner.detector, upsample=aligner.upsample,
-                          threshold=aligner.threshold, border=aligner.detect_border)
+                          threshold=aligner.threshold, border=aligner.detect_border,
+                          max_side=aligner.detect_size)
     landmarks = None if aligner.mode == "box" else LandmarkPredictor(aligner.landmarks)
     return detect, landmarks
 
 
 def _frames_of(video, aligner, index):
     if is_video_path(video):
-        yield from iter_frames(video, fps=aligner.fps, step=aligner.step,
-                               max_frames=aligner.max_frames)
+        yield from prefetched(iter_frames(video, fps=aligner.fps, step=aligner.step,
+                                          max_frames=aligner.max_frames), aligner.prefetch)
         return
     if aligner.fps is not None:
         raise ValueError(
@@ -104,9 +140,9 @@ def _frames_of(video, aligner, index):
 
 #: FaceAligner parameters that decide which face (box, landmarks) each frame
 #: uses; the others (mode, size, margin, padding, color) only crop it.
-TRACKING_PARAMS = ("detector", "upsample", "threshold", "detect_border", "assume_face",
-                   "landmarks", "check_fit", "select", "on_missing", "fps", "step",
-                   "max_frames")
+TRACKING_PARAMS = ("detector", "upsample", "threshold", "detect_border", "detect_size",
+                   "detect_every", "max_gap", "assume_face", "landmarks", "check_fit",
+                   "select", "on_missing", "fps", "step", "max_frames")
 _WHOLE, _FACE, _DROP = 0, 1, 2
 _MAX_POINTS = 68
 
@@ -116,25 +152,30 @@ class TrackMismatchError(ValueError):
 
 
 def _track(video, aligner, step, index):
-    """Per kept frame: (frame index, time, frame, face used or None, what, detected face)."""
-    previous, last_face = None, None
+    """Per kept frame: ``(frame index, time, frame, rows)``, each row ``(track id,
+    face used or None, what, found)``: one per face followed in the frame, or
+    one row without a face (``on_missing``) when there is none."""
+    follower = FaceFollower(step, detect_every=aligner.detect_every,
+                            max_gap=aligner.max_gap, multi=aligner.select == "all")
+    last = None
     for frame_index, time, frame in _frames_of(video, aligner, index):
-        face = step.pick(step.candidates(frame), previous)
-        if face is not None:
-            previous, last_face = face[0], face
-            yield frame_index, time, frame, face, _FACE, face
+        faces = follower(frame)
+        if faces:
+            last = faces[-1][:2]
+            yield frame_index, time, frame, [(tid, face, _FACE, True) for tid, face, _ in faces]
         elif aligner.on_missing == "raise":
             where = video if is_video_path(video) else f"video {index}"
             raise RuntimeError(f"No face found in frame {frame_index} of {where}.")
-        elif aligner.on_missing == "last" and last_face is not None:
-            yield frame_index, time, frame, last_face, _FACE, None
+        elif aligner.on_missing == "last" and last is not None:
+            yield frame_index, time, frame, [(last[0], last[1], _FACE, False)]
         elif aligner.on_missing == "drop":
-            yield frame_index, time, frame, None, _DROP, None
+            yield frame_index, time, frame, [(-1, None, _DROP, False)]
         else:
-            yield frame_index, time, frame, None, _WHOLE, None
+            yield frame_index, time, frame, [(-1, None, _WHOLE, False)]
 
 
 def _tracks_to_arrays(rows):
+    """Rows ``(frame, time, what, found, box, landmarks, score, track)`` as arrays."""
     n = len(rows)
     pts = np.full((n, _MAX_POINTS, 2), np.nan)
     n_pts = np.zeros(n, dtype=int)
@@ -148,31 +189,42 @@ def _tracks_to_arrays(rows):
             "found": np.array([r[3] for r in rows], dtype=bool),
             "box": np.array([r[4] for r in rows], dtype=float).reshape(n, 4),
             "score": np.array([r[6] for r in rows], dtype=float),
+            "track": np.array([r[7] for r in rows], dtype=int),
             "pts": pts, "n_pts": n_pts}
 
 
+def _stored_face(tracks, i):
+    k = int(tracks["n_pts"][i])
+    return (tracks["box"][i], float(tracks["score"][i]), tracks["pts"][i, :k] if k else None)
+
+
 def _replay(video, aligner, tracks, index):
-    """The tracked faces of an earlier pass, on freshly decoded frames."""
-    frames = _frames_of(video, aligner, index)
-    i = -1
-    for i, (frame_index, time, frame) in enumerate(frames):
-        if i >= len(tracks["frame"]) or tracks["frame"][i] != frame_index:
+    """The tracked faces of an earlier pass, on freshly decoded frames (same
+    per-frame rows as :func:`_track`)."""
+    n, i = len(tracks["frame"]), 0
+    for frame_index, time, frame in _frames_of(video, aligner, index):
+        rows = []
+        while i < n and tracks["frame"][i] == frame_index:
+            what = int(tracks["what"][i])
+            face = _stored_face(tracks, i) if what == _FACE else None
+            rows.append((int(tracks["track"][i]), face, what, bool(tracks["found"][i])))
+            i += 1
+        if not rows:
             raise TrackMismatchError(
                 f"stored face tracks do not match the frames of {video!r:.80}")
-        what = int(tracks["what"][i])
-        face = None
-        if what == _FACE:
-            k = int(tracks["n_pts"][i])
-            face = (tracks["box"][i], float(tracks["score"][i]),
-                    tracks["pts"][i, :k] if k else None)
-        yield frame_index, time, frame, face, what, bool(tracks["found"][i])
-    if len(tracks["frame"]) != i + 1:
+        yield frame_index, time, frame, rows
+    if i != n:
         raise TrackMismatchError(
             f"stored face tracks do not match the frames of {video!r:.80}")
 
 
 def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None):
-    """Stream one video's aligned faces, following the same person.
+    """Stream one video's aligned faces, following the same person (or everyone).
+
+    Faces are detected every ``aligner.detect_every`` frames (and when a
+    followed face is lost); in between, the landmark predictor is fitted
+    where the face was in the previous frame (see :class:`FaceAligner`).
+    Frames are decoded in a background thread, ``aligner.prefetch`` ahead.
 
     Parameters
     ----------
@@ -195,7 +247,12 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
         The aligned crop; None for a dropped frame (``on_missing="drop"``).
     record : dict
         ``frame`` (index in the stream), ``time`` (seconds; NaN for arrays),
-        ``found`` (bool), ``box`` (4 floats, NaN when none) and ``score``.
+        ``found`` (bool: a face was detected or followed in this frame),
+        ``box`` (4 floats, NaN when none), ``score`` (of the detection the
+        face was last matched to) and ``track`` (the followed face's id,
+        from 0 in order of appearance; -1 for a frame without a face).
+        With ``select="all"`` a frame gives one pair per face in it (by
+        ``track``), and one pair with ``track=-1`` when it has none.
 
     Raises
     ------
@@ -207,26 +264,26 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
     step = _FaceStep(aligner)
     rows = []
     if tracks is not None:
-        stream = ((fi, t, fr, face, what, face if found else None)
-                  for fi, t, fr, face, what, found in _replay(video, aligner, tracks, index))
+        stream = _replay(video, aligner, tracks, index)
     else:
         stream = _track(video, aligner, step, index)
     kept = 0
-    for frame_index, time, frame, face, what, detected in stream:
-        kept += what != _DROP
-        if what == _FACE:
-            crop = step.crop(frame, face)
-        else:
-            crop = None if what == _DROP else step.whole(frame)
+    for frame_index, time, frame, faces in stream:
         time = np.nan if time is None else float(time)
-        box = _NAN_BOX if detected is None else detected[0]
-        score = np.nan if detected is None else detected[1]
-        if on_tracks is not None:
-            used = face if face is not None else (_NAN_BOX, np.nan, None)
-            rows.append((frame_index, time, what, detected is not None, used[0],
-                         used[2], used[1]))
-        yield crop, {"frame": frame_index, "time": time, "found": detected is not None,
-                     "box": box, "score": score}
+        for track, face, what, found in faces:
+            kept += what != _DROP
+            if what == _FACE:
+                crop = step.crop(frame, face)
+            else:
+                crop = None if what == _DROP else step.whole(frame)
+            box = face[0] if found else _NAN_BOX
+            score = face[1] if found else np.nan
+            if on_tracks is not None:
+                used = face if face is not None else (_NAN_BOX, np.nan, None)
+                rows.append((frame_index, time, what, found, used[0], used[2], used[1],
+                             track))
+            yield crop, {"frame": frame_index, "time": time, "found": found,
+                         "box": box, "score": score, "track": track}
     if not kept:
         where = video if is_video_path(video) else f"video {index}"
         raise RuntimeError(
@@ -245,7 +302,9 @@ def _align_video(video, aligner, index):
             crops.append(crop)
     shape = (aligner.size, aligner.size) + (() if _gray_out(aligner) else (3,))
     stack = np.stack(crops) if crops else np.zeros((0, *shape), dtype=np.uint8)
-    return stack, _report(records, video if is_video_path(video) else index)
+    report = _report(records, video if is_video_path(video) else index)
+    report["track"] = np.array([r["track"] for r in records], dtype=int)
+    return stack, report
 
 
 def _align_image(image, aligner, step, index):
@@ -298,7 +357,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     the batch axis is refused (pass ``photo[None]``).  Output: aligned faces
     ``(n, size, size[, 3])`` for images
     (a list of ``(k_i, size, size[, 3])`` with ``select="all"``); a list of
-    face stacks ``(T_i, size, size[, 3])`` for videos.
+    face stacks ``(T_i, size, size[, 3])`` for videos (with ``select="all"``
+    the faces of every track, frame by frame; the report's ``track`` says
+    whose each one is).
 
     Parameters
     ----------
@@ -340,8 +401,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     color : {"rgb", "gray"}, default="rgb"
         Output colour (``ng2015`` is always gray).
     select : {"largest", "confident", "all"}, default="largest"
-        Which face of an image; in videos the face overlapping the previous
-        frame's is followed first.  ``"all"`` is for images only.
+        Which face of an image, and which face a video follows when it has
+        none yet (or lost it): the face overlapping the previous frame's is
+        followed first.  ``"all"``: every face; in videos each face is
+        followed as its own track, with an id in the report's ``track``.
     on_missing : {"frame", "drop", "last", "raise"}, default="frame"
         No face in a frame: the whole frame resized (the paper's choice), drop
         the frame, reuse the last face's box and landmarks (videos), or raise.
@@ -350,6 +413,27 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     check_fit : bool, default=True
         Reject detections (and assumed faces) whose landmarks fail
         :func:`plausible_face`.
+    detect_size : int or None, default=None
+        Videos and images: detect on a copy shrunk so that its longer side
+        is at most this many pixels (see :class:`FaceDetector`'s
+        ``max_side``); boxes are mapped back, landmarks and crops use the
+        full frame.  None: full size (the paper's).
+    detect_every : int, default=1
+        Videos: run the detector on every ``detect_every``-th frame only;
+        in between, each face is followed by fitting the landmark predictor
+        in its previous box (a few milliseconds instead of a detection).  A
+        followed face that fails the fit check, leaves the frame or jumps in
+        scale is lost, and the frame is detected in at once.  1: detect in
+        every frame (the paper's).  Not in ``box`` mode (no landmarks).
+    max_gap : int, default=25
+        Videos: frames a followed face may be missing and still keep its
+        track id when found again where it was (IoU > 0.2); with
+        ``detect_every > 1``, also the frames it may be followed by its
+        landmarks while the detector misses it.
+    prefetch : int, default=8
+        Video files: frames decoded ahead in a background thread, so
+        decoding overlaps with detection and alignment; 0 decodes in the
+        calling thread.  Does not change the output.
     fps : float, default=None
         Video files: frames kept per second (all when None).  Array videos
         have no timestamps: with ``fps`` set they raise a ValueError (use
@@ -392,6 +476,12 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     >>> faces = FaceAligner(size=64).fit_transform(data.astronaut()[None])
     >>> faces.shape
     (1, 64, 64, 3)
+
+    The fast settings for long videos (the defaults of
+    :func:`emosk.pretrained.predict_video`): detection on a 480-pixel copy
+    every 5th frame, landmark tracking in between:
+
+    >>> fast = FaceAligner(detect_size=480, detect_every=5)
     """
 
     _parameter_constraints = {
@@ -409,6 +499,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         "select": [StrOptions({"largest", "confident", "all"})],
         "on_missing": [StrOptions({"frame", "drop", "last", "raise"})],
         "check_fit": ["boolean"],
+        "detect_size": [Interval(Integral, 16, None, closed="left"), None],
+        "detect_every": [Interval(Integral, 1, None, closed="left")],
+        "max_gap": [Interval(Integral, 0, None, closed="left")],
+        "prefetch": [Interval(Integral, 0, None, closed="left")],
         "fps": [Interval(Real, 0, None, closed="neither"), None],
         "step": [Interval(Integral, 1, None, closed="left"), None],
         "max_frames": [Interval(Integral, 1, None, closed="left"), None],
@@ -420,8 +514,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, detect_border=0.0,
                  assume_face=False, landmarks=68, mode="similarity", size=128, margin=0.2,
                  padding=0.25, color="rgb", select="largest", on_missing="frame",
-                 check_fit=True, fps=None, step=None, max_frames=None, n_jobs=None,
-                 verbose=False):
+                 check_fit=True, detect_size=None, detect_every=1, max_gap=25, prefetch=8,
+                 fps=None, step=None, max_frames=None, n_jobs=None, verbose=False):
         self.detector = detector
         self.upsample = upsample
         self.threshold = threshold
@@ -436,6 +530,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.select = select
         self.on_missing = on_missing
         self.check_fit = check_fit
+        self.detect_size = detect_size
+        self.detect_every = detect_every
+        self.max_gap = max_gap
+        self.prefetch = prefetch
         self.fps = fps
         self.step = step
         self.max_frames = max_frames
@@ -493,7 +591,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
             ``score``, ``frame`` = image index, ``n_faces`` detected and
             passing the fit check, ``assumed``: the face is the whole image,
             see ``assume_face``).  Videos: one such dict per
-            video, over its kept frames, plus ``source``.
+            video, over its kept frames, plus ``source`` and ``track`` (see
+            :func:`iter_aligned_faces`; with ``select="all"`` a frame has one
+            row per face, in the order of the faces of the stack).
         """
         check_is_fitted(self)
         kind, data = check_media(X)
@@ -516,8 +616,6 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         return self._stack([c for cs in crops for c in cs]), report
 
     def _videos(self, videos):
-        if self.select == "all":
-            raise ValueError("select='all' is for images; in videos one person is followed.")
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_align_video)(v, self, i)
             for i, v in enumerate(progress(videos, "FaceAligner", self.verbose)))

@@ -5,7 +5,8 @@ import numpy as np
 from ._align import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["FaceDetector", "DETECTORS", "add_border", "box_iou", "non_max_suppression"]
+__all__ = ["FaceDetector", "DETECTORS", "add_border", "box_iou", "non_max_suppression",
+           "shrink"]
 
 DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar")
 
@@ -55,6 +56,37 @@ def add_border(image, fraction):
     return np.pad(image, widths, mode="constant"), p
 
 
+def shrink(image, max_side):
+    """The image shrunk so that its longer side is at most ``max_side`` pixels.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C)
+    max_side : int or None
+        None keeps the image as it is.
+
+    Returns
+    -------
+    small : ndarray
+        The shrunk image (``image`` itself when it is small enough).
+    scale : float
+        ``small``'s size over ``image``'s (1.0 when not shrunk): a point
+        ``(x, y)`` of ``small`` is ``(x / scale, y / scale)`` in ``image``.
+    """
+    import cv2
+
+    longest = max(image.shape[:2])
+    if max_side is None or longest <= max_side:
+        return image, 1.0
+    scale = max_side / longest
+    h, w = image.shape[:2]
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    # the scale actually applied on each axis differs from `scale` by rounding;
+    # their mean maps boxes back within half a pixel of the small image
+    return small, (size[0] / w + size[1] / h) / 2
+
+
 def non_max_suppression(boxes, scores, *, iou=0.3):
     """Indices of boxes kept by greedy non-maximum suppression, best first."""
     keep = []
@@ -88,6 +120,14 @@ class FaceDetector:
         them the context they were trained with.  Boxes are returned in the
         coordinates of the image without the border, so they may extend past
         its edges.
+    max_side : int or None, default=None
+        Detect on a copy of the image shrunk (OpenCV's area interpolation) so
+        that its longer side (border included) is at most this many pixels;
+        boxes are mapped back to the full image.  The cost of detection falls
+        with the pixel count, and the smallest face found grows by the same
+        factor: dlib's HOG finds faces down to about 80 px without
+        upsampling and 40 px with ``upsample=1``, in the shrunk copy.  None
+        (or an image already that small) detects at full size.
 
     Notes
     -----
@@ -95,7 +135,8 @@ class FaceDetector:
     ``(x0, y0, x1, y1)`` pixel boxes and ``(k,)`` scores, best first.
     """
 
-    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, border=0.0):
+    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, border=0.0,
+                 max_side=None):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
                              "or a callable returning (boxes, scores).")
@@ -103,6 +144,9 @@ class FaceDetector:
         self.upsample = upsample
         self.threshold = threshold
         self.border = border
+        if max_side is not None and not max_side >= 16:
+            raise ValueError(f"max_side must be None or at least 16 pixels; got {max_side!r}.")
+        self.max_side = max_side
         self._impl = None
 
     def _build(self):
@@ -130,8 +174,9 @@ class FaceDetector:
         if self._impl is None:
             self._impl = self._build()
         padded, offset = add_border(image, self.border)
-        boxes, scores = self._impl(padded)
-        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) - offset
+        small, scale = shrink(padded, self.max_side)
+        boxes, scores = self._impl(small)
+        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) / scale - offset
         scores = np.asarray(scores, dtype=float).reshape(-1)
         if len(boxes) != len(scores):
             raise ValueError(f"The detector returned {len(boxes)} boxes and "

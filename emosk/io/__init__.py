@@ -2,7 +2,7 @@
 
 from ._audio import as_waveform, load_audio, read_audio
 from ._errors import MediaReadError, NoAudioError
-from ._video import VideoInfo, iter_frames, video_info
+from ._video import VideoInfo, iter_frames, prefetched, video_info
 
 __all__ = [
     "MediaReadError",
@@ -10,6 +10,7 @@ __all__ = [
     "VideoInfo",
     "as_waveform",
     "iter_frames",
+    "prefetched",
     "load_audio",
     "read_audio",
     "video_info",

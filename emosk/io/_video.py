@@ -1,5 +1,7 @@
 """Streaming the frames of video files with bounded memory."""
 
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -7,7 +9,7 @@ import numpy as np
 
 from ._errors import MediaReadError
 
-__all__ = ["VideoInfo", "video_info", "iter_frames"]
+__all__ = ["VideoInfo", "video_info", "iter_frames", "prefetched"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,73 @@ def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
                 f"Decoding {path} failed after {index + 1} frames: {err}") from err
     if index < 0:
         raise MediaReadError(f"{path} contains no decodable video frame.")
+
+
+_END = object()
+
+
+def _fill(items, slots, stop):
+    """Put ``(item, None)`` pairs, then ``(_END, error or None)``, until ``stop``."""
+    def put(pair):
+        while not stop.is_set():
+            try:
+                slots.put(pair, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    error = None
+    try:
+        for item in items:
+            if not put((item, None)):
+                return
+    except BaseException as err:  # handed to the consumer, raised there
+        error = err
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # a generator's clean-up (the open file) runs in its own thread
+    put((_END, error))
+
+
+def prefetched(items, depth):
+    """Iterate over ``items`` in a background thread, up to ``depth`` ahead.
+
+    Decoding a video frame and working on the previous one then overlap (the
+    decoder, OpenCV, dlib and torch release the GIL).  An exception raised
+    while producing an item is raised by the consumer, at that item.
+    Stopping early (``close``, ``break``) stops and joins the thread.
+
+    Parameters
+    ----------
+    items : iterable
+        E.g. :func:`iter_frames`.
+    depth : int
+        Items produced ahead at most; 0 iterates in the calling thread.
+
+    Yields
+    ------
+    The items of ``items``, in order.
+    """
+    if depth <= 0:
+        yield from items
+        return
+    slots, stop = queue.Queue(maxsize=depth), threading.Event()
+    worker = threading.Thread(target=_fill, args=(iter(items), slots, stop), daemon=True,
+                              name="emosk-prefetch")
+    worker.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if item is _END:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def as_frames(video, *, index=None):

@@ -1,6 +1,8 @@
 """CNNClassifier: fine-tune a backbone on labelled faces, through skorch."""
 
+import os
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -55,6 +57,51 @@ def _replace_head(backbone, head_name, n_classes, *, force=False):
         setattr(parent, attr, nn.Linear(old.in_features, n_classes))
 
 
+def _check_soft_targets(soft_targets, n_samples, classes):
+    """Validate class-probability targets; return them as float32 rows that
+    sum to 1."""
+    proba = np.asarray(soft_targets, dtype=np.float64)
+    expected = (n_samples, len(classes))
+    if proba.shape != expected:
+        raise ValueError(
+            f"soft_targets has shape {proba.shape}; expected {expected}: one row per "
+            f"image, one column per class of y in the order of classes_ {list(classes)}."
+        )
+    checks = ((~np.isfinite(proba), "a non-finite value"), (proba < 0, "a negative value"))
+    for bad, what in checks:
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(f"soft_targets has {what} ({proba[row, col]}) at row {row}, "
+                             f"column {col}; class probabilities are finite and >= 0.")
+    sums = proba.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1) > 1e-3)
+    if off.size:
+        raise ValueError(f"soft_targets rows must sum to 1; row {off[0]} sums to "
+                         f"{sums[off[0]]:.6g} ({off.size} row(s) off by more than 1e-3).")
+    return (proba / sums[:, None]).astype(np.float32)
+
+
+def _soft_accuracy(net, X, y):
+    """skorch scoring: accuracy against hard labels or the most probable class
+    of probability targets."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y.argmax(axis=1)
+    return float(np.mean(net.predict(X) == y))
+
+
+class _HardLabelSplit:
+    """A skorch train split that stratifies on the hard labels while the
+    dataset carries probability targets."""
+
+    def __init__(self, split, labels):
+        self.split = split
+        self.labels = labels
+
+    def __call__(self, dataset, y=None, groups=None):
+        return self.split(dataset, self.labels, groups=groups)
+
+
 class CNNClassifier(ClassifierMixin, BaseEstimator):
     """Fine-tune a CNN on face images: a scikit-learn classifier around skorch.
 
@@ -69,7 +116,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     backbone : str, default="compact"
         A name from :func:`available_backbones`.
     weights : None, "dlib", "fer2013", "download" or path, default=None
-        Initial weights, see :func:`build_backbone`.
+        Initial weights, see :func:`build_backbone`.  The head of shipped
+        weights (``"fer2013"``) is kept only when ``y``'s classes are the
+        shipped model's, in its order (``emosk.pretrained.load(name).classes_``);
+        otherwise a new head is trained.
     recipe : {"knyazev2017", "ng2015"}, default="knyazev2017"
         Supplies ``lr``, ``momentum``, ``weight_decay``, ``batch_size`` and
         ``lr_schedule`` left at None, and whether SGD uses Nesterov momentum.
@@ -116,6 +166,23 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     device : str or None, default="auto"
         ``"auto"``: CUDA when present, else CPU; None leaves placement to
         the net (what skorch's ``AccelerateMixin`` needs).
+    checkpoint : str, path-like or None, default=None
+        File where, after every epoch, the training state is saved: module
+        weights, optimizer and LR-scheduler states, the best epoch so far,
+        the epoch count, the torch / CUDA / numpy / Python RNG states and the
+        skorch history, with the classes and the settings they belong to
+        (``backbone``, number of classes, input side).  It is written to a
+        temporary file then renamed, so an interruption never leaves half a
+        checkpoint.  None: nothing is saved.
+    resume : bool, default=False
+        When ``checkpoint`` exists, ``fit`` restores its state and continues
+        at the next epoch up to ``max_epochs`` (nothing is trained when the
+        checkpoint has them all); an interrupted ``fit`` resumed with the same
+        parameters ends with the weights of an uninterrupted one.  The
+        polynomial schedule is that of the current ``max_epochs``, so a fit
+        can also be extended.  A checkpoint made with other classes, another
+        ``backbone`` or another input side raises a ``ValueError``.  When the
+        file does not exist, ``fit`` starts afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds torch and the validation split.
     verbose : int, default=0
@@ -181,6 +248,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "device": [str, None],
+        "checkpoint": [str, os.PathLike, None],
+        "resume": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "net_params": [dict, None],
@@ -191,7 +260,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                  momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
                  input_size=None, lr_schedule=None, freeze=None, augment=True, tta=False,
                  valid_fraction=0.1, class_weight=None, warm_start=False, device="auto",
-                 random_state=None, verbose=0, net_params=None):
+                 checkpoint=None, resume=False, random_state=None, verbose=0,
+                 net_params=None):
         self.backbone = backbone
         self.weights = weights
         self.recipe = recipe
@@ -209,6 +279,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.device = device
+        self.checkpoint = checkpoint
+        self.resume = resume
         self.random_state = random_state
         self.verbose = verbose
         self.net_params = net_params
@@ -221,13 +293,25 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         if previous_classes is not None:
             return self._warm_module(previous_classes)
         backbone, spec = build_backbone(self.backbone, weights=self.weights)
-        _replace_head(backbone, spec.head, n_classes)
+        _replace_head(backbone, spec.head, n_classes, force=not self._shipped_head_fits())
         spec = with_input_size(spec, self.input_size, backbone, self.backbone)
         self.spec_ = spec
         adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
                                augment=self.augment)
         self._fitted_backbone = self.backbone
         return _Net(adapter, backbone)
+
+    def _shipped_head_fits(self):
+        """False when ``weights`` names shipped weights whose outputs are other
+        classes than ``classes_`` (or in another order): their head then cannot
+        be kept, even with as many outputs (integer FER2013 labels, say, are in
+        another order than the shipped model's names)."""
+        from ._registry import PRETRAINED
+
+        if not isinstance(self.weights, str) or self.weights not in PRETRAINED:
+            return True
+        shipped = [str(c) for c in PRETRAINED[self.weights].classes]
+        return [str(c) for c in self.classes_] == shipped
 
     def _warm_module(self, previous_classes):
         """The fitted module, reset to what the current parameters say."""
@@ -243,8 +327,34 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         module.input.size = self.spec_.input_size
         return module.cpu()
 
+    def _fingerprint(self):
+        """The settings a checkpoint must share to be resumed by this fit."""
+        return {"backbone": self.backbone, "n_classes": len(self.classes_),
+                "input_size": int(self.spec_.input_size), "classes": self.classes_.tolist()}
+
+    def _resume(self, net):
+        """Epochs left to train: ``max_epochs``, less those of the checkpoint
+        when resuming (its state then goes to the net's checkpoint callback)."""
+        from ._checkpoint import TrainingCheckpoint, read_checkpoint
+
+        if not self.resume:
+            return self.max_epochs
+        path = Path(self.checkpoint).expanduser()
+        if not path.exists():
+            return self.max_epochs
+        state = read_checkpoint(path, fingerprint=self._fingerprint())
+        if state["epoch"] > self.max_epochs:
+            raise ValueError(f"Cannot resume from {path}: it holds {state['epoch']} epochs, "
+                             f"more than max_epochs={self.max_epochs}.")
+        callbacks = (c[1] if isinstance(c, tuple) else c for c in net.callbacks)
+        callback = next(c for c in callbacks if isinstance(c, TrainingCheckpoint))
+        callback.resume_from = state
+        return self.max_epochs - state["epoch"]
+
     def _callbacks(self, has_valid):
         from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
+
+        from ._checkpoint import TrainingCheckpoint
 
         callbacks = []
         schedule = self._setting("lr_schedule")
@@ -260,10 +370,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(("best", EarlyStopping(monitor="valid_loss",
                                                     patience=self.max_epochs + 1,
                                                     load_best=True)))
+        if self.checkpoint is not None:  # last: it saves the state of those above
+            callbacks.append(("checkpoint", TrainingCheckpoint(
+                Path(self.checkpoint).expanduser(), self._fingerprint())))
         return callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, soft_targets=None):
         """Fine-tune the network.
 
         Parameters
@@ -271,7 +384,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         X : array-like of shape (n, H, W[, C])
             Face images, uint8 (or float in [0, 1] / [0, 255]).
         y : array-like of shape (n,)
-            Labels.
+            Labels: they give ``classes_``, the stratification of the
+            validation split and the class weights.
+        soft_targets : array-like of shape (n, n_classes), default=None
+            Class probabilities to train on instead of ``y`` (soft labels,
+            e.g. the shares of the FER+ annotators' votes): cross-entropy
+            against the distribution.  Columns in the order of ``classes_``
+            (the sorted unique ``y``); rows are >= 0 and sum to 1.
 
         Returns
         -------
@@ -282,15 +401,20 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if len(y) != len(images):
             raise ValueError(f"X has {len(images)} images but y has {len(y)} labels.")
+        if self.resume and self.checkpoint is None:
+            raise ValueError("resume=True needs checkpoint, the path of the file to resume from.")
         previous = self._warm_classes()
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         target = encoder.transform(y).astype(np.int64)
+        soft = None if soft_targets is None else _check_soft_targets(
+            soft_targets, len(target), self.classes_)
         seed = check_random_state(self.random_state).randint(2**31 - 1)
         torch.manual_seed(seed)
         self.device_ = resolve_device(self.device)
-        self.net_ = self._make_net(target, seed, previous)
-        self.net_.fit(images, target)
+        self.net_ = self._make_net(target, seed, previous, soft=soft is not None)
+        epochs = self._resume(self.net_)
+        self.net_.fit(images, target if soft is None else soft, epochs=epochs)
         return self
 
     def _warm_classes(self):
@@ -301,16 +425,22 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             return None  # another architecture: a new network
         return self.classes_
 
-    def _make_net(self, target, seed, previous_classes=None):
+    def _make_net(self, target, seed, previous_classes=None, *, soft=False):
         """The skorch net around the (new or warm-started) module; ``target``
         (encoded labels) sizes the head and the class weights; ``previous_classes``
-        (warm start) are those of the network continued from."""
+        (warm start) are those of the network continued from; ``soft``: the net
+        is trained on class probabilities, split and scored on ``target``."""
         from skorch import NeuralNetClassifier
         from skorch.dataset import ValidSplit
 
         module = self._module(len(self.classes_), previous_classes)
         extra = dict(self.net_params or {})
         has_valid = self.valid_fraction > 0 or extra.get("train_split") is not None
+        split = None
+        if self.valid_fraction > 0:
+            split = ValidSplit(self.valid_fraction, stratified=True, random_state=seed)
+            if soft:
+                split = _HardLabelSplit(split, target)
         params = dict(
             module=module,
             criterion=nn.CrossEntropyLoss,
@@ -321,8 +451,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             optimizer__nesterov=RECIPES[self.recipe]["nesterov"],
             batch_size=self._setting("batch_size"),
             max_epochs=self.max_epochs,
-            train_split=ValidSplit(self.valid_fraction, stratified=True,
-                                   random_state=seed) if self.valid_fraction > 0 else None,
+            train_split=split,
             callbacks=self._callbacks(has_valid),
             iterator_train__shuffle=True,
             device=self.device_,
@@ -332,6 +461,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             weights = compute_class_weight("balanced", classes=np.arange(len(self.classes_)),
                                            y=target)
             params["criterion__weight"] = torch.tensor(weights, dtype=torch.float32)
+        if soft:
+            params["callbacks__valid_acc__scoring"] = _soft_accuracy
         params["callbacks"] += list(extra.pop("callbacks", []))
         net_class = extra.pop("net_class", NeuralNetClassifier)
         params.update(extra)

@@ -28,6 +28,7 @@ from ._predict import (
     plot_timeline,
     predict_image,
     predict_video,
+    video_aligner,
 )
 
 __all__ = [
@@ -44,5 +45,6 @@ __all__ = [
     "plot_timeline",
     "predict_image",
     "predict_video",
+    "video_aligner",
     "weights_path",
 ]

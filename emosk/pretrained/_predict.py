@@ -8,7 +8,7 @@ import numpy as np
 from ..nn._registry import DEFAULT_MODEL
 
 __all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline",
-           "image_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
+           "image_aligner", "video_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
 
 #: dlib-HOG score threshold for faces in photos: every face is reported there, so
 #: weak detections (badges, patterns) are left out; videos keep the low threshold
@@ -154,11 +154,113 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
             for i, p in enumerate(probs)]
 
 
-def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=256,
-                  no_face="skip"):
-    """Per-frame and per-clip emotion probabilities of the main face of a video.
+def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **params):
+    """The FaceAligner :func:`predict_video` uses by default.
 
-    Frames are streamed (never loaded whole) and classified in batches.
+    Parameters
+    ----------
+    name : str, default="fer2013"
+        The shipped model whose input faces it makes.
+    face_path : {"fast", "paper"}, default="fast"
+        Detection settings, see :data:`emosk.face.FACE_PATHS`.
+    faces : {"main", "all"}, default="main"
+        Follow one face, or every face as its own track (``select="all"``).
+    **params
+        Other :class:`~emosk.face.FaceAligner` parameters (``fps``...).
+
+    Returns
+    -------
+    emosk.face.FaceAligner
+        Unfitted.
+    """
+    from ..face import face_path_params
+    from ._models import face_aligner
+
+    if faces not in ("main", "all"):
+        raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
+    select = {"select": "all"} if faces == "all" else {}
+    return face_aligner(name, **{**face_path_params(face_path), **select, **params})
+
+
+class _BatchedModel:
+    """Faces classified in batches in a worker thread, while the caller goes on
+    finding the next faces; at most two batches wait at a time."""
+
+    def __init__(self, model, batch_size):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.model, self.batch_size = model, batch_size
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emosk-cnn")
+        self.batch, self.pending, self.done = [], [], []
+
+    def add(self, face):
+        self.batch.append(face)
+        if len(self.batch) == self.batch_size:
+            self._submit()
+
+    def _submit(self):
+        faces, self.batch = np.stack(self.batch), []
+        self.pending.append(self.pool.submit(self.model.predict_proba, faces))
+        while len(self.pending) > 2:
+            self.done.append(self.pending.pop(0).result())
+
+    def probabilities(self, n_classes):
+        """All probabilities, in the order the faces were added."""
+        try:
+            if self.batch:
+                self._submit()
+            self.done += [f.result() for f in self.pending]
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return np.concatenate(self.done) if self.done else np.zeros((0, n_classes))
+
+
+def _clip(probs, found, no_face, method="mean", classes=None):
+    """Clip probabilities: pooled over frames with a face (see ``no_face``)."""
+    from ..pooling import pool_probabilities
+
+    if found.any():
+        return pool_probabilities(probs[found], method=method, classes=classes)
+    if no_face == "whole-image":
+        return pool_probabilities(probs, method=method, classes=classes)
+    return np.full(probs.shape[1], np.nan)
+
+
+def _emotion(classes, clip):
+    return str(classes[np.argmax(clip)]) if np.isfinite(clip).all() else None
+
+
+def _track_results(classes, frames, times, tracks, found, boxes, probs, method):
+    """One dict per followed face, in the order of their ids."""
+    from ..pooling import pool_probabilities
+
+    out = []
+    for tid in np.unique(tracks[tracks >= 0]):
+        rows = (tracks == tid) & found
+        clip = pool_probabilities(probs[rows], method=method, classes=classes)
+        out.append({"track": int(tid), "frame": frames[rows], "time": times[rows],
+                    "box": boxes[rows], "probabilities": probs[rows],
+                    "clip_probabilities": clip, "emotion": _emotion(classes, clip),
+                    "n_frames": int(rows.sum())})
+    return out
+
+
+def _main_rows(frames, tracks, found, main):
+    """Per analysed frame, the row of the main track (else the frame's first row)."""
+    chosen = {}
+    for i, (f, t) in enumerate(zip(frames, tracks)):
+        if f not in chosen or (t == main and found[i]):
+            chosen[f] = i
+    return np.array(sorted(chosen.values()), dtype=int)
+
+
+def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=64,
+                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean"):
+    """Per-frame and per-clip emotion probabilities of the faces of a video.
+
+    Frames are streamed (never loaded whole; decoded ahead in a background
+    thread) and classified in batches in a worker thread, so decoding, face
+    finding and the network overlap.
 
     Parameters
     ----------
@@ -167,11 +269,12 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     model : str or fitted classifier, default="fer2013"
         As in :func:`predict_image`.
     aligner : FaceAligner, default=None
-        As in :func:`predict_image`; it follows one person through the video.
+        Makes the model's faces; by default :func:`video_aligner` with
+        ``face_path`` and ``faces``.
     fps : float, default=None
         Frames per second to analyse (None: every frame).  With a shipped
         model's name and no ``aligner``; otherwise set the aligner's ``fps``.
-    batch_size : int, default=256
+    batch_size : int, default=64
         Faces per forward pass.
     no_face : {"skip", "whole-image", "error"}, default="skip"
         Frames without a face: ``"skip"`` leaves their probabilities NaN,
@@ -181,14 +284,35 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         ``"whole-image"`` the mean over all (whole) frames, and ``"error"``
         raises :class:`NoFaceError` (with ``"error"``, frames without a face
         are otherwise treated as with ``"skip"``).
+    faces : {"main", "all"}, default="main"
+        Follow one face, or every face as its own track (also give
+        ``tracks`` in the result).  A custom ``aligner`` must then have
+        ``select="all"``.
+    face_path : {"fast", "paper"}, default="fast"
+        Detection settings of the default aligner
+        (:data:`emosk.face.FACE_PATHS`).
+    tta : bool, default=False
+        With a shipped model's name: average the 18 test-time views of each
+        face (18 times the network's cost; in videos the frames are averaged
+        anyway).
+    clip : {"mean", "log-mean", "confidence", "expressive"}, default="mean"
+        How the frames' probabilities make the clip's, see
+        :func:`emosk.pooling.pool_probabilities` (compared on CK+ and
+        eNTERFACE'05 in ``benchmarks/results/clip_pooling.md``).
 
     Returns
     -------
     dict
-        ``source``; ``classes``; ``time``, ``frame``, ``found`` (arrays over
-        the analysed frames), ``box`` ``(n, 4)``, ``probabilities``
-        ``(n, n_classes)``; ``clip_probabilities``: the mean over frames with
-        a face, and ``emotion``, its most probable class (see ``no_face``).
+        ``source``; ``classes``; ``time``, ``frame``, ``found``, ``track``
+        (arrays over the analysed frames, for the main face: the face
+        followed in the most frames), ``box`` ``(n, 4)``, ``probabilities``
+        ``(n, n_classes)``; ``clip_probabilities``: pooled (``clip``) over
+        frames with a face, and ``emotion``, its most probable class (see
+        ``no_face``).
+        With ``faces="all"``, also ``tracks``: one dict per followed face
+        (``track`` id, ``frame``, ``time``, ``box``, ``probabilities`` over
+        the frames it was found in, ``clip_probabilities``, ``emotion``,
+        ``n_frames``), and ``main_track``, the id of the main face.
 
     Raises
     ------
@@ -199,14 +323,18 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     TypeError
         If ``video`` is not a file path.
     ValueError
-        If ``fps`` is given with a custom ``aligner``, or ``no_face`` is not
-        one of the three options.
+        If ``fps`` is given with a custom ``aligner``, an option is not one
+        of those listed, or ``faces="all"`` with an aligner that follows one
+        face.
     """
     from ..face import iter_aligned_faces
     from ..io import MediaReadError
-    from ._models import face_aligner
+    from ..pooling import CLIP_METHODS
+    from ._models import load
 
     _check_no_face(no_face)
+    if clip not in CLIP_METHODS:
+        raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
     if not isinstance(video, (str, os.PathLike)):
         what = (f"an array of shape {np.shape(video)}" if isinstance(video, np.ndarray)
                 else f"a {type(video).__name__}")
@@ -215,38 +343,49 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     if fps is not None and aligner is not None:
         raise ValueError("fps applies to a shipped model's default aligner; with a custom "
                          "aligner, set its fps (aligner.set_params(fps=...)).")
-    model, aligner = _model_and_aligner(
-        model, aligner, lambda name: face_aligner(name, fps=fps))
-    records, probs, batch = [], [], []
+    make = (lambda name: video_aligner(name, face_path=face_path, faces=faces, fps=fps))
+    if isinstance(model, str):
+        model, aligner = load(model, tta=tta), aligner if aligner is not None else make(model)
+    model, aligner = _model_and_aligner(model, aligner, make)
+    if faces == "all" and aligner.select != "all":
+        raise ValueError("faces='all' needs an aligner with select='all'; got "
+                         f"select={aligner.select!r}.")
+    records, batches = [], _BatchedModel(model, batch_size)
     for crop, rec in iter_aligned_faces(str(video), aligner):
         records.append(rec)
-        batch.append(crop)
-        if len(batch) == batch_size:
-            probs.append(model.predict_proba(np.stack(batch)))
-            batch = []
-    if batch:
-        probs.append(model.predict_proba(np.stack(batch)))
+        batches.add(crop)
     if not records:
         raise MediaReadError(f"Video {video} has no frames.")
-    probs = np.concatenate(probs)
+    probs = batches.probabilities(len(model.classes_))
+    frames = np.array([r["frame"] for r in records])
+    times = np.array([r["time"] for r in records], dtype=float)
+    tracks = np.array([r["track"] for r in records], dtype=int)
     found = np.array([r["found"] for r in records])
+    boxes = np.array([r["box"] for r in records], dtype=float).reshape(-1, 4)
     if not found.any() and no_face == "error":
-        raise NoFaceError(f"No face found in any of the {len(found)} analysed frames of "
-                          f"{video}.")
+        raise NoFaceError(f"No face found in any of the {len(set(frames))} analysed frames "
+                          f"of {video}.")
     if no_face != "whole-image":
         probs[~found] = np.nan
-    if found.any():
-        clip = probs[found].mean(0)
-    elif no_face == "whole-image":
-        clip = probs.mean(0)
-    else:
-        clip = np.full(probs.shape[1], np.nan)
-    emotion = str(model.classes_[np.argmax(clip)]) if np.isfinite(clip).all() else None
-    return {"source": str(video), "classes": [str(c) for c in model.classes_],
-            "frame": np.array([r["frame"] for r in records]),
-            "time": np.array([r["time"] for r in records], dtype=float),
-            "found": found, "box": np.array([r["box"] for r in records], dtype=float),
-            "probabilities": probs, "clip_probabilities": clip, "emotion": emotion}
+    classes = model.classes_
+    counts = np.bincount(tracks[found & (tracks >= 0)], minlength=1)
+    main = int(np.argmax(counts))
+    result = {"source": str(video), "classes": [str(c) for c in classes]}
+    if faces == "all":
+        result["tracks"] = _track_results(classes, frames, times, tracks, found, boxes, probs,
+                                          clip)
+        result["main_track"] = main if found.any() else None
+        rows = _main_rows(frames, tracks, found, main)
+        frames, times, tracks, boxes, probs = (a[rows] for a in (frames, times, tracks,
+                                                                   boxes, probs))
+        found = found[rows] & (tracks == main)
+        probs[~found & (tracks >= 0)] = np.nan  # another person's face, not the main one
+        boxes[~found] = np.nan
+    pooled = _clip(probs, found, no_face, clip, classes)
+    result.update({"frame": frames, "time": times, "found": found, "track": tracks,
+                   "box": boxes, "probabilities": probs, "clip_probabilities": pooled,
+                   "emotion": _emotion(classes, pooled)})
+    return result
 
 
 def plot_faces(image, faces, path=None):
@@ -294,7 +433,19 @@ def plot_faces(image, faces, path=None):
     return fig
 
 
-def plot_timeline(result, path=None):
+def _track_view(result, track):
+    """``result`` restricted to one followed face (``faces="all"``)."""
+    tracks = {t["track"]: t for t in result.get("tracks", [])}
+    if track not in tracks:
+        raise ValueError(f"No track {track!r} in the result; it has tracks "
+                         f"{sorted(tracks)} (predict_video(..., faces='all') gives them).")
+    t = tracks[track]
+    return {"source": result["source"], "classes": result["classes"], "time": t["time"],
+            "frame": t["frame"], "probabilities": t["probabilities"],
+            "found": np.ones(t["n_frames"], dtype=bool), "emotion": t["emotion"]}
+
+
+def plot_timeline(result, path=None, *, track=None):
     """Per-frame emotion probabilities of a video over time.
 
     Frames without a face are shaded grey (their probabilities are NaN with
@@ -306,6 +457,9 @@ def plot_timeline(result, path=None):
         What :func:`predict_video` returned.
     path : str or path-like, default=None
         Where to save the PNG.
+    track : int, default=None
+        With a result of ``faces="all"``: plot this face's track (the frames
+        it was found in) instead of the main face's.
 
     Returns
     -------
@@ -313,6 +467,9 @@ def plot_timeline(result, path=None):
     """
     import matplotlib.pyplot as plt
 
+    title = ""
+    if track is not None:
+        result, title = _track_view(result, track), f", face {track}"
     t = result["time"] if np.isfinite(result["time"]).all() else result["frame"]
     fig, ax = plt.subplots(figsize=(9, 3.5))
     for k, name in enumerate(result["classes"]):
@@ -325,7 +482,8 @@ def plot_timeline(result, path=None):
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
     emotion = result["emotion"] or "no face found"
-    ax.set_title(f"{Path(result['source']).name}: {emotion} (grey: no face)", fontsize=10)
+    ax.set_title(f"{Path(result['source']).name}{title}: {emotion} (grey: no face)",
+                 fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     fig.tight_layout()
     if path is not None:

@@ -22,14 +22,14 @@ def _video_sources(backbones):
 
 
 def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling,
-                  verbose):
+                  verbose, face_path="fast"):
     if isinstance(spec, str) or not hasattr(spec, "transform"):
         featurizer = CNNFeaturizer(spec, tta=tta, device=device)
         backbone = spec
     else:  # a configured CNNFeaturizer, or any frame-feature transformer
         featurizer = spec
         backbone = getattr(spec, "backbone", None)
-    align = default_aligner(backbone) if aligner == "auto" else aligner
+    align = default_aligner(backbone, face_path=face_path) if aligner == "auto" else aligner
     features = VideoFeaturizer(align, featurizer, cache=cache, n_jobs=n_jobs,
                                verbose=verbose)
     clip = make_clip_pipeline(pooling, probability=True, **clip_params)
@@ -52,6 +52,7 @@ def make_emotiw2017_classifier(
     priors=None,
     power=0.5,
     aligner="auto",
+    face_path="fast",
     cache=None,
     C=KNYAZEV2017_C_GRID,
     cv=5,
@@ -108,6 +109,12 @@ def make_emotiw2017_classifier(
         Face step of every video member; ``"auto"`` picks the crops each
         backbone expects (:func:`default_aligner`); ``"passthrough"`` for
         frames that are already faces.
+    face_path : {"fast", "paper"}, default="fast"
+        Detection settings of the ``"auto"`` aligners
+        (:data:`emosk.face.FACE_PATHS`): ``"fast"`` detects on a 640-pixel
+        copy every 10th frame and follows the faces by their landmarks in
+        between; ``"paper"`` detects at full size, upsampled, in every frame
+        (the paper's, several times slower).
     cache : str, path-like or None, default=None
         Feature cache directory shared by all members (faces, frame
         features, audio features).  Strongly advised for cross-validation
@@ -168,7 +175,7 @@ def make_emotiw2017_classifier(
                    "random_state": random_state}
     members = [
         (name, _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, pooling,
-                             verbose))
+                             verbose, face_path))
         for name, spec in _video_sources(backbones).items()
     ]
     if audio:

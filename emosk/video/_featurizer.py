@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..face import FaceAligner
+from ..face import FaceAligner, face_path_params
 from ..face._aligner import TRACKING_PARAMS, TrackMismatchError, iter_aligned_faces
 from ..io._video import as_frames, is_video_path, iter_frames
 from ..nn import CNNFeaturizer
@@ -34,14 +34,14 @@ __all__ = ["VideoFeaturizer", "default_aligner", "estimator_fingerprint"]
 
 # Parameters that change how fast, not what, a step computes; and
 # mixed_precision, replaced in the key by the precision actually used.
-_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device", "mixed_precision"}
+_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device", "mixed_precision", "prefetch"}
 # Libraries whose versions key the cached faces (decoding, detection,
 # alignment) and features (the network).
 _FACE_LIBRARIES = ("av", "cv2", "dlib")
 _FEATURE_LIBRARIES = ("torch",)
 
 
-def default_aligner(backbone):
+def default_aligner(backbone, *, face_path="fast"):
     """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
 
     A backbone with shipped weights (``compact``): the crops in their
@@ -55,19 +55,25 @@ def default_aligner(backbone):
     backbone : str or estimator
         A backbone name; for a fitted :class:`~emosk.nn.CNNClassifier` its
         ``backbone`` parameter is used.
+    face_path : {"fast", "paper"}, default="fast"
+        Detection settings (:data:`emosk.face.FACE_PATHS`): ``"fast"``
+        detects on a 640-pixel copy every 10th frame and follows the faces
+        by their landmarks in between; ``"paper"`` detects at full size,
+        upsampled, in every frame.
 
     Returns
     -------
     FaceAligner
         Unfitted.
     """
+    path = face_path_params(face_path)
     name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
     shipped = shipped_weights_for(name)
     if shipped is not None:
-        return FaceAligner(**PRETRAINED[shipped].align)
+        return FaceAligner(**{**PRETRAINED[shipped].align, **path})
     if name == "dlib_resnet":
-        return FaceAligner(mode="dlib-chip", size=150)
-    return FaceAligner(mode="similarity", size=224)
+        return FaceAligner(mode="dlib-chip", size=150, **path)
+    return FaceAligner(mode="similarity", size=224, **path)
 
 
 def _module_digest(module):
@@ -445,6 +451,12 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
             self.aligner_ = "passthrough"
         else:
             base = default_aligner("dlib_resnet") if self.aligner is None else self.aligner
+            if getattr(base, "select", None) == "all":
+                raise ValueError(
+                    "VideoFeaturizer pools the faces of one person per clip; its aligner "
+                    "has select='all' (every face). Use select='largest' or "
+                    "'confident', or emosk.pretrained.predict_video(faces='all') for "
+                    "per-face answers.")
             self.aligner_ = clone(base).fit()
         featurizer = CNNFeaturizer() if self.featurizer is None else self.featurizer
         self.featurizer_ = clone(featurizer).fit(self._blank_face())

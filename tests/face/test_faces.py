@@ -133,8 +133,9 @@ def test_bad_inputs(astronaut):
         est.transform([])
     with pytest.raises(ValueError, match=r"Video 0 array has shape \(4, 4\)"):
         est.transform([np.zeros((4, 4), dtype=np.uint8)])
-    with pytest.raises(ValueError, match="select='all' is for images"):
-        FaceAligner(select="all").fit().transform([np.zeros((2, 8, 8, 3), np.uint8)])
+    faces, rep = FaceAligner(select="all", size=16).fit().transform_with_report(
+        [np.zeros((2, 8, 8, 3), np.uint8)])  # no face: one whole-frame row per frame
+    assert faces[0].shape == (2, 16, 16, 3) and list(rep[0]["track"]) == [-1, -1]
     with pytest.raises(ValueError, match="mode"):
         FaceAligner(mode="affine").fit()
 

@@ -101,3 +101,31 @@ def test_clip_with_wrong_feature_count_after_fit():
 def test_empty_collection():
     with pytest.raises(ValueError, match="empty"):
         StatPooling().fit([])
+
+
+def test_pool_probabilities_methods_by_hand():
+    from emosk.pooling import CLIP_METHODS, pool_probabilities
+
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.6, 0.2], [np.nan] * 3])
+    assert np.allclose(pool_probabilities(p), p[:3].mean(0))  # NaN rows left out
+    geo = np.exp(np.log(p[:3]).mean(0))
+    assert np.allclose(pool_probabilities(p, method="log-mean"), geo / geo.sum())
+    h = -(p[:3] * np.log(p[:3])).sum(1)
+    w = 1 - h / np.log(3)
+    conf = (w[:, None] * p[:3]).sum(0)
+    assert np.allclose(pool_probabilities(p, method="confidence"), conf / conf.sum())
+    # expressive: the third of the frames most sure of a class other than neutral
+    names = ["happy", "neutral", "sad"]
+    assert np.allclose(pool_probabilities(p, method="expressive", classes=names), p[1])
+    assert np.allclose(pool_probabilities(p, method="expressive"), p[1])  # 0.8 is highest
+    neutralish = np.array([[0.05, 0.9, 0.05], [0.3, 0.4, 0.3]])
+    assert np.allclose(pool_probabilities(neutralish, method="expressive", classes=names,
+                                          share=0.5), neutralish[1])
+    for method in CLIP_METHODS:
+        out = pool_probabilities(p, method=method, classes=names)
+        assert out.shape == (3,) and np.isclose(out.sum(), 1)
+        assert np.isnan(pool_probabilities(np.full((2, 3), np.nan), method=method)).all()
+    with pytest.raises(ValueError, match="method must be one of"):
+        pool_probabilities(p, method="median")
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        pool_probabilities(np.ones(3))

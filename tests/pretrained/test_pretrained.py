@@ -215,3 +215,47 @@ def test_predict_video_of_photo(model, tmp_path):
 def test_custom_model_needs_aligner(model):
     with pytest.raises(ValueError, match="pass the FaceAligner"):
         predict_image(data.astronaut(), model=model)
+
+
+def test_predict_video_every_face_gives_a_track_each(fast, two_face_video, tmp_path):
+    path = two_face_video
+    result = predict_video(path, faces="all")
+    assert [t["track"] for t in result["tracks"]] == [0, 1]
+    assert all(t["n_frames"] == 6 and t["emotion"] == "happy" for t in result["tracks"])
+    assert (result["tracks"][0]["box"][:, 0] < 300).all()
+    assert (result["tracks"][1]["box"][:, 0] >= 300).all()
+    main = result["main_track"]
+    assert main in (0, 1) and (result["track"] == main).all() and result["found"].all()
+    assert len(result["frame"]) == 6  # the main face's frames
+    assert np.allclose(result["clip_probabilities"],
+                       result["tracks"][main]["clip_probabilities"])
+    plot_timeline(result, tmp_path / "t1.png", track=1)
+    assert (tmp_path / "t1.png").stat().st_size > 5000
+    with pytest.raises(ValueError, match=r"No track 7 .* tracks \[0, 1\]"):
+        plot_timeline(result, track=7)
+    single = predict_video(path)  # the default follows one face
+    assert "tracks" not in single and len(single["frame"]) == 6
+    with pytest.raises(ValueError, match="select='all'"):
+        predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit(),
+                      faces="all")
+
+
+def test_predict_video_paths_tta_and_clip_pooling(tmp_path):
+    from emosk._cli import make_demo_video
+
+    path = make_demo_video(data.astronaut(), tmp_path / "a.mp4", center=(220, 125),
+                           seconds=1.0, fps=8)
+    fast = predict_video(path)
+    paper = predict_video(path, face_path="paper")
+    assert fast["found"].sum() >= 6 and paper["found"].sum() >= 6
+    assert fast["emotion"] == paper["emotion"] == "happy"
+    viewed = predict_video(path, tta=True)
+    assert not np.allclose(viewed["probabilities"], fast["probabilities"], equal_nan=True)
+    logs = predict_video(path, clip="log-mean")
+    assert not np.allclose(logs["clip_probabilities"], fast["clip_probabilities"])
+    with pytest.raises(ValueError, match="clip must be one of"):
+        predict_video(path, clip="median")
+    with pytest.raises(ValueError, match="face_path must be one of"):
+        predict_video(path, face_path="quick")
+    with pytest.raises(ValueError, match="faces must be 'main' or 'all'"):
+        predict_video(path, faces="everyone")

@@ -1,0 +1,116 @@
+"""Training images per second on this CPU: what makes fine-tuning cheaper.
+
+One SGD step is what ``CNNClassifier.fit`` runs per batch: emosk's input stage
+(resize, colour, normalisation and the augmentation on the batch's tensors)
+then the backbone, cross-entropy, backward, Nesterov SGD.  For dlib's
+face-recognition ResNet (the network of the paper's claim, #15) from its
+face-recognition weights, on FER2013 Training faces (48x48 gray, batch 32),
+this measures the input side (150, the network's own, against 128 and 112;
+it cannot take less than about 110, where its last stage runs out of pixels),
+freezing the early stages (``freeze=["conv1.*", "bn1.*", "blocks.[0-6].*"]``:
+the 32- and 64-channel stages), torch's ``channels_last`` memory format and
+the number of torch threads; the compact network at 48 is the reference.
+
+Each row: the median images/s of ``--steps`` timed steps after two warm-up
+steps, every row in one process and one run; ratio = to the first row.
+
+    EMOSK_DATA=/path/to/data python benchmarks/train_speed.py [--steps 8]
+"""
+
+import argparse
+import fnmatch
+import time
+
+import numpy as np
+import torch
+from _common import markdown_table, write_result
+from torch import nn
+
+from emosk.datasets import load_fer2013
+from emosk.nn import InputAdapter, build_backbone
+from emosk.nn._backbones import with_input_size
+from emosk.nn._classifier import _replace_head
+
+EARLY = ["conv1.*", "bn1.*", "blocks.[0-6].*"]  # the 32- and 64-channel stages
+
+
+def make_step(backbone_name, side, *, freeze=(), channels_last=False):
+    """A function running one training step on a batch, and the module."""
+    weights = "dlib" if backbone_name == "dlib_resnet" else None
+    backbone, spec = build_backbone(backbone_name, weights=weights)
+    _replace_head(backbone, spec.head, 7)
+    spec = with_input_size(spec, side, backbone, backbone_name)
+    for name, p in backbone.named_parameters():
+        p.requires_grad_(not any(fnmatch.fnmatch(name, pat) for pat in freeze))
+    adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std, augment=True)
+    if channels_last:
+        backbone = backbone.to(memory_format=torch.channels_last)
+    params = [p for p in backbone.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=5e-4, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    loss_fn = nn.CrossEntropyLoss()
+    backbone.train()
+    adapter.train()
+
+    def step(images, target):
+        x = adapter(torch.from_numpy(images))
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        opt.zero_grad()
+        loss = loss_fn(backbone(x), torch.from_numpy(target))
+        loss.backward()
+        opt.step()
+    return step
+
+
+def images_per_second(step, images, target, steps, batch=32):
+    rng = np.random.default_rng(0)
+    times = []
+    for i in range(steps + 2):
+        idx = rng.choice(len(images), batch, replace=False)
+        t0 = time.perf_counter()
+        step(images[idx], target[idx])
+        if i >= 2:
+            times.append(time.perf_counter() - t0)
+    return batch / float(np.median(times))
+
+
+VARIANTS = [  # (label, backbone, side, freeze, channels_last, threads)
+    ("dlib_resnet 150 (its own side), all layers, 2 threads: the 2-epoch run's setting",
+     "dlib_resnet", 150, (), False, 2),
+    ("dlib_resnet 112, all layers, 2 threads", "dlib_resnet", 112, (), False, 2),
+    ("dlib_resnet 128, all layers, 2 threads", "dlib_resnet", 128, (), False, 2),
+    ("dlib_resnet 112, early stages frozen, 2 threads", "dlib_resnet", 112, EARLY, False, 2),
+    ("dlib_resnet 112, channels_last, 2 threads", "dlib_resnet", 112, (), True, 2),
+    ("dlib_resnet 112, all layers, 1 thread", "dlib_resnet", 112, (), False, 1),
+    ("dlib_resnet 112, early stages frozen, channels_last, 2 threads", "dlib_resnet", 112,
+     EARLY, True, 2),
+    ("compact 48 (the shipped network), 2 threads", "compact", 48, (), False, 2),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=8)
+    args = parser.parse_args()
+    data = load_fer2013(subset="Training")
+    images, target = data.images[:2048], data.target[:2048].astype(np.int64)
+    rows, base = [], None
+    for label, name, side, freeze, last, threads in VARIANTS:
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        rate = images_per_second(make_step(name, side, freeze=freeze, channels_last=last),
+                                 images, target, args.steps)
+        base = base or rate
+        rows.append([label, f"{rate:.1f}", f"{rate / base:.2f}",
+                     f"{28709 / rate / 60:.1f}"])
+        print(rows[-1], flush=True)
+    body = ("FER2013 Training faces (48x48 gray), batch 32, Nesterov SGD with emosk's "
+            "augmentation on the batch tensors; median of "
+            f"{args.steps} timed steps.\n\n"
+            + markdown_table(["setting", "train images/s", "ratio", "minutes per FER2013 "
+                              "epoch (28,709 faces)"], rows))
+    write_result("train_speed", "Training speed on this CPU", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Following faces through a video: full detection every few frames, the
+landmark predictor fitted in the previous box in between, an id per person."""
+
+import numpy as np
+
+from ._align import plausible_face
+from ._detect import box_iou
+
+__all__ = ["FaceFollower", "box_from_landmarks"]
+
+#: Largest change of the landmarks' spread between two frames still taken as
+#: the same face (a zoom of 25% within 1/25 s is a bad fit, not a camera move).
+_MAX_SCALE_STEP = 1.25
+#: IoU above which a detection is the continuation of a track.
+_MATCH_IOU = 0.2
+
+
+def _spread(pts):
+    """Centre and root-mean-square radius of a set of points."""
+    centre = pts.mean(axis=0)
+    return centre, float(np.sqrt(((pts - centre) ** 2).sum(axis=1).mean()))
+
+
+def box_from_landmarks(pts, ref_box, ref_pts):
+    """The box that stands to ``pts`` as ``ref_box`` stood to ``ref_pts``.
+
+    Parameters
+    ----------
+    pts : ndarray of shape (k, 2)
+        Landmarks in the current frame.
+    ref_box : array-like of 4 floats
+        The detector's box ``(x0, y0, x1, y1)`` in the frame of its detection.
+    ref_pts : ndarray of shape (k, 2)
+        The landmarks fitted in that box.
+
+    Returns
+    -------
+    ndarray of shape (4,)
+        The box moved with the landmarks' centre and scaled with their spread,
+        so it frames the face as the detector would.
+    """
+    c0, s0 = _spread(ref_pts)
+    c, s = _spread(pts)
+    k = s / s0 if s0 > 0 else 1.0
+    x0, y0, x1, y1 = np.asarray(ref_box, dtype=float)
+    return np.array([c[0] + (x0 - c0[0]) * k, c[1] + (y0 - c0[1]) * k,
+                     c[0] + (x1 - c0[0]) * k, c[1] + (y1 - c0[1]) * k])
+
+
+def _inside_share(box, shape):
+    """Share of the box's area that lies inside an image of ``shape``."""
+    h, w = shape[:2]
+    iw = max(0.0, min(box[2], w) - max(box[0], 0.0))
+    ih = max(0.0, min(box[3], h) - max(box[1], 0.0))
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return iw * ih / area if area > 0 else 0.0
+
+
+class _Track:
+    """One followed face: its id, current face and the detection it hangs on."""
+
+    def __init__(self, track_id, face):
+        self.id = track_id
+        self.misses = 0  # detection rounds in a row without a matching detection
+        self.ended_at = None  # frame number where it was lost
+        self.reset(face)
+
+    def reset(self, face):
+        """Take a detected face ``(box, score, landmarks)`` as the new reference."""
+        self.face = face
+        self.ref_box, self.score, self.ref_pts = face
+        self.misses = 0
+        self.ended_at = None
+
+
+class FaceFollower:
+    """Faces of successive frames, detected every ``detect_every`` frames and
+    followed by their landmarks in between.
+
+    Parameters
+    ----------
+    step : object
+        Supplies ``candidates(frame)`` (checked detections ``(box, score,
+        landmarks)``), ``pick(faces, previous_box)``, ``landmarks(frame,
+        box)`` (or None) and ``a`` (the FaceAligner, for ``check_fit``).
+    detect_every : int, default=1
+        Frames between full detections; 1 detects in every frame.
+    max_gap : int, default=0
+        Frames a face may be missing (undetected and not followed) and still
+        keep its track id when it is found again near where it was.
+    multi : bool, default=False
+        Follow every face (``select="all"``) or only one.
+
+    Notes
+    -----
+    Calling with a frame returns a list of ``(track_id, face, detected)``,
+    one per face in the frame, where ``face`` is ``(box, score, landmarks)``
+    and ``detected`` says whether a detection found it in this frame (else
+    its landmarks were fitted in its previous box).  A followed face must
+    pass :func:`plausible_face`, keep at least half its box inside the
+    frame and change its landmarks' spread by at most 25%; else it is lost
+    and the frame is detected in at once.  Without a landmark predictor
+    (``box`` mode) every frame is detected.
+    """
+
+    def __init__(self, step, *, detect_every=1, max_gap=0, multi=False):
+        self.step = step
+        self.detect_every = detect_every
+        self.max_gap = max_gap
+        self.multi = multi
+        self.active, self.ended = [], []
+        self.next_id = 0
+        self.since = None  # frames since the last detection
+        self.frame = -1  # number of the current frame
+
+    def __call__(self, frame):
+        self.frame += 1
+        can_follow = self.step.landmarks is not None and self.detect_every > 1
+        due = self.since is None or self.since + 1 >= self.detect_every or not self.active
+        if can_follow and not due:
+            followed = [self._follow(t, frame) for t in self.active]
+            if all(f is not None for f in followed):
+                self.since += 1
+                for t, face in zip(self.active, followed):
+                    t.face = face
+                return [(t.id, t.face, False) for t in self.active]
+        return self._detect(frame, can_follow)
+
+    def _follow(self, track, frame):
+        """The track's face in this frame by its landmarks, or None if lost."""
+        box = track.face[0]
+        pts = self.step.landmarks(frame, box)
+        moved = box_from_landmarks(pts, track.ref_box, track.ref_pts)
+        if box_iou(moved, box) < 0.7:  # a large move: fit once more where it went
+            pts = self.step.landmarks(frame, moved)
+            moved = box_from_landmarks(pts, track.ref_box, track.ref_pts)
+        ratio = _spread(pts)[1] / max(_spread(track.face[2])[1], 1e-6)
+        if not (1 / _MAX_SCALE_STEP <= ratio <= _MAX_SCALE_STEP):
+            return None
+        if _inside_share(moved, frame.shape) < 0.5:
+            return None
+        if self.step.a.check_fit and not plausible_face(pts, moved):
+            return None
+        return moved, track.score, pts
+
+    def _detect(self, frame, can_follow):
+        self.since = 0
+        faces = self.step.candidates(frame)
+        pairs = self._match(self.active, faces)
+        matched = {id(t) for t, _ in pairs}
+        used = {i for _, i in pairs}
+        for t, i in pairs:
+            t.reset(faces[i])
+        kept = [t for t, _ in pairs]
+        for t in self.active:  # not detected: followed while plausible, for a while
+            if id(t) in matched:
+                continue
+            face = self._follow(t, frame) if can_follow else None
+            if face is not None and t.misses < max(self.max_gap, 1) and (
+                    self.multi or not faces):
+                t.face, t.misses = face, t.misses + 1
+                kept.append(t)
+            else:
+                t.ended_at = self.frame
+                self.ended.append(t)
+        # new faces numbered left to right
+        rest = sorted((i for i in range(len(faces)) if i not in used),
+                      key=lambda i: float(faces[i][0][0]))
+        if self.multi:
+            kept += [self._start(faces[i]) for i in rest]
+        elif not kept and rest:
+            kept = [self._start(self.step.pick([faces[i] for i in rest], None))]
+        self.active = sorted(kept, key=lambda t: t.id)
+        self._age_ended()
+        return [(t.id, t.face, id(t) in matched or t.misses == 0) for t in self.active]
+
+    def _match(self, tracks, faces):
+        """Greedy IoU matching of tracks to detections: ``(track, face index)`` pairs."""
+        scored = sorted(((box_iou(t.face[0], f[0]), k, i) for k, t in enumerate(tracks)
+                         for i, f in enumerate(faces)), reverse=True)
+        pairs, seen_t, seen_f = [], set(), set()
+        for iou, k, i in scored:
+            if iou <= _MATCH_IOU or k in seen_t or i in seen_f:
+                continue
+            pairs.append((tracks[k], i))
+            seen_t.add(k)
+            seen_f.add(i)
+        return pairs
+
+    def _start(self, face):
+        """A track for a new face: an ended one that was near, or a new id."""
+        pairs = self._match(self.ended, [face])
+        if pairs:
+            track = pairs[0][0]
+            self.ended.remove(track)
+            track.reset(face)
+            return track
+        track = _Track(self.next_id, face)
+        self.next_id += 1
+        return track
+
+    def _age_ended(self):
+        """Forget the ended tracks lost more than ``max_gap`` frames ago."""
+        self.ended = [t for t in self.ended if self.frame - t.ended_at <= self.max_gap]

@@ -1,0 +1,184 @@
+"""The fast face path: shrunk detection, landmark tracking, track ids, prefetching."""
+
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("dlib")
+skdata = pytest.importorskip("skimage.data")
+
+from emosk.face import (  # noqa: E402
+    FACE_PATHS,
+    FaceAligner,
+    FaceDetector,
+    box_iou,
+    face_path_params,
+    iter_aligned_faces,
+    shrink,
+)
+from emosk.face._track import box_from_landmarks  # noqa: E402
+from emosk.io import iter_frames, prefetched  # noqa: E402
+from emosk.video import default_aligner, estimator_fingerprint  # noqa: E402
+from emosk.video._featurizer import tracking_fingerprint  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    return skdata.astronaut()
+
+
+def _write_video(path, frames, fps=25):
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.bit_rate = 4_000_000
+        for f in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(stream.encode())
+    return str(path)
+
+
+def _moving(astronaut, n, dx=3):
+    """``n`` frames of the astronaut sliding right by ``dx`` pixels a frame."""
+    return np.stack([np.roll(astronaut, i * dx, axis=1) for i in range(n)])
+
+
+def test_shrink_and_detection_on_a_shrunk_copy(astronaut):
+    small, scale = shrink(astronaut, 256)
+    assert small.shape == (256, 256, 3) and scale == pytest.approx(0.5)
+    same, one = shrink(astronaut, 1024)
+    assert same is astronaut and one == 1.0
+    full = FaceDetector(upsample=1)(astronaut)[0][0]
+    shrunk = FaceDetector(upsample=1, max_side=256)(astronaut)[0]
+    assert len(shrunk) and box_iou(full, shrunk[0]) > 0.6  # mapped back to full size
+    with pytest.raises(ValueError, match="max_side"):
+        FaceDetector(max_side=4)
+
+
+def test_box_from_landmarks_moves_and_scales_with_the_points():
+    pts = np.array([[0.0, 0.0], [10.0, 0.0], [5.0, 10.0]])
+    box = np.array([-5.0, -5.0, 15.0, 15.0])
+    assert np.allclose(box_from_landmarks(pts + 7, box, pts), box + 7)
+    centre = pts.mean(0)
+    doubled = box_from_landmarks(centre + 2 * (pts - centre), box, pts)
+    assert doubled[2] - doubled[0] == pytest.approx(2 * (box[2] - box[0]))
+
+
+def test_tracking_follows_a_moving_face_with_few_detections(astronaut):
+    frames = _moving(astronaut, 12)
+    calls = []
+    hog = FaceDetector(upsample=0)._build()
+
+    def counting(image):
+        calls.append(1)
+        return hog(image)
+
+    tracked = FaceAligner(counting, upsample=0, detect_every=5, size=48).fit()
+    faces, rep = tracked.transform_with_report([frames])
+    paper = FaceAligner(upsample=0, size=48).fit().transform_with_report([frames])[1]
+    assert faces[0].shape == (12, 48, 48, 3)
+    assert rep[0]["found"].all() and set(rep[0]["track"]) == {0}
+    assert len(calls) == 3  # frames 0, 5 and 10; landmarks in between
+    ious = [box_iou(a, b) for a, b in zip(rep[0]["box"], paper[0]["box"])]
+    assert min(ious) > 0.6 and np.median(ious) > 0.85  # on the detector's box
+    shifts = rep[0]["box"][:, 0] - rep[0]["box"][0, 0]
+    followed = [i for i in range(1, 12) if i not in (5, 10)]  # not detection frames
+    assert np.allclose(np.diff(shifts)[np.array(followed) - 1], 3, atol=0.6)  # 3 px a frame
+
+
+def test_lost_face_is_detected_again_at_once(astronaut):
+    blank = np.full_like(astronaut, 40)
+    frames = np.stack([astronaut, astronaut, blank, blank, astronaut, astronaut])
+    al = FaceAligner(upsample=0, detect_every=10, max_gap=0, size=32).fit()
+    rep = al.transform_with_report([frames])[1][0]
+    assert list(rep["found"]) == [True, True, False, False, True, True]
+    assert list(rep["track"]) == [0, 0, -1, -1, 1, 1]  # gap longer than max_gap: new id
+    rep = al.set_params(max_gap=5).transform_with_report([frames])[1][0]
+    assert list(rep["track"]) == [0, 0, -1, -1, 0, 0]  # a short gap keeps the id
+
+
+def test_two_faces_give_two_tracks_numbered_left_to_right(astronaut, tmp_path):
+    frames = np.stack([np.hstack([f, f[:, ::-1]]) for f in _moving(astronaut, 8, dx=2)])
+    path = _write_video(tmp_path / "two.mp4", list(frames))
+    al = FaceAligner(upsample=0, threshold=0.5, detect_every=4, select="all", size=32).fit()
+    rows = list(iter_aligned_faces(path, al))
+    assert len(rows) == 16  # two faces in each of the 8 frames
+    by_track = {}
+    for crop, rec in rows:
+        assert crop.shape == (32, 32, 3) and rec["found"]
+        by_track.setdefault(rec["track"], []).append(rec)
+    assert sorted(by_track) == [0, 1]
+    left = np.array([r["box"][0] for r in by_track[0]])
+    right = np.array([r["box"][0] for r in by_track[1]])
+    assert (left < 512).all() and (right >= 512).all()  # ids kept, left first
+    assert [r["frame"] for r in by_track[0]] == list(range(8))
+    faces, rep = al.transform_with_report([frames])
+    assert faces[0].shape == (16, 32, 32, 3) and sorted(set(rep[0]["track"])) == [0, 1]
+
+
+def test_tracking_keeps_one_id_through_a_real_clip(shared_data):
+    clip = str(shared_data / "enterface05" / "s1_ha_1.avi")
+    fast = FaceAligner(**FACE_PATHS["fast"], mode="fer2013", size=48, color="gray").fit()
+    paper = fast.set_params(**FACE_PATHS["paper"])
+    rep_fast = [rec for _, rec in iter_aligned_faces(clip, fast.fit())]
+    rep_paper = [rec for _, rec in iter_aligned_faces(clip, paper.fit())]
+    assert len(rep_fast) == len(rep_paper) > 50
+    assert all(r["found"] for r in rep_fast) and {r["track"] for r in rep_fast} == {0}
+    ious = [box_iou(a["box"], b["box"]) for a, b in zip(rep_fast, rep_paper)]
+    assert np.median(ious) > 0.7 and min(ious) > 0.4
+
+
+def test_new_parameters_key_the_caches():
+    base = FaceAligner()
+    for name, value in [("detect_size", 480), ("detect_every", 5), ("max_gap", 3)]:
+        changed = FaceAligner().set_params(**{name: value})
+        assert tracking_fingerprint(changed) != tracking_fingerprint(base), name
+        assert estimator_fingerprint(changed) != estimator_fingerprint(base), name
+    quiet = FaceAligner(prefetch=0)  # decoding ahead does not change the output
+    assert tracking_fingerprint(quiet) == tracking_fingerprint(base)
+    assert estimator_fingerprint(quiet) == estimator_fingerprint(base)
+
+
+def test_face_paths_and_default_aligner():
+    assert face_path_params("paper") == {"detect_size": None, "upsample": 1, "detect_every": 1}
+    fast = default_aligner("compact")
+    assert (fast.detect_every, fast.detect_size, fast.upsample) == (10, 640, 0)
+    paper = default_aligner("compact", face_path="paper").get_params()
+    assert all(paper[k] == FaceAligner().get_params()[k] for k in FACE_PATHS["paper"])
+    with pytest.raises(ValueError, match="face_path must be one of"):
+        default_aligner("compact", face_path="quick")
+
+
+def test_videofeaturizer_refuses_every_face():
+    from emosk.video import VideoFeaturizer
+
+    with pytest.raises(ValueError, match="one person per clip"):
+        VideoFeaturizer(FaceAligner(select="all")).fit()
+
+
+def test_prefetched_keeps_order_raises_and_stops(astronaut, tmp_path):
+    assert list(prefetched(range(50), 4)) == list(range(50))
+    assert list(prefetched(iter("abc"), 0)) == ["a", "b", "c"]
+
+    def failing():
+        yield 1
+        raise OSError("broken at item 2")
+
+    got = []
+    with pytest.raises(OSError, match="broken at item 2"):
+        for item in prefetched(failing(), 2):
+            got.append(item)
+    assert got == [1]
+    path = _write_video(tmp_path / "a.mp4", list(_moving(astronaut[::2, ::2], 20)))
+    before = threading.active_count()
+    stream = prefetched(iter_frames(path), 3)
+    first = next(stream)
+    stream.close()  # stops and joins the reader thread
+    assert first[0] == 0 and threading.active_count() == before
+    whole = [f for _, _, f in prefetched(iter_frames(path), 3)]
+    plain = [f for _, _, f in iter_frames(path)]
+    assert len(whole) == 20 and all(np.array_equal(a, b) for a, b in zip(whole, plain))
