@@ -429,7 +429,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         Videos: frames a followed face may be missing and still keep its
         track id when found again where it was (IoU > 0.2); with
         ``detect_every > 1``, also the frames it may be followed by its
-        landmarks while the detector misses it.
+        landmarks while the detector misses it (at least one detection
+        round of ``detect_every`` frames).
     prefetch : int, default=8
         Video files: frames decoded ahead in a background thread, so
         decoding overlaps with detection and alignment; 0 decodes in the

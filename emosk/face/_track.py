@@ -156,8 +156,10 @@ class FaceFollower:
             if id(t) in matched:
                 continue
             face = self._follow(t, frame) if can_follow else None
-            if face is not None and t.misses < max(self.max_gap, 1) and (
-                    self.multi or not faces):
+            # frames since its last detection, at the next round, within max_gap
+            undetected = (t.misses + 1) * self.detect_every
+            allowed = max(self.max_gap, self.detect_every)
+            if face is not None and undetected <= allowed and (self.multi or not faces):
                 t.face, t.misses = face, t.misses + 1
                 kept.append(t)
             else:

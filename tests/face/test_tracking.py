@@ -182,3 +182,19 @@ def test_prefetched_keeps_order_raises_and_stops(astronaut, tmp_path):
     whole = [f for _, _, f in prefetched(iter_frames(path), 3)]
     plain = [f for _, _, f in iter_frames(path)]
     assert len(whole) == 20 and all(np.array_equal(a, b) for a, b in zip(whole, plain))
+
+
+def test_an_undetected_face_is_followed_for_max_gap_frames_only(astronaut):
+    hog = FaceDetector(upsample=0)._build()
+    calls = []
+
+    def first_frame_only(image):  # the detector finds the face once, then never
+        calls.append(1)
+        return hog(image) if len(calls) == 1 else ([], [])
+
+    frames = np.stack([astronaut] * 10)
+    al = FaceAligner(first_frame_only, upsample=0, detect_every=2, max_gap=4, size=32)
+    rep = al.fit().transform_with_report([frames])[1][0]
+    # detection rounds at frames 2 and 4 miss it: followed 4 frames past frame 1,
+    # then lost at the round of frame 6 (6 frames undetected > max_gap)
+    assert list(rep["found"]) == [True] * 6 + [False] * 4
