@@ -33,6 +33,12 @@ INPUTS_HELP = (
     "emosk as a shell would ('**' for any depth). A file named explicitly is tried "
     "whatever its suffix. An empty folder or a pattern matching nothing is a usage error.")
 RECURSIVE_HELP = "also take the files of the folders' sub-folders (default: not)"
+FACE_PATHS = ["fast", "paper"]  # emosk.face.FACE_PATHS, without importing it
+FACE_PATH_HELP = ("'fast' detects faces on a 640-pixel copy every 10th frame and follows "
+                  "them by their landmarks in between (finds faces down to about 1/8 of "
+                  "the frame's longer side); 'paper' detects at full size with upsampling "
+                  "in every frame, as Knyazev et al. 2017 (smaller faces, many times "
+                  "slower) (default: fast)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,13 +147,8 @@ def build_parser():
                               "own track (rows per face per frame, a clip row per face, "
                               "the main face's first; column 'track'; with --plot also a "
                               "timeline per face) (default: main)")
-    predict.add_argument("--face-path", choices=["fast", "paper"], default="fast",
-                         help="videos: 'fast' detects faces on a 640-pixel copy every "
-                              "10th frame and follows them by their landmarks in "
-                              "between (finds faces down to about 1/8 of the frame's "
-                              "longer side); 'paper' detects at full size with "
-                              "upsampling in every frame, as Knyazev et al. 2017 "
-                              "(smaller faces, many times slower) (default: fast)")
+    predict.add_argument("--face-path", choices=FACE_PATHS, default="fast",
+                         help="videos: " + FACE_PATH_HELP)
     predict.add_argument("--tta", action="store_true",
                          help="videos: average 18 flipped, rotated and scaled views of "
                               "every face (18 times the network's cost; images always "
@@ -237,11 +238,8 @@ def build_parser():
     extract.add_argument("--backbone", choices=["compact", "dlib_resnet"], default="compact",
                          help="CNN for --what features; compact is the shipped FER2013 "
                               "model (default: compact)")
-    extract.add_argument("--face-path", choices=["fast", "paper"], default="fast",
-                         help="'fast' detects faces on a 640-pixel copy every 10th frame "
-                              "and follows them by their landmarks in between; 'paper' "
-                              "detects at full size with upsampling in every frame "
-                              "(smaller faces, many times slower) (default: fast)")
+    extract.add_argument("--face-path", choices=FACE_PATHS, default="fast",
+                         help=FACE_PATH_HELP)
     extract.add_argument("--mode", choices=ALIGN_MODES, default=None,
                          help="alignment, for --what faces only (default: similarity)")
     extract.add_argument("--size", type=int_at_least(MIN_FACE_SIZE), default=None,

@@ -5,6 +5,7 @@ command checks its output paths before reading any input and imports its heavy
 modules (torch, dlib, openSMILE) only when it runs.
 """
 
+import copy
 import csv
 import glob
 import io
@@ -518,7 +519,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     _check_plot_dir(plot_dir, paths, overwrite, names)  # refuse before doing any work
     names = _output_names(paths, names)
     clf = load(model)
-    video_clf = clf if tta else load(model, tta=False)
+    # videos: the same loaded network, without the 18 views unless asked for
+    video_clf = copy.copy(clf).set_params(tta=tta)
     classes = [str(c) for c in clf.classes_]
     audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
     if audio_model is not None:

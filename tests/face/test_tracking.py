@@ -151,6 +151,9 @@ def test_face_paths_and_default_aligner():
     assert all(paper[k] == FaceAligner().get_params()[k] for k in FACE_PATHS["paper"])
     with pytest.raises(ValueError, match="face_path must be one of"):
         default_aligner("compact", face_path="quick")
+    from emosk.__main__ import FACE_PATHS as CLI_CHOICES
+
+    assert sorted(CLI_CHOICES) == sorted(FACE_PATHS)  # the CLI's light copy
 
 
 def test_videofeaturizer_refuses_every_face():
