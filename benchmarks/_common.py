@@ -38,3 +38,16 @@ def write_result(name, title, body):
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
+
+
+def head_answers(features, weights, classes):
+    """The answers of a network fine-tuned by ``CNNClassifier``: its last layer
+    (``fc.weight``, ``fc.bias`` in the state dict ``weights``) applied to its
+    penultimate ``features``; its outputs are ``classes`` in sorted order."""
+    import numpy as np
+    import torch
+
+    state = torch.load(Path(weights).expanduser(), map_location="cpu")
+    w, b = state["fc.weight"].double().numpy(), state["fc.bias"].double().numpy()
+    logits = np.asarray(features, dtype=np.float64) @ w.T + b
+    return np.sort(np.asarray(classes))[logits.argmax(axis=1)]

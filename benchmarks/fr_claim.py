@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS, markdown_table, write_result
+from _common import RESULTS, head_answers, markdown_table, write_result
 from ckplus_clips import C_GRID, hog_features
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
@@ -91,16 +91,11 @@ def before_fer2013(feat, X, y, Xt, yt):
 
 def after_fer2013(feat, weights, test, plus):
     """The fine-tuned network's own answers on PublicTest, against the original
-    labels and the FER+ majority: its last layer (``fc`` in ``weights``) on its
-    penultimate features; its outputs are the classes in sorted order, as
-    CNNClassifier trained them."""
-    state = torch.load(Path(weights).expanduser(), map_location="cpu")
-    w, b = state["fc.weight"].numpy(), state["fc.bias"].numpy()
-    names = np.sort(test.target_names)
+    labels and the FER+ majority (its last layer on its penultimate features)."""
     feat = feat.fit(test.images[:1])
 
     def answers(images):
-        return names[(feat.transform(images) @ w.T + b).argmax(axis=1)]
+        return head_answers(feat.transform(images), weights, test.target_names)
 
     scores = _scores(np.asarray(test.target), answers(test.images))
     on_plus = _scores(plus.target_names[plus.target], answers(plus.images))

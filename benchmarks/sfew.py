@@ -45,7 +45,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from _common import markdown_table, write_result
+from _common import head_answers, markdown_table, write_result
 from ckplus_clips import hog_features
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
@@ -283,14 +283,10 @@ def zero_shot_predictions(split, aligner_name, tta, cache):
 def dlib_zero_shot(split, cache):
     """The FER2013-fine-tuned dlib ResNet's own answers (its last layer on its
     cached penultimate features), as indices into ``split.target_names``."""
-    import torch
-
     feats = features(split, CNN_ALIGNER, "dlib_fer2013", cache)
-    state = torch.load(DLIB_FER2013["path"], map_location="cpu")
-    logits = feats["X"] @ state["fc.weight"].double().numpy().T + state["fc.bias"].double().numpy()
     names = list(split.target_names)
-    order = np.array([names.index(c) for c in sorted(names)])  # outputs: sorted classes
-    return order[logits.argmax(1)], float(feats["cpu_s"])
+    answers = head_answers(feats["X"], DLIB_FER2013["path"], names)
+    return np.array([names.index(c) for c in answers]), float(feats["cpu_s"])
 
 
 CNN_ALIGNER = "fer2013_tight"
