@@ -22,11 +22,6 @@ from emosk.io import MediaReadError, iter_frames, video_info  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def astronaut():
-    return skdata.astronaut()
-
-
-@pytest.fixture(scope="module")
 def astro_face(astronaut):
     boxes, scores = FaceDetector()(astronaut)
     pts = LandmarkPredictor()(astronaut, boxes[0])

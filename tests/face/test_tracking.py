@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("dlib")
-skdata = pytest.importorskip("skimage.data")
 
 from emosk.face import (  # noqa: E402
     FACE_PATHS,
@@ -21,11 +20,6 @@ from emosk.face._track import box_from_landmarks  # noqa: E402
 from emosk.io import iter_frames, prefetched  # noqa: E402
 from emosk.video import default_aligner, estimator_fingerprint  # noqa: E402
 from emosk.video._featurizer import tracking_fingerprint  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def astronaut():
-    return skdata.astronaut()
 
 
 def _write_video(path, frames, fps=25):
