@@ -41,7 +41,7 @@ import argparse
 import hashlib
 import json
 import time
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -326,13 +326,11 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
     "dlib_cascade_knyazev": ("cascade face recognition -> FER2013 -> SFEW: dlib ResNet "
                              "fine-tuned on FER2013 (claim15), new head, 112 px, Knyazev "
                              "recipe (lr 5e-4, Nesterov, polynomial decay)",
-                             {"backbone": "dlib_resnet", "weights": "dlib-fer2013",
-                              "input_size": 112, "recipe": "knyazev2017"}, True),
+                             {**_DLIB_KNYAZEV, "weights": "dlib-fer2013"}, True),
     "dlib_sfew_only_knyazev": ("SFEW-only: dlib ResNet from its face-recognition "
                                "weights, 112 px, Knyazev recipe (lr 5e-4, Nesterov, "
                                "polynomial decay)",
-                               {"backbone": "dlib_resnet", "weights": "dlib",
-                                "input_size": 112, "recipe": "knyazev2017"}, True),
+                               {**_DLIB_KNYAZEV, "weights": "dlib"}, True),
     # Ng et al.'s third setting, in miniature: FER2013_SUBSET Training faces and
     # the SFEW fold in one training, next to the cascade through the same faces
     "combined": (f"combined FER2013 ({FER2013_SUBSET:,} Training faces) + SFEW in one "
@@ -369,31 +367,6 @@ def _new_head_callback(backbone):
     return NewHead()
 
 
-def fer2013_first_stage(stage, cache):
-    """The weights file of a network trained on the FER2013 subset with the
-    settings ``stage`` (trained once, then read from ``cache``), and a dict of its
-    CPU seconds and PublicTest accuracy."""
-    stage = dict(stage)
-    backbone = stage.pop("backbone", "compact")
-    key = _key(backbone, stage, FER2013_SUBSET, CNN_EPOCHS, "v1")
-    path = cache / f"fer2013_{FER2013_SUBSET}_{backbone}-{key}.pt"
-    meta = path.with_suffix(".json")
-    if not (path.is_file() and meta.is_file()):
-        X, y, _ = training_data("fer2013", FER2013_SUBSET)
-        clf = CNNClassifier(backbone, max_epochs=CNN_EPOCHS, valid_fraction=0,
-                            augment=True, random_state=0, device="cpu", **stage)
-        with Timer() as t:
-            clf.fit(X, y)
-        test = load_fer2013(subset="PublicTest")
-        acc = np.mean(clf.predict(test.images) == test.target_names[test.target])
-        cache.mkdir(parents=True, exist_ok=True)
-        torch.save(clf.net_.module_.backbone.state_dict(), path)
-        meta.write_text(json.dumps({"cpu_s": t.cpu, "publictest": float(acc)}))
-        print(f"  FER2013 first stage ({backbone}): PublicTest {acc:.3f}, "
-              f"{t.cpu / 60:.1f} CPU min", flush=True)
-    return path, json.loads(meta.read_text())
-
-
 def _cnn(settings, new_head):
     settings = dict(settings)
     settings.pop("fer2013_subset", None)
@@ -408,6 +381,37 @@ def _cnn(settings, new_head):
                          net_params={"callbacks": callbacks}, **settings)
 
 
+@lru_cache(maxsize=1)
+def fer2013_subset():
+    """The FER2013 Training faces and class names of the combined rows and
+    their cascades (read once)."""
+    X, y, _ = training_data("fer2013", FER2013_SUBSET)
+    return X, y
+
+
+def fer2013_first_stage(stage, cache):
+    """The weights file of a network trained on the FER2013 subset with the
+    settings ``stage`` (trained once, then read from ``cache``), and a dict of its
+    CPU seconds and PublicTest accuracy."""
+    backbone = stage.get("backbone", "compact")
+    rest = {k: v for k, v in stage.items() if k != "backbone"}
+    key = _key(backbone, rest, FER2013_SUBSET, CNN_EPOCHS, "v1")
+    path = cache / f"fer2013_{FER2013_SUBSET}_{backbone}-{key}.pt"
+    meta = path.with_suffix(".json")
+    if not (path.is_file() and meta.is_file()):
+        clf = _cnn(stage, new_head=False)
+        with Timer() as t:
+            clf.fit(*fer2013_subset())
+        test = load_fer2013(subset="PublicTest")
+        acc = np.mean(clf.predict(test.images) == test.target_names[test.target])
+        cache.mkdir(parents=True, exist_ok=True)
+        torch.save(clf.net_.module_.backbone.state_dict(), path)
+        meta.write_text(json.dumps({"cpu_s": t.cpu, "publictest": float(acc)}))
+        print(f"  FER2013 first stage ({backbone}): PublicTest {acc:.3f}, "
+              f"{t.cpu / 60:.1f} CPU min", flush=True)
+    return path, json.loads(meta.read_text())
+
+
 def _fit_cnn(settings, new_head, X_tr, y_tr, X_te, names):
     """Probabilities on ``X_te`` (columns in the order of ``names``) of a CNN
     trained on ``X_tr`` and the class names ``y_tr`` (sorted names are the
@@ -415,7 +419,7 @@ def _fit_cnn(settings, new_head, X_tr, y_tr, X_te, names):
     FER2013 subset when the settings ask for it (train accuracy is on SFEW)."""
     X_fit, y_fit = X_tr, y_tr
     if settings.get("fer2013_subset"):
-        X_fer, y_fer, _ = training_data("fer2013", FER2013_SUBSET)
+        X_fer, y_fer = fer2013_subset()
         if X_fer.shape[1:] != X_tr.shape[1:] or X_fer.dtype != X_tr.dtype:
             raise ValueError(f"FER2013 faces {X_fer.shape[1:]} {X_fer.dtype} do not "
                              f"match the SFEW faces {X_tr.shape[1:]} {X_tr.dtype}.")
