@@ -3,11 +3,15 @@
 from ._align import (
     ALIGN_MODES,
     EYE_LAYOUTS,
+    FIVE_POINT_TEMPLATE,
     LandmarkPredictor,
     align_face,
     eye_centers,
+    five_points,
     minmax_stretch,
     plausible_face,
+    resize_faces,
+    similarity_matrix,
 )
 from ._aligner import FACE_PATHS, FaceAligner, face_path_params, iter_aligned_faces
 from ._detect import (
@@ -24,6 +28,7 @@ __all__ = [
     "ALIGN_MODES",
     "DETECTORS",
     "EYE_LAYOUTS",
+    "FIVE_POINT_TEMPLATE",
     "FACE_PATHS",
     "FaceAligner",
     "FaceDetector",
@@ -33,10 +38,13 @@ __all__ = [
     "box_iou",
     "dlib_model_path",
     "eye_centers",
+    "five_points",
     "face_path_params",
     "iter_aligned_faces",
     "minmax_stretch",
     "non_max_suppression",
     "plausible_face",
+    "resize_faces",
     "shrink",
+    "similarity_matrix",
 ]

@@ -4,8 +4,9 @@ import numpy as np
 
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["LandmarkPredictor", "align_face", "eye_centers", "plausible_face",
-           "minmax_stretch", "ALIGN_MODES", "EYE_LAYOUTS"]
+__all__ = ["LandmarkPredictor", "align_face", "eye_centers", "five_points",
+           "plausible_face", "minmax_stretch", "resize_faces", "similarity_matrix", "ALIGN_MODES",
+           "EYE_LAYOUTS", "FIVE_POINT_TEMPLATE"]
 
 #: Eye-based crop layouts, in units of the eye distance e2e: the crop starts
 #: ``left`` e2e left of the (image-)left eye centre and ``top`` e2e above the
@@ -19,7 +20,13 @@ EYE_LAYOUTS = {
     # PublicTest faces (eyes at 31% and 68% of the width, 39% of the height)
     "fer2013": {"left": 0.85, "top": 1.07, "width": 2.73, "height": 2.73},
 }
-ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box")
+ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-point")
+
+#: The five-point template of face-recognition networks (ArcFace, MobileFaceNet):
+#: eye centres (image-left first), nose tip, mouth corners (image-left first), in
+#: a 112x112 crop.
+FIVE_POINT_TEMPLATE = np.array([(38.2946, 51.6963), (73.5318, 51.5014), (56.0252, 71.7366),
+                                (41.5493, 92.3655), (70.7299, 92.2041)])
 
 
 class LandmarkPredictor:
@@ -90,6 +97,63 @@ def eye_centers(landmarks):
     else:
         raise ValueError(f"Expected 68 or 5 landmarks; got shape {pts.shape}.")
     return (a, b) if a[0] <= b[0] else (b, a)
+
+
+def five_points(landmarks):
+    """Eye centres, nose tip and mouth corners, as the five-point template orders them.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (68, 2) or (5, 2)
+        dlib's 68-point (iBUG) layout, or five points already in the
+        template's order (eyes, nose tip, mouth corners: RetinaFace's
+        landmarks).  dlib's own 5-point predictor (eye corners and the nose
+        base, no mouth) cannot give them.
+
+    Returns
+    -------
+    ndarray of shape (5, 2)
+        Image-left eye, image-right eye, nose tip, image-left and
+        image-right mouth corner.
+    """
+    pts = np.asarray(landmarks, dtype=float)
+    if pts.shape == (68, 2):
+        left, right = eye_centers(pts)
+        mouth = sorted([pts[48], pts[54]], key=lambda p: p[0])
+        return np.array([left, right, pts[30], mouth[0], mouth[1]])
+    if pts.shape == (5, 2):
+        return pts
+    raise ValueError(f"Five-point alignment needs 68 landmarks or the five template "
+                     f"points; got shape {pts.shape}.")
+
+
+def similarity_matrix(src, dst):
+    """The 2x3 similarity transform (rotation, uniform scale, shift) taking ``src``
+    to ``dst`` in the least-squares sense.
+
+    Parameters
+    ----------
+    src, dst : ndarray of shape (k, 2), k >= 2
+
+    Returns
+    -------
+    ndarray of shape (2, 3)
+    """
+    src, dst = np.asarray(src, dtype=float), np.asarray(dst, dtype=float)
+    # x' = a x - b y + tx,  y' = b x + a y + ty: linear in (a, b, tx, ty)
+    ones, zeros = np.ones(len(src)), np.zeros(len(src))
+    rows = np.vstack([np.c_[src[:, 0], -src[:, 1], ones, zeros],
+                      np.c_[src[:, 1], src[:, 0], zeros, ones]])
+    (a, b, tx, ty), *_ = np.linalg.lstsq(rows, np.r_[dst[:, 0], dst[:, 1]], rcond=None)
+    return np.array([[a, -b, tx], [b, a, ty]])
+
+
+def _five_point_warp(image, landmarks, size):
+    import cv2
+
+    matrix = similarity_matrix(five_points(landmarks), FIVE_POINT_TEMPLATE * (size / 112.0))
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def plausible_face(landmarks, box, *, max_roll=45.0):
@@ -196,7 +260,8 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         Detected face box ``(x0, y0, x1, y1)``.
     landmarks : ndarray of shape (68, 2) or (5, 2), default=None
         Needed by every mode but ``"box"``.
-    mode : {"similarity", "ng2015", "fer2013", "dlib-chip", "box"}, default="similarity"
+    mode : {"similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-point"}, \
+            default="similarity"
         ``similarity``: rotate and scale so the eye centres land at 30% and
         70% of the width, 40% of the height; ``ng2015``: eyes level, 0.62 e2e
         beside each eye, 0.9 e2e above and 1.35 e2e below, gray, min-max
@@ -204,7 +269,11 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         faces (eyes at 31% / 68% of the width, 39% of the height), the input
         of emosk's pretrained model; ``dlib-chip``: dlib's ``get_face_chip``
         (the input of dlib's face-recognition ResNet at size 150, padding
-        0.25); ``box``: the box enlarged by ``margin`` on each side.
+        0.25); ``box``: the box enlarged by ``margin`` on each side;
+        ``five-point``: the similarity transform that best maps the eye
+        centres, nose tip and mouth corners (:func:`five_points`) onto
+        :data:`FIVE_POINT_TEMPLATE` (the input of MobileFaceNet and other
+        face-recognition networks at size 112).
     size : int, default=128
         Output side in pixels.
     margin : float, default=0.2
@@ -226,12 +295,41 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         out = _box_crop(image, box, size, margin)
     elif mode == "dlib-chip":
         out = _dlib_chip(image, landmarks, box, size, padding)
+    elif mode == "five-point":
+        out = _five_point_warp(image, landmarks, size)
     else:
         left, right = eye_centers(landmarks)
         out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))
     return to_gray(out) if color == "gray" else as_rgb(out)
+
+
+def resize_faces(images, size):
+    """A stack of face crops resized to ``size`` x ``size`` (area interpolation when
+    shrinking, bilinear when enlarging).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, H, W, C), uint8
+    size : int
+
+    Returns
+    -------
+    ndarray of shape (n, size, size[, C])
+        ``images`` itself when already of that side.
+    """
+    import cv2
+
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"Expected a non-empty stack (n, H, W[, C]) of images; got shape "
+                         f"{images.shape}.")
+    if images.shape[1:3] == (size, size):
+        return images
+    shrink_ = images.shape[1] * images.shape[2] > size * size
+    flag = cv2.INTER_AREA if shrink_ else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(img, (size, size), interpolation=flag) for img in images])
 
 
 def whole_frame(image, *, size, color="rgb"):

@@ -1,5 +1,5 @@
 """CNNs: backbones (dlib's face-recognition ResNet, AlexNet, VGG-CNN-M-2048, VGG-Face,
-a compact FER network), CNNFeaturizer, the skorch-based CNNClassifier and
+MobileFaceNet, a compact FER network), CNNFeaturizer, the skorch-based CNNClassifier and
 FrameLSTMClassifier, and the registry of named weights (``_registry``).
 
 The names below are imported on first use (PEP 562), so that the registry,
@@ -25,6 +25,7 @@ _LAZY = {
     "InputAdapter": "_input",
     "tta_views": "_input",
     "FrameLSTMClassifier": "_lstm",
+    "MobileFaceNet": "_mobilefacenet",
     "shuffle_within_lengths": "_lstm",
 }
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..utils import fetch_weights
 from ._dlib_resnet import DLIB_RGB_MEAN, DlibResNet
+from ._mobilefacenet import MobileFaceNet
 from ._registry import PRETRAINED, weights_path
 
 __all__ = ["BACKBONES", "BackboneSpec", "build_backbone", "available_backbones",
@@ -170,7 +172,17 @@ BACKBONES = {
     "compact": BackboneSpec(
         _compact, 48, 1, (127.5,), (64.0,), "classifier.1",
         notes="emosk's compact FER network for speed (48x48 gray)."),
+    "mobilefacenet": BackboneSpec(
+        lambda n: MobileFaceNet(7 if n is None else n), 112, 3, _IMAGENET_MEAN,
+        _IMAGENET_STD, "fc",
+        notes="MobileFaceNet (Chen et al. 2018), 1.0 M parameters; face-recognition "
+              "weights trained on MS-Celeb-1M loaded with weights='ms1m' "
+              "(emosk.utils.fetch_weights: downloaded once, or from EMOSK_WEIGHTS)."),
 }
+
+#: Third-party face-recognition weights by backbone: the name given as
+#: ``weights=`` and the key of :data:`emosk.utils.WEIGHTS`.
+_THIRD_PARTY = {("mobilefacenet", "ms1m"): "mobilefacenet_ms1m"}
 
 
 def available_backbones():
@@ -190,6 +202,11 @@ def _shipped(weights, name):
 
 def _load_state(model, weights, spec, name):
     weights = _shipped(weights, name) or weights
+    third_party = [w for (b, w) in _THIRD_PARTY if b == name]
+    if isinstance(weights, str) and weights in third_party:
+        weights = fetch_weights(_THIRD_PARTY[name, weights])
+    elif weights == "ms1m":
+        raise ValueError(f"weights='ms1m' is for backbone 'mobilefacenet' only, not {name!r}.")
     if weights == "dlib":
         if name != "dlib_resnet":
             raise ValueError("weights='dlib' is for backbone 'dlib_resnet' only.")
@@ -237,9 +254,11 @@ def build_backbone(name, *, weights=None, num_classes=None):
     ----------
     name : str
         One of :func:`available_backbones`.
-    weights : None, "dlib", "fer2013", "download" or path, default=None
+    weights : None, "dlib", "ms1m", "fer2013", "download" or path, default=None
         None: random initialisation; ``"dlib"``: dlib's face-recognition
-        weights (``dlib_resnet`` only); the name of a model shipped in
+        weights (``dlib_resnet`` only); ``"ms1m"``: MobileFaceNet's
+        face-recognition weights (``mobilefacenet`` only, from
+        :func:`emosk.utils.fetch_weights`); the name of a model shipped in
         :mod:`emosk.pretrained` (``"fer2013"`` for ``compact``); ``"download"``: the published weights
         via torch hub (fails offline with a message saying where to put the
         file); a path: a torch state dict.  A head of another size than the

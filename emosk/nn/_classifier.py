@@ -115,7 +115,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ----------
     backbone : str, default="compact"
         A name from :func:`available_backbones`.
-    weights : None, "dlib", "fer2013", "download" or path, default=None
+    weights : None, "dlib", "ms1m", "fer2013", "download" or path, default=None
         Initial weights, see :func:`build_backbone`.  The head of shipped
         weights (``"fer2013"``) is kept only when ``y``'s classes are the
         shipped model's, in its order (``emosk.pretrained.load(name).classes_``);

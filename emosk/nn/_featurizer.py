@@ -18,6 +18,9 @@ from ._registry import shipped_weights_for
 
 __all__ = ["CNNFeaturizer", "resolve_device", "extract_features"]
 
+#: weights="auto" for backbones with face-recognition weights
+_AUTO_WEIGHTS = {"dlib_resnet": "dlib", "mobilefacenet": "ms1m"}
+
 
 def resolve_device(device):
     """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; other values unchanged."""
@@ -165,9 +168,9 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         :class:`CNNClassifier` (bare or wrapped in
         :class:`sklearn.frozen.FrozenEstimator`) whose network is used.  The
         classifier is only read: ``fit`` copies its network.
-    weights : "auto", None, "dlib", "fer2013", "download" or path, default="auto"
+    weights : "auto", None, "dlib", "ms1m", "fer2013", "download" or path, default="auto"
         See :func:`~emosk.nn.build_backbone`; ``"auto"`` is ``"dlib"`` for
-        ``dlib_resnet``, ``"fer2013"`` (the model shipped with emosk) for
+        ``dlib_resnet``, ``"ms1m"`` for ``mobilefacenet``, ``"fer2013"`` (the model shipped with emosk) for
         ``compact``, and an error for backbones without offline weights.
     layer : str, default="penultimate"
         ``"penultimate"`` (the input of the last layer), ``"output"``, or a
@@ -288,8 +291,7 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
     def _named_backbone(self):
         weights = self.weights
         if weights == "auto":
-            weights = "dlib" if self.backbone == "dlib_resnet" else shipped_weights_for(
-                self.backbone)
+            weights = _AUTO_WEIGHTS.get(self.backbone) or shipped_weights_for(self.backbone)
             if weights is None:
                 raise ValueError(
                     f"Backbone {self.backbone!r} has no offline weights: pass weights= "

@@ -1,0 +1,118 @@
+"""MobileFaceNet (Chen et al. 2018, arXiv 1804.07573) in torch, for face-recognition weights.
+
+The paper's network: a 3x3/2 convolution with 64 filters, a 3x3 depthwise
+separable convolution, inverted-residual bottlenecks (expansion t, output
+channels c, repeats n, first stride s) of (2, 64, 5, 2), (4, 128, 1, 2),
+(2, 128, 6, 1), (4, 128, 1, 2) and (2, 128, 2, 1), a 1x1 convolution to 512
+channels, a 7x7 global depthwise convolution (GDConv, linear) and a linear 1x1
+convolution to the 128-d embedding, batch-normalised.  Input: 112x112 RGB faces
+aligned on five landmarks.  Module names follow the keys of the published state
+dict (``conv1``, ``dw_conv``, ``features.N.conv``, ``conv2``, ``gdconv``,
+``conv3``, ``bn``) so that it loads as it is; the activations are ReLU6, as in
+MobileNetV2 whose blocks the published model reuses.
+
+emosk adds ``fc``, a linear layer on the embedding (the classifier head), and
+lets the network read inputs smaller than 112x112: the last feature map is
+resized to the 7x7 that GDConv's kernel covers.
+"""
+
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["MobileFaceNet"]
+
+# (expansion t, output channels c, repeats n, first stride s)
+_BOTTLENECKS = ((2, 64, 5, 2), (4, 128, 1, 2), (2, 128, 6, 1), (4, 128, 1, 2),
+                (2, 128, 2, 1))
+
+
+def _conv_bn_relu(inp, out, kernel=3, stride=1, groups=1):
+    return nn.Sequential(
+        nn.Conv2d(inp, out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(out), nn.ReLU6(inplace=True))
+
+
+class _DepthwiseSeparable(nn.Module):
+    """3x3 depthwise then 1x1 pointwise convolution, each batch-normalised, ReLU6."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.depthwise = nn.Conv2d(channels, channels, 3, 1, 1, groups=channels, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.pointwise = nn.Conv2d(channels, channels, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        x = F.relu6(self.bn1(self.depthwise(x)))
+        return F.relu6(self.bn2(self.pointwise(x)))
+
+
+class _Bottleneck(nn.Module):
+    """Inverted residual: 1x1 expansion, 3x3 depthwise, linear 1x1 projection."""
+
+    def __init__(self, inp, out, stride, expansion):
+        super().__init__()
+        hidden = inp * expansion
+        self.residual = stride == 1 and inp == out
+        self.conv = nn.Sequential(
+            _conv_bn_relu(inp, hidden, 1),
+            _conv_bn_relu(hidden, hidden, 3, stride, groups=hidden),
+            nn.Conv2d(hidden, out, 1, bias=False), nn.BatchNorm2d(out))
+
+    def forward(self, x):
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+class _GDConv(nn.Module):
+    """Global depthwise convolution over the 7x7 map, batch-normalised, linear."""
+
+    def __init__(self, channels, side=7):
+        super().__init__()
+        self.side = side
+        self.depthwise = nn.Conv2d(channels, channels, side, groups=channels, bias=False)
+        self.bn = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        if x.shape[-2:] != (self.side, self.side):
+            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear",
+                              align_corners=False)
+        return self.bn(self.depthwise(x))
+
+
+class MobileFaceNet(nn.Module):
+    """MobileFaceNet with an optional classifier head.
+
+    Parameters
+    ----------
+    num_classes : int or None, default=None
+        Outputs of the head ``fc`` on the 128-d embedding; None returns the
+        embedding itself (face recognition).
+    dropout : float, default=0.2
+        Dropout before the head (training only).
+    """
+
+    def __init__(self, num_classes=None, dropout=0.2):
+        super().__init__()
+        self.conv1 = _conv_bn_relu(3, 64, 3, 2)
+        self.dw_conv = _DepthwiseSeparable(64)
+        blocks, inp = [], 64
+        for t, c, n, s in _BOTTLENECKS:
+            for i in range(n):
+                blocks.append(_Bottleneck(inp, c, s if i == 0 else 1, t))
+                inp = c
+        self.features = nn.Sequential(*blocks)
+        self.conv2 = _conv_bn_relu(inp, 512, 1)
+        self.gdconv = _GDConv(512)
+        self.conv3 = nn.Conv2d(512, 128, 1)
+        self.bn = nn.BatchNorm2d(128)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Identity() if num_classes is None else nn.Linear(128, num_classes)
+
+    def embed(self, x):
+        """The 128-d embedding of a normalised ``(n, 3, H, W)`` batch."""
+        x = self.features(self.dw_conv(self.conv1(x)))
+        x = self.bn(self.conv3(self.gdconv(self.conv2(x))))
+        return x.flatten(1)
+
+    def forward(self, x):
+        return self.fc(self.dropout(self.embed(x)))
