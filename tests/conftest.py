@@ -23,6 +23,27 @@ def _shared_data():
     return guess if guess.is_dir() else None
 
 
+def _shared_weights():
+    env = os.environ.get("EMOSK_WEIGHTS")
+    if env:
+        return Path(env)
+    guess = Path(__file__).resolve().parents[2] / "shared" / "weights"
+    return guess if guess.is_dir() else None
+
+
+if _shared_weights() is not None:  # third-party weights for every test process
+    os.environ.setdefault("EMOSK_WEIGHTS", str(_shared_weights()))
+
+
+@pytest.fixture(scope="session")
+def shared_weights():
+    """The folder of third-party weights (EMOSK_WEIGHTS), or skip with the reason."""
+    path = _shared_weights()
+    if path is None or not path.is_dir():
+        pytest.skip("third-party weights not found: set EMOSK_WEIGHTS to their folder")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """The folder of real data sets, or skip with the reason."""
