@@ -17,6 +17,7 @@ _LAZY = {
     "build_backbone": "_backbones",
     "RECIPES": "_classifier",
     "CNNClassifier": "_classifier",
+    "classifier_from_weights": "_classifier",
     "DLIB_RGB_MEAN": "_dlib_resnet",
     "DlibResNet": "_dlib_resnet",
     "read_dlib_resnet": "_dlib_resnet",

@@ -19,7 +19,7 @@ from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._featurizer import _viewed, resolve_device
 from ._input import InputAdapter, prepare_images, tta_views
 
-__all__ = ["CNNClassifier", "RECIPES"]
+__all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
 
 #: Training recipes of the two papers; a parameter left at None takes the
 #: recipe's value.
@@ -292,7 +292,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _module(self, n_classes, previous_classes=None):
         if previous_classes is not None:
             return self._warm_module(previous_classes)
-        backbone, spec = build_backbone(self.backbone, weights=self.weights)
+        # built with a head of n_classes outputs, so that a weights file whose
+        # head has as many keeps it (a saved fine-tuned network reloads whole)
+        backbone, spec = build_backbone(self.backbone, weights=self.weights,
+                                        num_classes=n_classes)
         _replace_head(backbone, spec.head, n_classes, force=not self._shipped_head_fits())
         spec = with_input_size(spec, self.input_size, backbone, self.backbone)
         self.spec_ = spec
@@ -468,16 +471,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         params.update(extra)
         return net_class(**params)
 
-    def _from_weights(self, classes):
-        """Make this estimator fitted without training: the network of
-        ``backbone`` / ``weights`` whose head already has ``len(classes)``
-        outputs, in the order of ``classes`` (used by :mod:`emosk.pretrained`)."""
-        self.classes_ = np.asarray(classes)
-        self.device_ = resolve_device(self.device)
-        self.net_ = self._make_net(None, 0).initialize()
-        self.net_.module_.eval()
-        return self
-
     def predict_proba(self, X):
         """Class probabilities (softmax of the network's output).
 
@@ -527,3 +520,59 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = True
         return tags
+
+
+def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=False,
+                            device="auto", batch_size=None):
+    """A fitted :class:`CNNClassifier` from trained weights, without training.
+
+    Parameters
+    ----------
+    backbone : str
+        A name from :func:`~emosk.nn.available_backbones`.
+    weights : str or path-like
+        A state dict of that backbone whose head has ``len(classes)`` outputs
+        (what ``torch.save(clf.net_.module_.backbone.state_dict(), path)``
+        writes), or the name of a shipped model.
+    classes : sequence of str
+        The classes of the head's outputs, in their order.
+    input_size : int, default=None
+        The side the network was trained at (None: the backbone's own).
+    tta : bool, default=False
+        Test-time augmentation in ``predict_proba`` (see :class:`CNNClassifier`).
+    device : str, default="auto"
+    batch_size : int, default=None
+        Faces per forward pass in ``predict_proba`` (the recipe's when None).
+
+    Returns
+    -------
+    CNNClassifier
+        Fitted: ``predict`` and ``predict_proba`` take faces; its parameters
+        name ``weights``, so ``clone(clf).fit(X, y)`` fine-tunes them.
+
+    Raises
+    ------
+    ValueError
+        When the weights' head does not have ``len(classes)`` outputs.
+    """
+    _check_head(weights, len(classes))
+    clf = CNNClassifier(backbone, weights=weights, tta=tta, device=device,
+                        input_size=input_size, batch_size=batch_size)
+    clf.classes_ = np.asarray(classes)
+    clf.device_ = resolve_device(device)
+    clf.net_ = clf._make_net(None, 0).initialize()
+    clf.net_.module_.eval()
+    return clf
+
+
+def _check_head(weights, n_classes):
+    """A state-dict file's last layer must have ``n_classes`` outputs (the last
+    2-D weight of the file; shipped models are checked by their registry)."""
+    path = Path(str(weights)).expanduser()
+    if not path.is_file():
+        return
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    matrices = [v for v in state.values() if v.ndim == 2]
+    if matrices and matrices[-1].shape[0] != n_classes:
+        raise ValueError(f"The last layer of {path} has {matrices[-1].shape[0]} outputs; "
+                         f"{n_classes} classes were given.")

@@ -44,6 +44,8 @@ class PretrainedModel:
         One line on the data and the recipe.
     kind : {"face", "audio"}
         What the model reads: aligned faces, or audio and video files.
+    input_size : int or None
+        The side the network was trained at (None: the backbone's own).
     """
 
     filename: str
@@ -53,6 +55,7 @@ class PretrainedModel:
     align: dict
     description: str = ""
     kind: str = "face"
+    input_size: int = None
 
 
 #: The models that ship with emosk.

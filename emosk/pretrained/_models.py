@@ -63,10 +63,10 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", cache=None):
 
         with np.load(weights_path(name), allow_pickle=False) as arrays:
             return audio_model_from_arrays(arrays, cache=cache)
-    from ..nn import CNNClassifier
+    from ..nn import classifier_from_weights
 
-    clf = CNNClassifier(spec.backbone, weights=name, tta=tta, device=device)
-    return clf._from_weights(spec.classes)
+    return classifier_from_weights(spec.backbone, name, spec.classes, tta=tta, device=device,
+                                   input_size=spec.input_size)
 
 
 def face_aligner(name=DEFAULT_MODEL, **params):

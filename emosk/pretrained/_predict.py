@@ -7,7 +7,7 @@ import numpy as np
 
 from ..nn._registry import DEFAULT_MODEL
 
-__all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline",
+__all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline", "clear_loaded",
            "image_aligner", "video_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
 
 #: dlib-HOG score threshold for faces in photos: every face is reported there, so
@@ -37,15 +37,52 @@ def image_aligner(name=DEFAULT_MODEL, **params):
     return face_aligner(name, **{"select": "all", "threshold": IMAGE_THRESHOLD, **params})
 
 
-def _model_and_aligner(model, aligner, make_aligner):
+#: Shipped models and fitted default aligners, loaded once per process (keyed by
+#: their settings), as ``predict_image`` / ``predict_video`` in a loop need them.
+_LOADED = {}
+
+
+def _loaded(key, make):
+    """``make()``'s result, made once per process for ``key``."""
+    if key not in _LOADED:
+        _LOADED[key] = make()
+    return _LOADED[key]
+
+
+def clear_loaded():
+    """Forget the shipped models and default aligners kept for this process."""
+    _LOADED.clear()
+
+
+def _shipped_name(model):
+    """The shipped model a fitted classifier was loaded from, or None."""
+    from ..nn._registry import PRETRAINED
+
+    weights = getattr(model, "weights", None)
+    return weights if isinstance(weights, str) and weights in PRETRAINED else None
+
+
+def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
+    """The fitted model and the fitted aligner a prediction uses.
+
+    A shipped model's name is loaded once per process (with ``tta``); a
+    classifier loaded from a shipped model (``load(name)``) gets that model's
+    default aligner; any other classifier needs ``aligner``.  Default aligners
+    are fitted once per process for each ``key`` (their settings).
+    """
     from ._models import load
 
+    name = model if isinstance(model, str) else _shipped_name(model)
     if isinstance(model, str):
-        name, model = model, load(model)
-        aligner = aligner if aligner is not None else make_aligner(name)
-    elif aligner is None:
-        raise ValueError("With a model that is not a shipped one, pass the FaceAligner "
-                         "that makes its input faces as aligner=.")
+        model = _loaded(("model", name, bool(tta)), lambda: load(name, tta=tta))
+    if aligner is None:
+        if name is None:
+            raise ValueError(
+                "With a classifier that is not a shipped model, pass the FaceAligner that "
+                "makes its input faces as aligner= (e.g. emosk.pretrained.image_aligner"
+                "(name, ...) for photos, video_aligner(name, ...) for videos, with the "
+                "settings of the faces it was trained on).")
+        return model, _loaded(("aligner", name, *key), lambda: make_aligner(name).fit())
     if not hasattr(aligner, "detector_"):
         aligner = aligner.fit()
     return model, aligner
@@ -77,7 +114,7 @@ def _left_to_right(faces):
     return sorted(faces, key=lambda f: (float(f[0][0]), float(f[0][1])))
 
 
-def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
+def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", tta=True):
     """Emotion probabilities of every face in one image.
 
     Parameters
@@ -85,8 +122,11 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
     image : str, path-like or ndarray of shape (H, W[, 3]), uint8
         An image file or an RGB (or gray) array.
     model : str or fitted classifier, default="fer2013"
-        A shipped model's name (see :func:`available_models`), or a fitted
-        classifier of aligned faces, then with ``aligner``.
+        A shipped model's name (see :func:`available_models`), a model
+        returned by :func:`load`, or another fitted classifier of aligned
+        faces, then with ``aligner``.  Shipped models and their default
+        aligners are loaded once per process and kept (:func:`clear_loaded`
+        forgets them), so calls in a loop cost only the work on the image.
     aligner : FaceAligner, default=None
         Makes the model's input faces; by default :func:`image_aligner`.
     no_face : {"skip", "whole-image", "error"}, default="skip"
@@ -94,6 +134,9 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
         (``"skip"``), classify the whole image as if it were a face and mark
         it ``found=False`` (``"whole-image"``), or raise :class:`NoFaceError`
         (``"error"``).
+    tta : bool, default=True
+        With a shipped model's name: average the 18 test-time views of each
+        face (flips, rotations, scalings); False is faster.
 
     Returns
     -------
@@ -134,7 +177,8 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
         raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
                          "For a batch of images use the aligner and the model directly.")
     rgb = check_images(rgb[None])[0]
-    model, aligner = _model_and_aligner(model, aligner, image_aligner)
+    model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
+                                        key=("image",))
     step = _FaceStep(aligner)
     faces = _left_to_right(step.candidates(rgb))
     if not faces:
@@ -267,7 +311,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     video : str or path-like
         A video file PyAV can read.
     model : str or fitted classifier, default="fer2013"
-        As in :func:`predict_image`.
+        As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with
         ``face_path`` and ``faces``.
@@ -330,7 +374,6 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     from ..face import iter_aligned_faces
     from ..io import MediaReadError
     from ..pooling import CLIP_METHODS
-    from ._models import load
 
     _check_no_face(no_face)
     if clip not in CLIP_METHODS:
@@ -343,10 +386,10 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     if fps is not None and aligner is not None:
         raise ValueError("fps applies to a shipped model's default aligner; with a custom "
                          "aligner, set its fps (aligner.set_params(fps=...)).")
-    make = (lambda name: video_aligner(name, face_path=face_path, faces=faces, fps=fps))
-    if isinstance(model, str):
-        model, aligner = load(model, tta=tta), aligner if aligner is not None else make(model)
-    model, aligner = _model_and_aligner(model, aligner, make)
+    model, aligner = _model_and_aligner(
+        model, aligner, lambda name: video_aligner(name, face_path=face_path, faces=faces,
+                                                   fps=fps),
+        tta=tta, key=("video", face_path, faces, fps))
     if faces == "all" and aligner.select != "all":
         raise ValueError("faces='all' needs an aligner with select='all'; got "
                          f"select={aligner.select!r}.")

@@ -212,9 +212,34 @@ def test_predict_video_of_photo(model, tmp_path):
     assert (tmp_path / "t.png").stat().st_size > 10_000
 
 
-def test_custom_model_needs_aligner(model):
-    with pytest.raises(ValueError, match="pass the FaceAligner"):
-        predict_image(data.astronaut(), model=model)
+def test_custom_model_needs_aligner(fast):
+    from sklearn.base import clone
+
+    custom = clone(fast["model"]).set_params(weights=None)
+    custom.__dict__.update({k: v for k, v in fast["model"].__dict__.items()
+                            if k.endswith("_")})
+    with pytest.raises(ValueError, match="pass the FaceAligner.*image_aligner.*video_aligner"):
+        predict_image(data.astronaut(), model=custom)
+
+
+def test_loaded_shipped_model_is_accepted_and_models_are_kept(fast):
+    """#24 item 12: load("fer2013") is a shipped model, with its default aligner; a
+    name is loaded once per process."""
+    from emosk.pretrained import _predict, clear_loaded
+
+    clear_loaded()
+    by_name = predict_image(data.astronaut(), model="fer2013", tta=False)
+    kept = dict(_predict._LOADED)
+    assert {k[0] for k in kept} == {"model", "aligner"}
+    again = predict_image(data.astronaut(), model="fer2013", tta=False)
+    assert all(_predict._LOADED[k] is v for k, v in kept.items())
+    assert len(_predict._LOADED) == len(kept)
+    loaded = predict_image(data.astronaut(), model=fast["model"])
+    assert by_name[0]["emotion"] == again[0]["emotion"] == loaded[0]["emotion"] == "happy"
+    np.testing.assert_allclose(list(by_name[0]["probabilities"].values()),
+                               list(loaded[0]["probabilities"].values()), atol=1e-6)
+    clear_loaded()
+    assert not _predict._LOADED
 
 
 def test_predict_video_every_face_gives_a_track_each(fast, two_face_video, tmp_path):

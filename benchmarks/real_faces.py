@@ -1,0 +1,253 @@
+"""Real faces: every candidate face model on real photos, movie faces, posed and real
+clips and FER2013, with the fer peer (fer 25.10.3, its own venv) in the same run.
+
+    EMOSK_DATA=../shared/data EMOSK_WEIGHTS=../shared/weights \\
+        python benchmarks/real_faces.py --candidate fer2013 \\
+        --candidate mobilefacenet64=mobilefacenet:~/emosk-weights/mfn64.pt:64 \\
+        --fer-python ~/fer-venv/bin/python
+
+A candidate is a shipped model's name, or ``NAME=BACKBONE:WEIGHTS:SIDE`` for a
+trained state dict (FER2013's seven classes, faces framed as FER2013's, gray,
+``SIDE`` pixels).  Every model sees the sets through emosk's own default paths:
+
+- **NHFI hold-out**: the fifth of NHFI's identity groups that
+  ``scripts/train_face_model.py`` never trains on (:func:`emosk.datasets.nhfi_holdout`,
+  contempt dropped), 96x96 gray photos through :func:`emosk.pretrained.predict_image`
+  (the detected face with the best score, the whole photo when none is found);
+- **SFEW Train** zero-shot: all 859 movie faces (143x181 RGB crops), the same way;
+- **CK+48 clips**: 309 posed sequences of 3 frames (contempt left out), each frame a
+  face, the clip the mean of its frames' probabilities;
+- **eNTERFACE'05**: 6 real clips through :func:`emosk.pretrained.predict_video`;
+- **FER2013 PublicTest** against the original and the FER+ majority labels, the
+  48x48 faces classified as they are (PublicTest also chose the candidates' best
+  epochs, so these two rows are optimistic).
+
+Accuracy, UAR (unweighted average recall over the classes present), per-class
+recall, the share of inputs with a face found, and inputs per second.  Each
+system's figures are stored in ``results/real_faces.json``, so a run can add
+candidates to the table; ``--table-only`` rewrites the table from it.
+"""
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import RESULTS, markdown_table, write_result
+
+from emosk.datasets import (
+    load_ckplus48,
+    load_enterface05,
+    load_fer2013,
+    load_nhfi,
+    load_sfew,
+    nhfi_holdout,
+)
+from emosk.metrics import per_class_recall, unweighted_average_recall
+from emosk.nn import classifier_from_weights
+from emosk.pretrained import (
+    image_aligner,
+    load,
+    predict_image,
+    predict_video,
+    video_aligner,
+)
+
+STORE = RESULTS / "real_faces.json"
+CLASSES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+SETS = ("nhfi_holdout", "sfew_train", "ckplus48_clips", "enterface05", "fer2013_public",
+        "fer2013_public_ferplus")
+SET_TITLES = {
+    "nhfi_holdout": "NHFI hold-out photos", "sfew_train": "SFEW Train (zero-shot)",
+    "ckplus48_clips": "CK+48 clips", "enterface05": "eNTERFACE'05 clips",
+    "fer2013_public": "FER2013 PublicTest", "fer2013_public_ferplus":
+        "FER2013 PublicTest, FER+ majority"}
+
+
+class Candidate:
+    """A face model with the image and video aligners of its faces."""
+
+    def __init__(self, spec):
+        if "=" in spec:
+            self.name, rest = spec.split("=", 1)
+            backbone, weights, side = rest.rsplit(":", 2)
+            self.model = classifier_from_weights(backbone, str(Path(weights).expanduser()),
+                                                 CLASSES, input_size=int(side))
+            params = {"size": int(side)}
+            base = "fer2013"
+        else:
+            self.name, base, params = spec, spec, {}
+            self.model = load(spec, tta=False)
+        self.image_aligner = image_aligner(base, **params).fit()
+        self.video_aligner = video_aligner(base, **params)
+
+    def crops(self, images):
+        return self.model.predict_proba(images)
+
+    def photos(self, images):
+        out, found = [], []
+        for image in images:
+            faces = predict_image(image, model=self.model, aligner=self.image_aligner,
+                                  no_face="whole-image")
+            best = max(faces, key=lambda f: -np.inf if np.isnan(f["score"]) else f["score"])
+            out.append([best["probabilities"][c] for c in CLASSES])
+            found.append(best["found"])
+        return np.array(out), np.array(found)
+
+    def videos(self, paths):
+        out, found = [], []
+        for path in paths:
+            result = predict_video(path, model=self.model, aligner=self.video_aligner)
+            out.append(result["clip_probabilities"])
+            found.append(np.mean(result["found"]))
+        return np.array(out), np.array(found)
+
+
+class FerPeer:
+    """fer 25.10.3 through ``fer_peer.py`` in its own interpreter."""
+
+    name = "fer 25.10.3 (peer)"
+
+    def __init__(self, python):
+        self.python = str(Path(python).expanduser())
+
+    def _run(self, kind, **arrays):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = Path(tmp) / "in.npz", Path(tmp) / "out.npz"
+            np.savez(src, kind=kind, **arrays)
+            subprocess.run([self.python, str(Path(__file__).with_name("fer_peer.py")),
+                            str(src), str(dst)], check=True)
+            out = np.load(dst)
+            assert tuple(out["classes"]) == CLASSES
+            return out["proba"], out["found"]
+
+    def crops(self, images):
+        return self._run("crops", images=_objects(images))[0]
+
+    def photos(self, images):
+        return self._run("photos", images=_objects(images))
+
+    def videos(self, paths):
+        return self._run("videos", paths=np.array([str(p) for p in paths]))
+
+
+def _objects(images):
+    arr = np.empty(len(images), dtype=object)
+    arr[:] = list(images)
+    return arr
+
+
+def _figures(truth, proba, seconds, found=None):
+    """Accuracy, UAR, per-class recall, found share and speed of one system on one set."""
+    truth = np.asarray(truth)
+    proba = np.asarray(proba, dtype=float)
+    pred = np.array(CLASSES)[np.nan_to_num(proba, nan=-1).argmax(axis=1)]
+    present = [c for c in CLASSES if c in set(truth)]
+    return {"n": len(truth), "accuracy": float(np.mean(pred == truth)),
+            "uar": float(unweighted_average_recall(truth, pred)),
+            "recall": {k: float(v) for k, v in
+                       per_class_recall(truth, pred, labels=present).items()},
+            "found": None if found is None else float(np.mean(found)),
+            "per_second": len(truth) / seconds}
+
+
+def _timed(fn, *args):
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t0
+
+
+def evaluate(system, sets):
+    """Figures of ``system`` on each named set."""
+    results = {}
+    if "nhfi_holdout" in sets:
+        nhfi = load_nhfi(drop_contempt=True)
+        _, test = nhfi_holdout(nhfi.groups)
+        (proba, found), s = _timed(system.photos, nhfi.images[test])
+        results["nhfi_holdout"] = _figures(nhfi.target[test], proba, s, found)
+    if "sfew_train" in sets:
+        sfew = load_sfew(subset="Train", as_names=True)
+        (proba, found), s = _timed(system.photos, sfew.images)
+        results["sfew_train"] = _figures(sfew.target, proba, s, found)
+    if "ckplus48_clips" in sets:
+        clips, target = load_ckplus48(return_X_y=True, as_names=True)
+        frames = np.concatenate(clips)
+        proba, s = _timed(system.crops, frames)
+        ends = np.cumsum([len(c) for c in clips])
+        per_clip = np.array([p.mean(axis=0) for p in np.split(proba, ends[:-1])])
+        results["ckplus48_clips"] = _figures(target, per_clip, s)
+    if "enterface05" in sets:
+        paths, target = load_enterface05(return_X_y=True, as_names=True)
+        (proba, found), s = _timed(system.videos, paths)
+        results["enterface05"] = _figures(target, proba, s, found)
+    for key, labels in (("fer2013_public", "fer2013"),
+                        ("fer2013_public_ferplus", "ferplus-majority")):
+        if key in sets:
+            test = load_fer2013(subset="PublicTest", labels=labels)
+            truth = test.target_names[test.target]
+            proba, s = _timed(system.crops, test.images)
+            results[key] = _figures(truth, proba, s)
+    return results
+
+
+def _cell(fig):
+    text = f"{fig['accuracy']:.3f} / {fig['uar']:.3f}"
+    return text + (f" ({fig['found']:.0%} found)" if fig.get("found") is not None else "")
+
+
+def render(store):
+    systems = list(store)
+    rows = [[SET_TITLES[k], store[systems[0]][k]["n"] if k in store[systems[0]] else "",
+             *[_cell(store[s][k]) if k in store[s] else "-" for s in systems]]
+            for k in SETS]
+    speed = [[SET_TITLES[k], *[f"{store[s][k]['per_second']:.1f}" if k in store[s] else "-"
+                               for s in systems]] for k in SETS]
+    recall = []
+    for k in SETS:
+        for s in systems:
+            if k in store[s]:
+                rec = store[s][k]["recall"]
+                recall.append([SET_TITLES[k], s, *[f"{rec[c]:.2f}" if c in rec else ""
+                                                   for c in CLASSES]])
+    body = (
+        "Accuracy / UAR on each set (share of inputs where the system found a face, for "
+        "photos and videos).  Photos go through each system's own face detection, the "
+        "whole photo being classified when none is found; CK+48 and FER2013 faces are "
+        "classified as they are.  Systems' descriptions and training runs: "
+        "`docs/model_card.rst` and `benchmarks/results/face_model_runs.md`.\n\n"
+        + markdown_table(["set", "n", *systems], rows)
+        + "\n\nInputs per second on this machine (photos, clip frames, videos, faces), "
+          "one process, the model and detector loaded once:\n\n"
+        + markdown_table(["set", *systems], speed)
+        + "\n\nPer-class recall:\n\n"
+        + markdown_table(["set", "system", *CLASSES], recall)
+    )
+    write_result("real_faces", "Real faces: candidate face models and the fer peer", body)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--candidate", action="append", default=[],
+                        help="a shipped model's name or NAME=BACKBONE:WEIGHTS:SIDE")
+    parser.add_argument("--fer-python", default=None,
+                        help="the Python of a venv with fer 25.10.3 (the peer)")
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument("--table-only", action="store_true")
+    args = parser.parse_args()
+    store = json.loads(STORE.read_text()) if STORE.exists() else {}
+    if not args.table_only:
+        systems = [Candidate(c) for c in args.candidate]
+        if args.fer_python:
+            systems.append(FerPeer(args.fer_python))
+        for system in systems:
+            print(f"evaluating {system.name} ...", flush=True)
+            store.setdefault(system.name, {}).update(evaluate(system, args.sets))
+            STORE.write_text(json.dumps(store, indent=1))
+    render(store)
+
+
+if __name__ == "__main__":
+    main()

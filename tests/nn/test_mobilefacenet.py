@@ -1,0 +1,86 @@
+"""MobileFaceNet: the published face-recognition weights load and are the trained ones."""
+
+import numpy as np
+import pytest
+import torch
+
+from emosk.nn import CNNClassifier, CNNFeaturizer, build_backbone, classifier_from_weights
+
+
+@pytest.fixture(scope="module")
+def sfew_faces(shared_data):
+    """112x112 five-point-aligned faces of SFEW frames from 16 different movies."""
+    cv2 = pytest.importorskip("cv2")
+    pd = pytest.importorskip("pandas")
+    from emosk.face import FaceDetector, LandmarkPredictor, align_face
+
+    root = shared_data / "sfew" / "Train"
+    if not (root / "labels.csv").is_file():
+        pytest.skip("SFEW Train not in the data folder")
+    table = pd.read_csv(root / "labels.csv").drop_duplicates("movie")
+    detect, fit = FaceDetector("dlib-hog", border=0.3), LandmarkPredictor(68)
+    faces = []
+    for path in table["path"]:
+        image = cv2.cvtColor(cv2.imread(str(root / path)), cv2.COLOR_BGR2RGB)
+        boxes, _ = detect(image)
+        if len(boxes):
+            faces.append(align_face(image, box=boxes[0], landmarks=fit(image, boxes[0]),
+                                    mode="five-point", size=112))
+        if len(faces) == 16:
+            break
+    return np.stack(faces)
+
+
+def _cosines(model, faces):
+    """Mean cosine of each face with its mirror image, and between different faces."""
+    _, spec = build_backbone("mobilefacenet")
+    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std).view(1, 3, 1, 1)
+
+    def embed(x):
+        x = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2).float()
+        with torch.no_grad():
+            return torch.nn.functional.normalize(model.embed((x - mean) / std), dim=1)
+
+    e, m = embed(faces), embed(faces[:, :, ::-1])
+    pairs = (e @ e.T).numpy()[~np.eye(len(faces), dtype=bool)]
+    return float((e * m).sum(1).mean()), float(pairs.mean())
+
+
+def test_published_weights_recognise_faces(shared_weights, sfew_faces):
+    model, _ = build_backbone("mobilefacenet", weights="ms1m")
+    mirror, others = _cosines(model.eval(), sfew_faces)
+    assert mirror > 0.85  # a face and its mirror image: the same person
+    assert others < 0.35  # faces of different movies: other people
+    torch.manual_seed(0)
+    random, _ = build_backbone("mobilefacenet")
+    r_mirror, r_others = _cosines(random.eval(), sfew_faces)
+    assert r_mirror - r_others < 0.2  # random weights tell nobody apart
+    assert mirror - others > 3 * (r_mirror - r_others)
+
+
+def test_smaller_inputs_and_featurizer(shared_weights):
+    feat = CNNFeaturizer("mobilefacenet", input_size=64, device="cpu").fit()
+    assert feat.weights == "auto" and feat.n_features_out_ == 128
+    out = feat.transform(np.random.default_rng(0).integers(0, 255, (3, 64, 64), np.uint8))
+    assert out.shape == (3, 128) and np.isfinite(out).all()
+
+
+def test_ms1m_only_for_mobilefacenet():
+    with pytest.raises(ValueError, match="mobilefacenet"):
+        build_backbone("compact", weights="ms1m")
+
+
+def test_fine_tune_and_reload(shared_weights, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 255, (24, 48, 48), np.uint8)
+    y = np.array(["happy", "sad", "angry"] * 8)
+    clf = CNNClassifier("mobilefacenet", weights="ms1m", input_size=56, max_epochs=1,
+                        valid_fraction=0, batch_size=8, random_state=0, device="cpu").fit(X, y)
+    path = tmp_path / "mfn.pt"
+    torch.save(clf.net_.module_.backbone.state_dict(), path)
+    again = classifier_from_weights("mobilefacenet", path, clf.classes_, input_size=56,
+                                    device="cpu")
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+    with pytest.raises(ValueError, match="3 outputs; 7 classes"):
+        classifier_from_weights("mobilefacenet", path, list("abcdefg"), input_size=56)
