@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from emosk.nn import CNNClassifier, CNNFeaturizer, build_backbone, classifier_from_weights
+from emosk.nn import (
+    CNNClassifier,
+    CNNFeaturizer,
+    build_backbone,
+    classifier_from_weights,
+)
 
 
 @pytest.fixture(scope="module")
