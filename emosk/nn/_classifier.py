@@ -21,6 +21,9 @@ from ._input import InputAdapter, prepare_images, tta_views
 
 __all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
 
+#: Images per forward pass in ``predict_proba`` (all test-time views included).
+_INFERENCE_BATCH = 128
+
 #: Training recipes of the two papers; a parameter left at None takes the
 #: recipe's value.
 RECIPES = {
@@ -485,24 +488,28 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         self.net_.module_.eval()
         images = prepare_images(X)
-        if not self.tta:
-            return self.net_.predict_proba(images).astype(np.float64)
-        views = tta_views()
-        return sum(self._view_proba(images, view) for view in views) / len(views)
+        return self._views_proba(images, tta_views() if self.tta else [None])
 
-    def _view_proba(self, images, view):
-        """Softmax of the network on one test-time view of ``images``; the view is
-        set on a copy of the input stage, so the fitted network is not modified."""
+    def _views_proba(self, images, views):
+        """Softmax of the network averaged over test-time ``views``.
+
+        The network is called directly (not through skorch's data loader, whose
+        set-up costs more than the network on a few faces), with every view of
+        a chunk of images in one batch.  The views are set on copies of the
+        input stage, so the fitted network is not modified and threads can
+        share it.
+        """
         module = self.net_.module_
-        stage = _viewed(module.input, view)
+        stages = [_viewed(module.input, view) for view in views]
         device = next(module.parameters()).device
-        size = self.net_.batch_size
+        chunk = max(1, max(self.net_.batch_size, _INFERENCE_BATCH) // len(stages))
         out = []
         with torch.inference_mode():
-            for start in range(0, len(images), size):
-                batch = torch.from_numpy(images[start:start + size]).to(device)
-                logits = module.backbone(stage(batch)).float()
-                out.append(torch.softmax(logits, dim=1).cpu().numpy())
+            for start in range(0, len(images), chunk):
+                batch = torch.from_numpy(images[start:start + chunk]).to(device)
+                logits = module.backbone(torch.cat([stage(batch) for stage in stages]))
+                proba = torch.softmax(logits.float(), dim=1)
+                out.append(proba.view(len(stages), len(batch), -1).mean(0).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
     def predict(self, X):

@@ -441,7 +441,7 @@ def test_classifier_tta_is_the_mean_of_the_18_views(small_classifier):
         clf.set_params(tta=False)
     np.testing.assert_allclose(tta, manual / 18, rtol=1e-5, atol=1e-6)
     assert clf.net_.module_.input.view is None
-    assert not np.allclose(plain, tta, atol=1e-4)
+    assert np.abs(plain - tta).max() > 1e-5  # the views do differ from the plain image
 
 
 def test_warm_start_new_classes_of_the_same_count_get_a_new_head():
