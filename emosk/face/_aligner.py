@@ -436,7 +436,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         decoding overlaps with detection and alignment; 0 decodes in the
         calling thread.  Does not change the output.
     fps : float, default=None
-        Video files: frames kept per second (all when None).  Array videos
+        Video files: frames kept per second, by time stamps (at most all of
+        them; see :func:`~emosk.io.iter_frames`); all when None.  Array videos
         have no timestamps: with ``fps`` set they raise a ValueError (use
         ``step``).
     step : int, default=None
