@@ -427,7 +427,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         every frame (the paper's).  Not in ``box`` mode (no landmarks).
     max_gap : int, default=25
         Videos: frames a followed face may be missing and still keep its
-        track id when found again where it was (IoU > 0.2); with
+        track id when found again where it was (IoU > 0.2); missing one
+        frame more, it gets a new id.  With
         ``detect_every > 1``, also the frames it may be followed by its
         landmarks while the detector misses it (at least one detection
         round of ``detect_every`` frames).
