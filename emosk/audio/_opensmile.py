@@ -299,7 +299,7 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
 LOGISTIC_C_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
-def _logistic_step(class_weight, *, cv=5, random_state=None, n_jobs=None,
+def _logistic_step(class_weight, *, cv=5, random_state=0, n_jobs=None,
                    C=LOGISTIC_C_GRID):
     clf = LogisticRegression(class_weight=class_weight, max_iter=3000)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
@@ -341,7 +341,8 @@ def make_audio_pipeline(feature_set="IS10", *, speaker_norm=False, class_weight=
         Parallel feature extraction.
     **clip_pipeline_params
         Passed to :func:`emosk.ensemble.make_clip_pipeline` (``C``, ``cv``,
-        ``probability``, ``random_state``).
+        ``probability``, ``random_state``: 0 unless given, for the folds
+        that choose ``C`` of either classifier).
 
     Returns
     -------

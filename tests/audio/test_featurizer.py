@@ -144,6 +144,16 @@ def test_union_of_feature_sets_is_the_sets_side_by_side(tmp_path):
         AudioFeaturizer("IS10+").fit()
 
 
+@pytest.mark.parametrize("classifier", ["svm", "logistic"])
+def test_audio_pipeline_folds_are_seeded_by_default(classifier):
+    """The folds that choose C are shuffled with a fixed seed unless told
+    otherwise, for either classifier (#24)."""
+    search = make_audio_pipeline(classifier=classifier).named_steps["svm"]
+    assert search.cv.shuffle and search.cv.random_state == 0
+    other = make_audio_pipeline(classifier=classifier, random_state=3).named_steps["svm"]
+    assert other.cv.random_state == 3
+
+
 def test_speaker_normalised_pipeline_gets_groups_by_routing():
     import sklearn
 
