@@ -72,6 +72,19 @@ def read_image(path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+def _one_image(image):
+    """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
+    read, an array checked and, if floating point, converted by the one rule
+    (:func:`~emosk.utils.validation.images_to_uint8`)."""
+    from ..utils.validation import check_images, images_to_uint8
+
+    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+    if rgb.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
+                         "For a batch of images use the aligner and the model directly.")
+    return images_to_uint8(check_images(rgb[None]))[0]
+
+
 def _left_to_right(faces):
     """Faces ordered by the left edge of their box, then its top edge."""
     return sorted(faces, key=lambda f: (float(f[0][0]), float(f[0][1])))
@@ -82,8 +95,10 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
 
     Parameters
     ----------
-    image : str, path-like or ndarray of shape (H, W[, 3]), uint8
-        An image file or an RGB (or gray) array.
+    image : str, path-like or ndarray of shape (H, W[, 3])
+        An image file or an RGB (or gray) array: uint8, or floating point in
+        [0, 1] or [0, 255] (converted by
+        :func:`~emosk.utils.validation.images_to_uint8`).
     model : str or fitted classifier, default="fer2013"
         A shipped model's name (see :func:`available_models`), or a fitted
         classifier of aligned faces, then with ``aligner``.
@@ -113,7 +128,10 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
         If no face is found and ``no_face="error"``.
     ValueError
         If ``no_face`` is not one of the three options, or the image array
-        has a shape or dtype images cannot have.
+        has a shape images cannot have, holds NaN, or is floating point with
+        values in neither [0, 1] nor [0, 255].
+    TypeError
+        If the image array is neither uint8 nor floating point.
 
     Examples
     --------
@@ -126,14 +144,9 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip"):
     [False]
     """
     from ..face._aligner import _FaceStep
-    from ..utils.validation import check_images
 
     _check_no_face(no_face)
-    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
-    if rgb.ndim not in (2, 3):
-        raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
-                         "For a batch of images use the aligner and the model directly.")
-    rgb = check_images(rgb[None])[0]
+    rgb = _one_image(image)
     model, aligner = _model_and_aligner(model, aligner, image_aligner)
     step = _FaceStep(aligner)
     faces = _left_to_right(step.candidates(rgb))
@@ -409,7 +422,7 @@ def plot_faces(image, faces, path=None):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+    rgb = _one_image(image)
     h, w = rgb.shape[:2]
     fig, ax = plt.subplots(figsize=(8, 8 * h / w))
     ax.imshow(rgb, cmap="gray")
