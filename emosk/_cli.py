@@ -25,6 +25,12 @@ OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
     "error")
 
 
+#: What one input may raise and still leave the others to run: unreadable or
+#: malformed media (MediaReadError is a ValueError), no face with --no-face error,
+#: and a frame or image too large for memory.
+INPUT_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
+
+
 class CommandError(Exception):
     """A problem with the command line's input, reported without a traceback."""
 
@@ -577,7 +583,7 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                     plot.parent.mkdir(parents=True, exist_ok=True)
                     plt.close(plot_timeline(result, plot))
                     _plot_tracks(result, plot_dir, names[path], overwrite, log)
-        except (OSError, ValueError, RuntimeError) as err:
+        except INPUT_ERRORS as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
             print(f"emosk predict: skipped {path}: {err}", file=log)
@@ -795,7 +801,7 @@ def cmd_extract(args):
                                 found=report[0]["found"], box=report[0]["box"])
             print(f"{path} -> {target} ({len(report[0]['frame'])} frames, face in "
                   f"{int(report[0]['found'].sum())})", file=sys.stderr)
-        except (OSError, ValueError, RuntimeError) as err:
+        except INPUT_ERRORS as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)
     if skipped:

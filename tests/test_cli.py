@@ -61,6 +61,21 @@ def two_faces():
     return canvas
 
 
+def huge_png(width=200_000, height=200_000):
+    """A PNG whose valid IHDR claims ``width`` x ``height`` RGB pixels, with a
+    tiny IDAT: a few hundred bytes that ask a decoder for 120 GB."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     import cv2
@@ -286,6 +301,33 @@ def test_bad_inputs_listed_and_status_nonzero(files, tmp_path, capsys):
     assert {r["status"] for r in rows if r["kind"] == "error"} == {"error"}
     assert [r["emotion"] for r in rows if r["kind"] == "face"] == ["happy"]
     assert "3 of 4 inputs failed" in capsys.readouterr().err
+
+
+def test_an_image_too_large_to_decode_is_an_error_row(files, tmp_path, capsys):
+    """A PNG header claiming 200000x200000 pixels among good inputs: an error row
+    naming it, the other rows written, exit 1, no traceback (#24)."""
+    import shutil
+
+    from emosk.io import MediaReadError
+    from emosk.pretrained import predict_image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(files / "astronaut.jpg", folder / "a_astronaut.jpg")
+    (folder / "b_huge.png").write_bytes(huge_png())
+    shutil.copy(files / "clip.mp4", folder / "c_clip.mp4")
+    out = tmp_path / "out.csv"
+    assert main(["predict", str(folder), "--audio-model", "none", "-o", str(out)]) == 1
+    rows = _rows(out.read_text())
+    errors = [r for r in rows if r["kind"] == "error"]
+    assert [r["source"] for r in errors] == [str(folder / "b_huge.png")]
+    assert "b_huge.png" in errors[0]["error"] and "pixels" in errors[0]["error"]
+    assert [r["emotion"] for r in rows if r["kind"] == "face"] == ["happy"]
+    assert [r["kind"] for r in rows if r["source"] == str(folder / "c_clip.mp4")][-1] == "clip"
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "b_huge.png" in err
+    with pytest.raises(MediaReadError, match="b_huge.png.*pixels"):
+        predict_image(folder / "b_huge.png")
 
 
 def test_outputs_never_overwritten(files, tmp_path, capsys):
