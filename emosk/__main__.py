@@ -162,7 +162,8 @@ def build_parser():
                          help="output format (default: from the -o extension, .json -> "
                               "json, otherwise csv; csv on stdout)")
     predict.add_argument("-o", "--output", default=None, metavar="FILE",
-                         help="file to write (default: stdout)")
+                         help="file to write; its folder is created first if needed "
+                              "(default: stdout)")
     predict.add_argument("--plot", metavar="DIR", default=None,
                          help="write an annotated PNG per image / a timeline per video "
                               "into this folder (default: no plots)")

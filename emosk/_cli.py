@@ -390,26 +390,69 @@ def render(rows, fmt, classes):
 
 def _check_free(path, overwrite):
     """Refuse an existing output unless ``overwrite``, and an output that cannot be
-    written (its folder missing or read-only, or a folder in its place)."""
+    written (its folder read-only or not creatable, or a folder in its place)."""
     if path is None:
         return
     path = Path(path)
-    if path.is_dir():
-        raise CommandError(f"{path} is a folder; give a file name.")
-    if path.exists() and not overwrite:
-        raise CommandError(f"{path} exists; pass --overwrite to replace it.")
+    try:
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder; give a file name.")
+        if path.exists() and not overwrite:
+            raise CommandError(f"{path} exists; pass --overwrite to replace it.")
+    except OSError as err:  # e.g. a name too long for the file system
+        raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
     _check_can_create(path.parent, f"Cannot write {path}")
 
 
 def _check_can_create(folder, what):
     """The folder exists and is writable, or can be created in a writable folder."""
     folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    try:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    except OSError as err:
+        raise CommandError(f"{what}: {err.strerror or err}.") from err
     if not folder.is_dir():
         raise CommandError(f"{what}: {folder} is not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(f"{what}: folder {folder} is not writable.")
+
+
+def make_folders(*paths):
+    """Create the folders of output files before any work (``emosk predict -o
+    new/sub/out.csv``); a CommandError if one cannot be made.
+
+    Returns
+    -------
+    list of Path
+        The folders made, deepest first: :func:`remove_empty_folders` takes
+        them away again if the command then stops on a usage error.
+    """
+    made = []
+    for path in paths:
+        if path is None:
+            continue
+        folder = Path(path).parent
+        missing = []
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            remove_empty_folders(made)
+            raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
+        made = missing + made
+    return made
+
+
+def remove_empty_folders(folders):
+    """Remove folders that :func:`make_folders` made, deepest first, while empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _write_text(path, text):
@@ -601,14 +644,19 @@ def cmd_predict(args):
     if args.same_speaker and args.audio_model == "none":
         raise CommandError("--same-speaker needs an audio model; drop --audio-model none.")
     audio_model = load_audio_model(args.audio_model)
-    rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
-                                          plot_dir=args.plot, overwrite=args.overwrite,
-                                          audio_model=audio_model,
-                                          audio_weight=args.audio_weight,
-                                          same_speaker=args.same_speaker,
-                                          no_face=args.no_face, names=dict(inputs),
-                                          faces=args.faces, face_path=args.face_path,
-                                          tta=args.tta)
+    made = make_folders(args.output)  # before any work, so the results have a place
+    try:
+        rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
+                                              plot_dir=args.plot, overwrite=args.overwrite,
+                                              audio_model=audio_model,
+                                              audio_weight=args.audio_weight,
+                                              same_speaker=args.same_speaker,
+                                              no_face=args.no_face, names=dict(inputs),
+                                              faces=args.faces, face_path=args.face_path,
+                                              tta=args.tta)
+    except CommandError:
+        remove_empty_folders(made)
+        raise
     text = render(rows, fmt, classes)
     if args.output:
         _write_text(args.output, text)
@@ -741,6 +789,7 @@ def cmd_evaluate(args):
         _check_free(path, args.overwrite)
     faces, y, subset = _evaluation_data(args.data, args.subset)
     model = _evaluation_model(args.model)
+    make_folders(args.output, args.plot)  # before the model runs
     n_available = len(y)
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
@@ -825,12 +874,12 @@ def cmd_train_audio(args):
     _check_free(args.out, args.overwrite)
     data = load_ravdess()
     y = data.target_names[data.target]
+    make_folders(args.out)  # before the features of 1,440 utterances, not after
     model = make_audio_pipeline(args.feature_set, probability=True, random_state=0,
                                 n_jobs=args.n_jobs, cache=args.cache)
     print(f"emosk train-audio: {args.feature_set} features of {len(y)} RAVDESS "
           "utterances, then a calibrated linear SVM ...", file=sys.stderr)
     model.fit([str(p) for p in data.filenames], y)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"model": model, "emosk_version": __version__, "data": "ravdess",
                  "classes": [str(c) for c in model.classes_]}, args.out)
     best_c = model.named_steps["svm"].best_params_

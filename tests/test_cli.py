@@ -330,6 +330,25 @@ def test_an_image_too_large_to_decode_is_an_error_row(files, tmp_path, capsys):
         predict_image(folder / "b_huge.png")
 
 
+def test_output_folder_is_created_before_any_work(files, tmp_path, capsys):
+    """-o into folders not there yet: made up front, the results written there;
+    a folder that cannot be made is a usage error before anything runs (#24)."""
+    out = tmp_path / "new" / "sub" / "out.csv"
+    plots = tmp_path / "plots"
+    assert main(["predict", str(files / "astronaut.jpg"), "-o", str(out),
+                 "--plot", str(plots)]) == 0
+    assert _rows(out.read_text())[0]["emotion"] == "happy"
+    assert (plots / "astronaut_faces.png").is_file()
+    capsys.readouterr()
+    too_long = tmp_path / ("x" * 300) / "out.csv"  # no file system takes that name
+    argv = ["predict", str(files / "astronaut.jpg"), "-o", str(too_long),
+            "--plot", str(tmp_path / "more_plots")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Cannot write" in err and "too long" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "plots"]
+
+
 def test_outputs_never_overwritten(files, tmp_path, capsys):
     out = tmp_path / "keep.csv"
     out.write_text("user data")
@@ -443,6 +462,15 @@ def test_evaluate_on_ckplus48_reports_what_it_used(shared_data, monkeypatch, cap
     report = json.loads(capsys.readouterr().out)
     assert report["subset"] == "all sequences, last frame"
     assert report["n"] == 20 and report["n_available"] == 309
+
+
+def test_evaluate_creates_its_output_folders_first(shared_data, tmp_path, monkeypatch,
+                                                   capsys):
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    report, plot = tmp_path / "new" / "report.json", tmp_path / "figs" / "sub" / "cm.png"
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "10", "-o", str(report),
+                 "--plot", str(plot)]) == 0
+    assert json.loads(report.read_text())["n"] == 10 and plot.stat().st_size > 1000
 
 
 def test_train_audio_refuses_to_overwrite_and_bad_models_are_named(tmp_path, capsys):
