@@ -133,7 +133,10 @@ def build_parser():
                     "numbered from 0, left to right; the number is drawn by --plot. The "
                     "'status' column says 'ok', 'no face', 'no face: whole image used' (or "
                     "'whole frame used'), 'no audio' or 'error'. Unreadable inputs are "
-                    "listed as errors and make the exit status 1. " + INPUTS_HELP)
+                    "listed as errors and make the exit status 1; a missing file, or one "
+                    "that is neither an image nor a video (by its content when its "
+                    "suffix does not say), is reported before any model loads. "
+                    + INPUTS_HELP)
     predict.add_argument("paths", nargs="+", metavar="PATH",
                          help="image or video files, folders of them, or quoted glob "
                               "patterns ('clips/*.mp4')")

@@ -107,8 +107,9 @@ def expand_inputs(paths, *, recursive=False):
       ``**`` matches any depth): expanded as a shell would, sorted, a folder
       among the matches taken as above.  A pattern matching nothing is a
       ``CommandError``;
-    - anything else: kept as it is, whatever its suffix (a missing or
-      unreadable file then fails when it is read).
+    - anything else: kept as it is, whatever its suffix (``emosk predict``
+      then sorts it by its content, :func:`input_kind`; a missing or
+      unreadable file fails there, before any model loads).
 
     A file reached twice is kept once, where it came first.
 
@@ -484,19 +485,120 @@ def _refuse_shared_targets(targets, what):
         seen[target] = source
 
 
-def _check_plot_dir(plot_dir, paths, overwrite, names=None):
-    """Check, before any work, that every plot of ``paths`` can be written."""
+def _check_plot_dir(plot_dir, paths, overwrite, names=None, kinds=None):
+    """Check, before any work, that every plot of ``paths`` can be written;
+    ``kinds`` maps a path to "image" or "video" (else its suffix decides)."""
     if plot_dir is None:
         return
     if Path(plot_dir).exists() and not Path(plot_dir).is_dir():
         raise CommandError(f"--plot {plot_dir} is a file; give a folder.")
     _check_can_create(plot_dir, f"Cannot write plots into {plot_dir}")
     names = _output_names(paths, names)
-    plots = [(p, _plot_path(plot_dir, names[p], "faces" if is_image_file(p) else "timeline"))
+    kinds = kinds or {}
+    plots = [(p, _plot_path(plot_dir, names[p], _plot_kind(p, kinds.get(p))))
              for p in paths]
     _refuse_shared_targets(plots, "different names or plot them in separate runs")
     for _, plot in plots:
         _check_free(plot, overwrite)
+
+
+def _plot_kind(path, kind=None):
+    """The plot of an image is ``faces``, that of a video ``timeline``."""
+    image = kind == "image" if kind in ("image", "video") else is_image_file(path)
+    return "faces" if image else "timeline"
+
+
+def _has_image_signature(path):
+    """Whether the file starts like an image format OpenCV decodes (its header only)."""
+    import cv2
+
+    try:
+        return bool(cv2.haveImageReader(str(path)))
+    except cv2.error:
+        return False
+
+
+def input_kind(path):
+    """What ``emosk predict`` makes of one input, from its suffix and header only.
+
+    A suffix in ``IMAGE_SUFFIXES`` or ``VIDEO_SUFFIXES`` says which it is;
+    any other file is an image if it starts like an image format OpenCV
+    decodes, else a video if FFmpeg opens it and finds a video track.
+
+    Returns
+    -------
+    {"image", "video"}
+
+    Raises
+    ------
+    MediaReadError
+        Naming the file: missing, not a readable file, an image suffix on a
+        file that is no image, a video FFmpeg cannot open (with FFmpeg's
+        reason), or a file that is "not an image or video file".
+    """
+    from .io import MediaReadError, video_info
+
+    path = Path(path)
+    if not path.exists():
+        raise MediaReadError(f"Cannot read {path}: no such file.")
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise MediaReadError(f"Cannot read {path}: not a readable file.")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        if not _has_image_signature(path):
+            raise MediaReadError(f"Cannot read image {path}: not a decodable image.")
+        return "image"
+    if suffix not in VIDEO_SUFFIXES and _has_image_signature(path):
+        return "image"
+    try:
+        video_info(path)
+    except MediaReadError:
+        if suffix in VIDEO_SUFFIXES:
+            raise
+        raise MediaReadError(f"Cannot read {path}: not an image or video file.") from None
+    return "video"
+
+
+def check_inputs(paths):
+    """Each input's kind (:func:`input_kind`), or the MediaReadError that rules
+    it out; nothing is decoded and no model is loaded."""
+    from .io import MediaReadError
+
+    checked = {}
+    for path in paths:
+        try:
+            checked[path] = input_kind(path)
+        except MediaReadError as err:
+            checked[path] = err
+    return checked
+
+
+def report_failure(path, err, log):
+    """One stderr line for an input that failed; the message names the file once."""
+    said = str(err) if str(path) in str(err) else f"{path}: {err}"
+    print(f"emosk predict: {said}", file=log)
+
+
+def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None, log=None):
+    """Everything :func:`predict_paths` checks before any model loads.
+
+    Refuses a ``plot_dir`` that cannot take the plots (a CommandError, said
+    before anything else), sorts the inputs (:func:`check_inputs`) and says
+    once on ``log`` why each unusable input is left out.
+
+    Returns
+    -------
+    dict
+        Path to "image", "video" or the error that rules it out.
+    """
+    log = sys.stderr if log is None else log
+    checked = check_inputs(paths)
+    usable = [p for p in paths if isinstance(checked[p], str)]
+    _check_plot_dir(plot_dir, usable, overwrite, names, checked)
+    for path in paths:
+        if not isinstance(checked[path], str):
+            report_failure(path, checked[path], log)
+    return checked
 
 
 def _plot_tracks(result, plot_dir, name, overwrite, log):
@@ -514,11 +616,92 @@ def _plot_tracks(result, plot_dir, name, overwrite, log):
         plt.close(plot_timeline(result, plot, track=t["track"]))
 
 
+class _Models:
+    """The face model, its two aligners (made on first use: an image-only run
+    loads no video aligner) and the audio model of one ``emosk predict`` run."""
+
+    def __init__(self, model, *, audio_model, fps, faces, face_path, tta):
+        from .pretrained import load
+
+        self.name, self.fps, self.faces, self.face_path = model, fps, faces, face_path
+        self.clf = load(model)
+        # videos: the same loaded network, without the 18 views unless asked for
+        self.video_clf = copy.copy(self.clf).set_params(tta=tta)
+        self.classes = [str(c) for c in self.clf.classes_]
+        self.audio = audio_model
+        self.audio_classes = ([] if audio_model is None
+                              else [str(c) for c in audio_model.classes_])
+        self.voices = {}
+        self._aligners = {}
+        if audio_model is not None:
+            from .ensemble import shared_classes
+
+            try:
+                shared_classes(self.classes, self.audio_classes,
+                               names=["face model", "audio model"])
+            except ValueError as err:
+                raise CommandError(str(err)) from err
+
+    def aligner(self, kind):
+        from .pretrained import image_aligner, video_aligner
+
+        if kind not in self._aligners:
+            made = (image_aligner(self.name) if kind == "image" else
+                    video_aligner(self.name, face_path=self.face_path, faces=self.faces,
+                                  fps=self.fps))
+            self._aligners[kind] = made.fit()
+        return self._aligners[kind]
+
+
+def _predict_image(path, models, no_face, plot):
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_faces, predict_image
+
+    in_image = predict_image(path, model=models.clf, aligner=models.aligner("image"),
+                             no_face=no_face)
+    if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        plt.close(plot_faces(path, in_image, plot))
+    return image_rows(path, in_image)
+
+
+def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, overwrite,
+                   plot_dir, name, log):
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_timeline, predict_video
+
+    result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
+                           no_face=no_face, faces=models.faces)
+    rows = video_rows(result)
+    if models.audio is not None:
+        clip = result["clip_probabilities"]
+        face = clip if np.isfinite(clip).all() else None
+        voice = (models.voices[path] if same_speaker
+                 else _audio_probabilities(models.audio, path))
+        rows += audio_rows(path, face, list(result["classes"]), voice, models.audio_classes,
+                           weight=audio_weight)
+    if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        plt.close(plot_timeline(result, plot))
+        _plot_tracks(result, plot_dir, name, overwrite, log)
+    return rows
+
+
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
                   audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
                   names=None, progress=True, log=None, faces="main", face_path="fast",
-                  tta=False):
-    """Run a shipped model on image and video files; unreadable ones become error rows.
+                  tta=False, checked=None):
+    """Run a shipped model on image and video files; unusable ones become error rows.
+
+    Before any model loads, each input is sorted into image, video or
+    unusable (:func:`prepare_inputs`, unless ``checked`` gives its result):
+    a missing file, one that is neither image nor video, or a video FFmpeg
+    cannot open is said once on ``log`` and becomes an error row; when no
+    input is usable, no model is loaded at all.  An input that fails later
+    (an image that does not decode...) is likewise said once and becomes an
+    error row.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
     classified too, and its probabilities averaged with the face clip's over the
@@ -552,85 +735,51 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .pretrained import (
-        image_aligner,
-        load,
-        plot_faces,
-        plot_timeline,
-        predict_image,
-        predict_video,
-        video_aligner,
-    )
+    from .pretrained import PRETRAINED
 
     log = sys.stderr if log is None else log
-    _check_plot_dir(plot_dir, paths, overwrite, names)  # refuse before doing any work
+    if checked is None:
+        checked = prepare_inputs(paths, plot_dir=plot_dir, overwrite=overwrite,
+                                 names=names, log=log)
     names = _output_names(paths, names)
-    clf = load(model)
-    # videos: the same loaded network, without the 18 views unless asked for
-    video_clf = copy.copy(clf).set_params(tta=tta)
-    classes = [str(c) for c in clf.classes_]
-    audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
-    if audio_model is not None:
-        from .ensemble import shared_classes
-
-        try:
-            shared_classes(classes, audio_classes, names=["face model", "audio model"])
-        except ValueError as err:
-            raise CommandError(str(err)) from err
-    aligners = {}  # made on first use: an image-only run loads no video aligner
-
-    def aligner(kind):
-        if kind not in aligners:
-            made = (image_aligner(model) if kind == "image" else
-                    video_aligner(model, face_path=face_path, faces=faces, fps=fps))
-            aligners[kind] = made.fit()
-        return aligners[kind]
-
-    voices = {}
+    usable = [p for p in paths if isinstance(checked[p], str)]
+    if not usable:  # nothing to run a model on: none is loaded
+        rows = [error_row(p, checked[p]) for p in paths]
+        return rows, [str(p) for p in paths], [str(c) for c in PRETRAINED[model].classes]
+    models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
+                     face_path=face_path, tta=tta)
     if audio_model is not None and same_speaker:
-        voices = speaker_probabilities(audio_model,
-                                       [p for p in paths if not is_image_file(p)])
+        models.voices = speaker_probabilities(audio_model,
+                                              [p for p in usable if checked[p] == "video"])
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
     rows, failed = [], []
     items = paths
-    if progress and len(paths) > 1:
+    if progress and len(usable) > 1:
         from tqdm.auto import tqdm
 
         items = tqdm(paths, desc="emosk predict", file=log)
     for path in items:
+        kind = checked[path]
+        plot = (None if plot_dir is None
+                else _plot_path(plot_dir, names[path], _plot_kind(path, kind)))
         try:
-            if is_image_file(path):
-                in_image = predict_image(path, model=clf, aligner=aligner("image"),
-                                          no_face=no_face)
-                rows += image_rows(path, in_image)
-                if plot_dir is not None:
-                    plot = _plot_path(plot_dir, names[path], "faces")
-                    plot.parent.mkdir(parents=True, exist_ok=True)
-                    plt.close(plot_faces(path, in_image, plot))
+            if not isinstance(kind, str):
+                raise kind  # ruled out by prepare_inputs, which said so
+            if kind == "image":
+                rows += _predict_image(path, models, no_face, plot)
             else:
-                result = predict_video(path, model=video_clf, aligner=aligner("video"),
-                                       no_face=no_face, faces=faces)
-                rows += video_rows(result)
-                if audio_model is not None:
-                    clip = result["clip_probabilities"]
-                    face = clip if np.isfinite(clip).all() else None
-                    voice = (voices[path] if same_speaker
-                             else _audio_probabilities(audio_model, path))
-                    rows += audio_rows(path, face, list(result["classes"]), voice,
-                                       audio_classes, weight=audio_weight)
-                if plot_dir is not None:
-                    plot = _plot_path(plot_dir, names[path], "timeline")
-                    plot.parent.mkdir(parents=True, exist_ok=True)
-                    plt.close(plot_timeline(result, plot))
-                    _plot_tracks(result, plot_dir, names[path], overwrite, log)
+                rows += _predict_video(path, models, no_face=no_face, plot=plot,
+                                       audio_weight=audio_weight,
+                                       same_speaker=same_speaker, overwrite=overwrite,
+                                       plot_dir=plot_dir, name=names[path], log=log)
         except INPUT_ERRORS as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
-            print(f"emosk predict: skipped {path}: {err}", file=log)
-    return rows, failed, classes + [c for c in audio_classes if c not in classes]
+            if err is not kind:
+                report_failure(path, err, log)
+    return rows, failed, models.classes + [c for c in models.audio_classes
+                                           if c not in models.classes]
 
 
 def cmd_predict(args):
@@ -643,7 +792,10 @@ def cmd_predict(args):
     fmt = output_format(args.output, args.format)
     if args.same_speaker and args.audio_model == "none":
         raise CommandError("--same-speaker needs an audio model; drop --audio-model none.")
-    audio_model = load_audio_model(args.audio_model)
+    checked = prepare_inputs(paths, plot_dir=args.plot, overwrite=args.overwrite,
+                             names=dict(inputs))  # before any model loads
+    usable = any(isinstance(kind, str) for kind in checked.values())
+    audio_model = load_audio_model(args.audio_model) if usable else None
     made = make_folders(args.output)  # before any work, so the results have a place
     try:
         rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
@@ -653,7 +805,7 @@ def cmd_predict(args):
                                               same_speaker=args.same_speaker,
                                               no_face=args.no_face, names=dict(inputs),
                                               faces=args.faces, face_path=args.face_path,
-                                              tta=args.tta)
+                                              tta=args.tta, checked=checked)
     except CommandError:
         remove_empty_folders(made)
         raise
@@ -667,8 +819,8 @@ def cmd_predict(args):
         print(f"emosk predict: left out of the folders: {describe_skipped(skipped)}",
               file=sys.stderr)
     if failed:
-        print(f"emosk predict: {len(failed)} of {len(paths)} inputs failed: "
-              + ", ".join(failed), file=sys.stderr)
+        print(f"emosk predict: {len(failed)} of {len(paths)} inputs failed (said above, "
+              "and in their error rows)", file=sys.stderr)
         return 1
     return 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import MediaReadError
+from ._errors import MediaReadError, reason
 
 __all__ = ["VideoInfo", "video_info", "iter_frames", "prefetched"]
 
@@ -51,7 +51,7 @@ def _open(path):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as err:
-        raise MediaReadError(f"Cannot open video {path}: {err}") from err
+        raise MediaReadError(f"Cannot open video {path}: {reason(err)}.") from err
     if not container.streams.video:
         container.close()
         raise MediaReadError(f"{path} has no video track.")
@@ -171,7 +171,7 @@ def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
                     yield index, frame.time, frame.to_ndarray(format=fmt)
         except av.error.FFmpegError as err:
             raise MediaReadError(
-                f"Decoding {path} failed after {index + 1} frames: {err}") from err
+                f"Decoding {path} failed after {index + 1} frames: {reason(err)}.") from err
     if index < 0:
         raise MediaReadError(f"{path} contains no decodable video frame.")
 
