@@ -141,47 +141,66 @@ def expand_inputs(paths, *, recursive=False):
     return list(files.items()), skipped
 
 
+#: The keys of every row of ``emosk predict``, in order; a row without a value
+#: for one (an image has no time, an audio row no box) holds None: null in
+#: JSON, an empty cell in CSV.
+ROW_KEYS = ("source", "kind", "index", "track", "status", "time", "found", "box", "score",
+            "emotion", "probabilities", "error")
+
+
+def make_row(**values):
+    """A row with every key of :data:`ROW_KEYS`, None where ``values`` has none."""
+    unknown = set(values) - set(ROW_KEYS)
+    if unknown:
+        raise ValueError(f"Unknown row keys {sorted(unknown)}; rows have {ROW_KEYS}.")
+    return {key: values.get(key) for key in ROW_KEYS}
+
+
 def _fmt(v):
-    return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
+    """A number rounded to 4 decimals; None for None and NaN."""
+    return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
+
+
+def _box(box, digits=4):
+    """A box as 4 rounded numbers, or None when there is none (NaN)."""
+    if box is None or not np.isfinite(np.asarray(box, dtype=float)).all():
+        return None
+    return [round(float(v), digits) for v in box]
 
 
 def _probabilities(classes, p):
-    """class -> rounded probability, or {} where there is none (NaN)."""
+    """class -> rounded probability, or None where there is none (NaN)."""
     p = np.asarray(p, dtype=float)
-    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else {}
+    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else None
 
 
 def image_rows(path, faces):
     """CSV/JSON rows of one image's faces (numbered left to right); one row with
     status 'no face' and no emotion when the image has none."""
     if not faces:
-        return [{"source": str(path), "kind": "face", "index": "", "status": NO_FACE,
-                 "time": None, "found": False, "box": [], "score": "", "emotion": "",
-                 "probabilities": {}}]
-    return [{"source": str(path), "kind": "face", "index": f["face"],
-             "status": OK if f["found"] else WHOLE_IMAGE, "time": None,
-             "found": f["found"], "box": [round(v, 1) for v in f["box"]],
-             "score": _fmt(f["score"]), "emotion": f["emotion"],
-             "probabilities": {k: round(v, 4) for k, v in f["probabilities"].items()}}
+        return [make_row(source=str(path), kind="face", status=NO_FACE, found=False)]
+    return [make_row(source=str(path), kind="face", index=f["face"],
+                     status=OK if f["found"] else WHOLE_IMAGE, found=f["found"],
+                     box=_box(f["box"], 1), score=_fmt(f["score"]), emotion=f["emotion"],
+                     probabilities={k: round(v, 4) for k, v in f["probabilities"].items()})
             for f in faces]
 
 
 def _frame_row(source, classes, frame, time, found, box, p, track):
     known = bool(np.isfinite(p).all())
-    return {"source": source, "kind": "frame", "index": int(frame),
-            "track": int(track) if found else "",
-            "status": OK if found else (WHOLE_FRAME if known else NO_FACE),
-            "time": _fmt(time), "found": bool(found),
-            "box": [_fmt(v) for v in box], "score": "",
-            "emotion": classes[int(np.argmax(p))] if known else "",
-            "probabilities": _probabilities(classes, p)}
+    return make_row(source=source, kind="frame", index=int(frame),
+                    track=int(track) if found else None,
+                    status=OK if found else (WHOLE_FRAME if known else NO_FACE),
+                    time=_fmt(time), found=bool(found), box=_box(box),
+                    emotion=classes[int(np.argmax(p))] if known else None,
+                    probabilities=_probabilities(classes, p))
 
 
-def _clip_row(source, classes, found, emotion, clip, track=""):
-    return {"source": source, "kind": "clip", "index": "", "track": track,
-            "status": OK if found else (WHOLE_FRAME if emotion else NO_FACE),
-            "time": "", "found": found, "box": [], "score": "", "emotion": emotion or "",
-            "probabilities": _probabilities(classes, clip)}
+def _clip_row(source, classes, found, emotion, clip, track=None):
+    return make_row(source=source, kind="clip", track=track,
+                    status=OK if found else (WHOLE_FRAME if emotion else NO_FACE),
+                    found=found, emotion=emotion or None,
+                    probabilities=_probabilities(classes, clip))
 
 
 def video_rows(result):
@@ -230,30 +249,26 @@ def audio_rows(source, face, face_classes, audio, audio_classes, *, weight=0.5):
     """
     from .ensemble import fuse_probabilities
 
-    common = {"source": str(source), "index": "", "time": "", "found": "", "box": [],
-              "score": ""}
     if audio is None:
-        audio_row = {**common, "kind": "audio", "status": NO_AUDIO, "emotion": "",
-                     "probabilities": {}}
+        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO)
     else:
-        probs = dict(zip(audio_classes, np.round(audio, 4).tolist()))
-        audio_row = {**common, "kind": "audio", "status": OK,
-                     "emotion": audio_classes[int(np.argmax(audio))], "probabilities": probs}
+        audio_row = make_row(source=str(source), kind="audio", status=OK,
+                             emotion=audio_classes[int(np.argmax(audio))],
+                             probabilities=_probabilities(audio_classes, audio))
     if face is not None and audio is not None:
         fused, shared = fuse_probabilities([face, audio], [face_classes, audio_classes],
                                            weights=[1 - weight, weight],
                                            names=["faces", "audio"])
-        fused, status = dict(zip(shared.tolist(), np.round(fused[0], 4).tolist())), OK
+        fused, status = _probabilities(shared.tolist(), fused[0]), OK
     elif face is not None:
-        fused = dict(zip(face_classes, np.round(face, 4).tolist()))
-        status = "faces only: no audio"
+        fused, status = _probabilities(face_classes, face), "faces only: no audio"
     elif audio is not None:
         fused, status = dict(audio_row["probabilities"]), "audio only: no face"
     else:
-        fused, status = {}, "no face, no audio"
-    fused_row = {**common, "kind": "fused", "status": status,
-                 "emotion": max(fused, key=fused.get) if fused else "",
-                 "probabilities": fused}
+        fused, status = None, "no face, no audio"
+    fused_row = make_row(source=str(source), kind="fused", status=status,
+                         emotion=max(fused, key=fused.get) if fused else None,
+                         probabilities=fused)
     return [audio_row, fused_row]
 
 
@@ -359,9 +374,9 @@ def _audio_probabilities(audio_model, path):
 
 
 def error_row(path, err):
-    return {"source": str(path), "kind": "error", "index": "", "status": ERROR, "time": "",
-            "found": "", "box": [], "score": "", "emotion": "", "probabilities": {},
-            "error": f"{type(err).__name__}: {err}"}
+    """The row of an input that failed: its error, and no other value."""
+    return make_row(source=str(path), kind="error", status=ERROR,
+                    error=f"{type(err).__name__}: {err}")
 
 
 def output_format(output, fmt=None):
@@ -382,10 +397,10 @@ def render(rows, fmt, classes):
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        flat = {k: r.get(k, "") for k in fields}
-        flat.update(dict(zip(["x0", "y0", "x1", "y1"], r["box"] or [""] * 4)))
-        flat.update(r["probabilities"])
-        writer.writerow(flat)
+        flat = {k: r.get(k) for k in fields}
+        flat.update(dict(zip(["x0", "y0", "x1", "y1"], r["box"] or [None] * 4)))
+        flat.update(r["probabilities"] or {})
+        writer.writerow({k: "" if v is None else v for k, v in flat.items()})
     return buf.getvalue()
 
 

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -284,6 +285,50 @@ def test_video_without_sound_keeps_its_face_rows(files, tmp_path, capsys):
     assert fused["status"] == "faces only: no audio"
     assert [fused[c] for c in CLASSES] == [clip[c] for c in CLASSES]
     assert rows[-1]["kind"] == "face"  # images get no audio rows
+
+
+def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_path,
+                                                                     capsys):
+    """Every JSON row has the same keys; what a row has no value for is null,
+    never "" or [] (#24)."""
+    import joblib
+
+    from emosk._cli import make_demo_video
+
+    joblib.dump({"model": SoundOnlyModel()}, tmp_path / "audio.joblib")
+    make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
+                    center=(100, 100), seconds=0.5, fps=4)
+    out = tmp_path / "out.json"
+    inputs = [files / "clip.mp4", tmp_path / "wall.mp4", files / "astronaut.jpg",
+              files / "gray.png", files / "broken.mp4"]
+    assert main(["predict", *map(str, inputs), "--audio-model",
+                 str(tmp_path / "audio.joblib"), "-o", str(out)]) == 1
+    rows = json.loads(out.read_text())
+    keys = ["source", "kind", "index", "track", "status", "time", "found", "box", "score",
+            "emotion", "probabilities", "error"]
+    assert all(list(r) == keys for r in rows)
+    assert not [(r["source"], k) for r in rows for k, v in r.items() if v in ("", [], {})]
+    by = {}
+    for r in rows:
+        by.setdefault((Path(r["source"]).name, r["kind"]), []).append(r)
+    gray = by["gray.png", "face"][0]
+    assert gray["status"] == "no face" and gray["found"] is False
+    assert [gray[k] for k in ("index", "box", "score", "emotion", "probabilities")] == [None] * 5
+    wall = by["wall.mp4", "frame"][0]
+    assert wall["status"] == "no face" and wall["time"] == 0.0
+    assert [wall[k] for k in ("track", "box", "emotion", "probabilities")] == [None] * 4
+    audio, fused = by["clip.mp4", "audio"][0], by["clip.mp4", "fused"][0]
+    assert audio["status"] == "no audio" and audio["probabilities"] is None
+    assert fused["probabilities"] == by["clip.mp4", "clip"][0]["probabilities"]
+    assert all(r[k] is None for r in (audio, fused) for k in ("index", "time", "found", "box"))
+    face = by["astronaut.jpg", "face"][0]
+    assert face["index"] == 0 and len(face["box"]) == 4 and face["error"] is None
+    error = by["broken.mp4", "error"][0]
+    assert "broken.mp4" in error["error"] and error["box"] is None and error["found"] is None
+    capsys.readouterr()
+    assert main(["predict", str(files / "gray.png"), "--format", "csv"]) == 0
+    row = _rows(capsys.readouterr().out)[0]  # CSV: empty cells, as before
+    assert [row[k] for k in ("index", "track", "x0", "score", "emotion", "happy")] == [""] * 6
 
 
 def test_bad_inputs_listed_and_status_nonzero(files, tmp_path, capsys):
