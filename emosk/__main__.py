@@ -203,8 +203,12 @@ def build_parser():
 
     evaluate = sub.add_parser(
         "evaluate", help="a shipped model on a labelled face data set (from $EMOSK_DATA)",
-        description="Accuracy, UAR and per-class recall as JSON (with the subset used "
-                    "and the number of faces); --plot writes the confusion matrix.")
+        description="Accuracy, UAR, per-class recall and the confusion matrix as JSON "
+                    "(with the subset used and the number of faces); --plot draws the "
+                    "matrix. Classes the model does not have (CK+'s contempt) are left "
+                    "out, with a line on stderr saying how many; the matrix has a row "
+                    "per class of the data and a column per class of the data or the "
+                    "predictions (no all-zero row for a class the data lacks).")
     evaluate.add_argument("--model", default="fer2013", type=model_or_file("face"),
                           help="a shipped model's name or a joblib file of a fitted face "
                                "classifier; load only files you trust (default: fer2013)")

@@ -925,7 +925,8 @@ def cmd_demo(args):
 
 
 def _evaluation_data(name, subset):
-    """Faces, their class names and a description of the part used."""
+    """Faces, their class names, a description of the part used and what one
+    sample is called ("faces", or "clips" for CK+'s sequences)."""
     from .datasets import load_ckplus48, load_fer2013
 
     if name == "fer2013":
@@ -935,10 +936,42 @@ def _evaluation_data(name, subset):
             parts = sorted(set(load_fer2013(subset="all").usage))
             raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
                                f"part; it has {', '.join(parts)}.")
-        return data.images, data.target_names[data.target], subset
-    data = load_ckplus48()  # CK+48: the last (apex) frame of every sequence
+        return data.images, data.target_names[data.target], subset, "faces"
+    # CK+48: the last (apex) frame of every sequence, contempt included: whether
+    # the model knows it is decided, and said, by _known_classes_only
+    data = load_ckplus48(include_contempt=True)
     faces = np.stack([clip[-1] for clip in data.images])
-    return faces, data.target_names[data.target], "all sequences, last frame"
+    return faces, data.target_names[data.target], "all sequences, last frame", "clips"
+
+
+def _known_classes_only(faces, y, classes, unit, log):
+    """The samples of the classes the model has; each other class is left out
+    with a line on ``log`` ("contempt: 18 clips left out ...").
+
+    Returns
+    -------
+    faces, y : the samples kept
+    left_out : dict
+        Class name to the number of its samples left out.
+    """
+    known = np.isin(y, np.asarray(classes, dtype=str))
+    left_out = dict(sorted(Counter(str(c) for c in y[~known]).items()))
+    for name, n in left_out.items():
+        print(f"emosk evaluate: {name}: {n} {unit} left out, the model has no such class",
+              file=log)
+    return faces[known], y[known], left_out
+
+
+def _confusion_counts(y, pred):
+    """The confusion matrix of the report: a row per class present in ``y`` (a
+    class the data lacks would be an all-zero row), a column per class present
+    in ``y`` or ``pred``."""
+    from sklearn.metrics import confusion_matrix
+
+    rows = sorted(map(str, set(y)))
+    columns = sorted(map(str, set(y) | set(pred)))
+    counts = confusion_matrix(y, pred, labels=columns)[np.isin(columns, rows)]
+    return {"rows": rows, "columns": columns, "counts": counts.tolist()}
 
 
 def cmd_evaluate(args):
@@ -954,27 +987,29 @@ def cmd_evaluate(args):
 
     for path in (args.output, args.plot):
         _check_free(path, args.overwrite)
-    faces, y, subset = _evaluation_data(args.data, args.subset)
+    faces, y, subset, unit = _evaluation_data(args.data, args.subset)
     model = _evaluation_model(args.model)
     make_folders(args.output, args.plot)  # before the model runs
+    faces, y, left_out = _known_classes_only(faces, y, model.classes_, unit, sys.stderr)
     n_available = len(y)
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
     pred = model.predict(faces)
-    labels = sorted(set(y) | set(pred))
+    matrix = _confusion_counts(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
-              "n": int(len(y)), "n_available": int(n_available),
+              "n": int(len(y)), "n_available": int(n_available), "left_out": left_out,
               "accuracy": round(float(np.mean(pred == y)), 4),
               "uar": round(float(unweighted_average_recall(y, pred)), 4),
               "per_class_recall": {k: round(float(v), 4) for k, v in
-                                   per_class_recall(y, pred, labels=sorted(set(y))).items()}}
+                                   per_class_recall(y, pred, labels=sorted(set(y))).items()},
+              "confusion_matrix": matrix}
     text = json.dumps(report, indent=1) + "\n"
     if args.output:
         _write_text(args.output, text)
     sys.stdout.write(text)
     if args.plot:
-        disp = plot_confusion_matrix(y, pred, labels=labels)
+        disp = plot_confusion_matrix(y, pred, labels=matrix["columns"], omit_absent_rows=True)
         disp.figure_.savefig(args.plot, dpi=100, bbox_inches="tight")
         print(f"confusion matrix: {args.plot}", file=sys.stderr)
     return 0

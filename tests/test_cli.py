@@ -556,6 +556,29 @@ def test_evaluate_creates_its_output_folders_first(shared_data, tmp_path, monkey
     assert json.loads(report.read_text())["n"] == 10 and plot.stat().st_size > 1000
 
 
+def test_evaluate_says_which_classes_it_leaves_out(shared_data, tmp_path, monkeypatch,
+                                                   capsys):
+    """CK+48 has contempt, which the model does not know, and no neutral, which
+    it does: the contempt sequences are left out and said so, and the confusion
+    matrix has no (all-zero) neutral row (#24)."""
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    plot = tmp_path / "cm.png"
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "40",
+                 "--plot", str(plot)]) == 0
+    captured = capsys.readouterr()
+    assert ("contempt: 18 clips left out, the model has no such class"
+            in captured.err.splitlines()[0])
+    report = json.loads(captured.out)
+    assert report["left_out"] == {"contempt": 18}
+    assert report["n"] == 40 and report["n_available"] == 309
+    matrix = report["confusion_matrix"]
+    assert "neutral" not in matrix["rows"] and "contempt" not in matrix["rows"]
+    assert set(matrix["rows"]) <= set(matrix["columns"]) <= set(CLASSES)
+    assert np.array(matrix["counts"]).sum() == 40
+    assert np.array(matrix["counts"]).shape == (len(matrix["rows"]), len(matrix["columns"]))
+    assert plot.stat().st_size > 1000
+
+
 def test_train_audio_refuses_to_overwrite_and_bad_models_are_named(tmp_path, capsys):
     model = tmp_path / "audio.joblib"
     model.write_bytes(b"something the user made")
