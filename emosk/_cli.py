@@ -588,10 +588,14 @@ def check_inputs(paths):
     return checked
 
 
-def report_failure(path, err, log):
-    """One stderr line for an input that failed; the message names the file once."""
+def report_failure(path, err, log, bar=None):
+    """One stderr line for an input that failed; the message names the file once.
+    With a progress ``bar`` running, the line is written above it, not into it."""
     said = str(err) if str(path) in str(err) else f"{path}: {err}"
-    print(f"emosk predict: {said}", file=log)
+    if bar is None:
+        print(f"emosk predict: {said}", file=log)
+    else:
+        bar.write(f"emosk predict: {said}", file=log)
 
 
 def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None, log=None):
@@ -769,11 +773,11 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
     rows, failed = [], []
-    items = paths
+    items, bar = paths, None
     if progress and len(usable) > 1:
         from tqdm.auto import tqdm
 
-        items = tqdm(paths, desc="emosk predict", file=log)
+        items = bar = tqdm(paths, desc="emosk predict", file=log)
     for path in items:
         kind = checked[path]
         plot = (None if plot_dir is None
@@ -792,7 +796,7 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
             rows.append(error_row(path, err))
             failed.append(str(path))
             if err is not kind:
-                report_failure(path, err, log)
+                report_failure(path, err, log, bar)
     return rows, failed, models.classes + [c for c in models.audio_classes
                                            if c not in models.classes]
 
