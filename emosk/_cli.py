@@ -598,26 +598,29 @@ def report_failure(path, err, log, bar=None):
         bar.write(f"emosk predict: {said}", file=log)
 
 
-def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None, log=None):
+def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None):
     """Everything :func:`predict_paths` checks before any model loads.
 
-    Refuses a ``plot_dir`` that cannot take the plots (a CommandError, said
-    before anything else), sorts the inputs (:func:`check_inputs`) and says
-    once on ``log`` why each unusable input is left out.
+    Sorts the inputs (:func:`check_inputs`) and refuses a ``plot_dir`` that
+    cannot take the plots of the usable ones (a CommandError).  Nothing is
+    printed: usage errors come first, then :func:`report_unusable`.
 
     Returns
     -------
     dict
         Path to "image", "video" or the error that rules it out.
     """
-    log = sys.stderr if log is None else log
     checked = check_inputs(paths)
     usable = [p for p in paths if isinstance(checked[p], str)]
     _check_plot_dir(plot_dir, usable, overwrite, names, checked)
-    for path in paths:
-        if not isinstance(checked[path], str):
-            report_failure(path, checked[path], log)
     return checked
+
+
+def report_unusable(checked, log):
+    """Say once on ``log`` why each input :func:`prepare_inputs` ruled out is left out."""
+    for path, kind in checked.items():
+        if not isinstance(kind, str):
+            report_failure(path, kind, log)
 
 
 def _plot_tracks(result, plot_dir, name, overwrite, log):
@@ -715,10 +718,11 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     """Run a shipped model on image and video files; unusable ones become error rows.
 
     Before any model loads, each input is sorted into image, video or
-    unusable (:func:`prepare_inputs`, unless ``checked`` gives its result):
-    a missing file, one that is neither image nor video, or a video FFmpeg
-    cannot open is said once on ``log`` and becomes an error row; when no
-    input is usable, no model is loaded at all.  An input that fails later
+    unusable (:func:`prepare_inputs`, then :func:`report_unusable`; unless
+    ``checked`` gives that result, already said): a missing file, one that
+    is neither image nor video, or a video FFmpeg cannot open is said once
+    on ``log`` and becomes an error row; when no input is usable, no model
+    is loaded at all.  An input that fails later
     (an image that does not decode...) is likewise said once and becomes an
     error row.
 
@@ -759,7 +763,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     log = sys.stderr if log is None else log
     if checked is None:
         checked = prepare_inputs(paths, plot_dir=plot_dir, overwrite=overwrite,
-                                 names=names, log=log)
+                                 names=names)
+        report_unusable(checked, log)
     names = _output_names(paths, names)
     usable = [p for p in paths if isinstance(checked[p], str)]
     if not usable:  # nothing to run a model on: none is loaded
@@ -801,6 +806,14 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                                            if c not in models.classes]
 
 
+def _is_model_file(audio_model):
+    """``--audio-model`` names a file rather than "auto", "none" or a shipped model."""
+    from .pretrained import PRETRAINED
+
+    shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
+    return audio_model not in (None, "auto", "none") and not shipped
+
+
 def cmd_predict(args):
     """``emosk predict``."""
     inputs, skipped = expand_inputs(args.paths, recursive=args.recursive)
@@ -813,8 +826,11 @@ def cmd_predict(args):
         raise CommandError("--same-speaker needs an audio model; drop --audio-model none.")
     checked = prepare_inputs(paths, plot_dir=args.plot, overwrite=args.overwrite,
                              names=dict(inputs))  # before any model loads
-    usable = any(isinstance(kind, str) for kind in checked.values())
-    audio_model = load_audio_model(args.audio_model) if usable else None
+    videos = any(kind == "video" for kind in checked.values())
+    # a model file of the user's is an argument: loaded (checked) even without videos
+    audio_model = (load_audio_model(args.audio_model)
+                   if videos or _is_model_file(args.audio_model) else None)
+    report_unusable(checked, sys.stderr)
     made = make_folders(args.output)  # before any work, so the results have a place
     try:
         rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
