@@ -14,6 +14,7 @@ Writes ``benchmarks/results/bad_inputs.md``::
 
 import contextlib
 import io
+import re
 import sys
 import tempfile
 import time
@@ -40,8 +41,9 @@ class Case:
     expect: str
     names: tuple = ()  # strings the message must contain
     error_types: tuple = (ValueError, TypeError, OSError)
-    fallback: object = None  # callable(result) -> bool, for FALLBACK
+    fallback: object = None  # callable(result) -> bool: FALLBACK's check, else one more
     setup: object = None  # callable(folder), run before the folder is listed
+    once: tuple = ()  # command line: strings stderr must contain exactly once
 
 
 class SoundOnlyModel:
@@ -97,6 +99,23 @@ def make_inputs(folder):
     (folder / "no_data").mkdir()
     raw = (folder / "tone.wav").read_bytes()
     (folder / "truncated.wav").write_bytes(raw[:30])  # the header, cut short
+    (folder / "huge.png").write_bytes(_huge_png(200_000, 200_000))
+    (folder / "notes.txt").write_text("not an image, not a video\n")
+
+
+def _huge_png(width, height):
+    """A PNG whose valid header claims ``width`` x ``height`` RGB pixels, with a
+    tiny IDAT: a few hundred bytes asking a decoder for 120 GB."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
 
 
 def _write_wav(path, samples, rate=16000):
@@ -108,6 +127,12 @@ def _write_wav(path, samples, rate=16000):
 
 
 # ---------------------------------------------------------------- shared models
+
+def _astronaut():
+    from skimage import data
+
+    return data.astronaut()
+
 
 _CACHE = {}
 
@@ -155,6 +180,7 @@ def predict_image_cases():
 
     e = "predict_image"
     nan = np.full((64, 64, 3), np.nan)
+    photo = _astronaut()
     return [
         Case(e, "corrupt", "random bytes as .png", on("corrupt.png"), ERROR, ("corrupt.png",)),
         Case(e, "truncated", "a third of a PNG", on("truncated.png"), ERROR,
@@ -173,6 +199,12 @@ def predict_image_cases():
              ("complex",)),
         Case(e, "wrong dtype", "array of str", on(np.full((64, 64), "a")), ERROR, ("<U1",)),
         Case(e, "NaN", "float image of NaN", on(nan), ERROR, ("NaN",)),
+        Case(e, "float image", "the photo / 255 (floats in [0, 1])", on(photo / 255),
+             FALLBACK, fallback=lambda r: [f["emotion"] for f in r] == ["happy"]),
+        Case(e, "float image", "the photo / 127.5 - 1 (floats in [-1, 1])",
+             on(photo / 127.5 - 1), ERROR, ("[-1, 1]",)),
+        Case(e, "oversized", "PNG header claiming 200000x200000 pixels", on("huge.png"),
+             ERROR, ("huge.png", "pixels")),
         Case(e, "unknown option", "no_face='ignore'", on("good.png", no_face="ignore"), ERROR,
              ("'ignore'",)),
         Case(e, "unknown option", "model='affectnet'",
@@ -241,6 +273,11 @@ def face_aligner_cases():
              ("complex",)),
         Case(e, "NaN", "float images with NaN", on(np.full((2, 64, 64, 3), np.nan)), ERROR,
              ("NaN",)),
+        Case(e, "float image", "photos / 255 (floats in [0, 1])",
+             on(_astronaut()[None] / 255), FALLBACK,
+             fallback=lambda r: len(r) == 1 and len(r[0]) == 1),
+        Case(e, "float image", "photos / 127.5 - 1 (floats in [-1, 1])",
+             on(_astronaut()[None] / 127.5 - 1), ERROR, ("[-1, 1]",)),
         Case(e, "unknown option", "mode='nonsense'",
              lambda f: FaceAligner(mode="nonsense").fit(), ERROR, ("'nonsense'",)),
         Case(e, "unknown option", "size=4", lambda f: FaceAligner(size=4).fit(), ERROR,
@@ -330,7 +367,8 @@ def cli(*argv, data=None):
             if data is not None:
                 os.environ.pop("EMOSK_DATA") if env is None else os.environ.update(
                     EMOSK_DATA=env)
-        return CliResult(status=status, stderr=err.getvalue(), stdout=out.getvalue())
+        return CliResult(status=status, stderr=err.getvalue(), stdout=out.getvalue(),
+                         folder=folder)
     return run
 
 
@@ -345,6 +383,19 @@ def cli_cases():
             (folder / "clips" / name).symlink_to(folder / name)
         (folder / "clips" / "notes.txt").write_text("not media")
 
+    def big(folder):
+        """A folder ``big``: a good photo, the oversized PNG, a good video."""
+        (folder / "big").mkdir()
+        for name in ("good.png", "huge.png", "good.mp4"):
+            (folder / "big" / name).symlink_to(folder / name)
+
+    def wrote(name, *sources):
+        """The run wrote ``name``, with a row of each of ``sources``."""
+        def check(result):
+            path = result["folder"] / name
+            return path.is_file() and all(s in path.read_text() for s in sources)
+        return check
+
     p, x, ev = "emosk predict", "emosk extract", "emosk evaluate"
     rows = [
         Case(p, "corrupt", "random bytes as .png and .mp4", cli("predict", "corrupt.png",
@@ -358,6 +409,17 @@ def cli_cases():
         Case(p, "corrupt", "a folder: a good photo, random bytes as .mp4, a .txt",
              cli("predict", "clips"), FAILED_INPUT, ("corrupt.mp4", "1 of 2 inputs failed"),
              setup=clips),
+        Case(p, "oversized", "a folder: a good photo, a PNG header claiming 200000x200000 "
+             "pixels, a good video", cli("predict", "big", "-o", "o.csv"), FAILED_INPUT,
+             ("huge.png", "pixels"), setup=big,
+             fallback=wrote("o.csv", "big/good.png", "big/good.mp4,clip")),
+        Case(p, "not media", "missing.jpg, a .txt and random bytes as .mp4, named",
+             cli("predict", "missing.jpg", "notes.txt", "corrupt.mp4", "-o", "o.csv"),
+             FAILED_INPUT, ("no such file", "not an image or video file",
+                            "3 of 3 inputs failed"),
+             once=("missing.jpg", "notes.txt", "corrupt.mp4"),
+             fallback=lambda r: "Traceback" not in r["stderr"]
+             and "Errno" not in r["stderr"]),
         Case(p, "empty", "an empty folder", cli("predict", "no_data", "-o", "o.csv"), USAGE,
              ("no_data", "no image or video")),
         Case(p, "empty", "a quoted pattern matching nothing",
@@ -389,6 +451,12 @@ def cli_cases():
              cli("predict", "good.png", "-o", "good.png/out.csv"), USAGE, ("good.png",)),
         Case(p, "unwritable output", "--plot is a file",
              cli("predict", "good.png", "--plot", "gray.png"), USAGE, ("gray.png",)),
+        Case(p, "unwritable output", "-o with a folder name too long for the file system",
+             cli("predict", "good.png", "-o", "x" * 300 + "/o.csv"), USAGE,
+             ("Cannot write", "too long")),
+        Case(p, "unwritable output", "-o into folders not there yet (new/sub/o.csv)",
+             cli("predict", "good.png", "-o", "new/sub/o.csv"), FALLBACK,
+             fallback=wrote("new/sub/o.csv", "good.png,face,0")),
         Case(p, "existing output", "-o an existing file",
              cli("predict", "good.png", "-o", "tone.wav"), USAGE, ("tone.wav", "--overwrite")),
         Case(x, "corrupt", "random bytes as .mp4",
@@ -463,6 +531,8 @@ def judge(case, folder):
     status, err = result["status"], result["stderr"]
     lines = [ln for ln in err.splitlines() if ln.strip()]
     said = f"exit {status}: {lines[-1] if lines else '(no message)'}"
+    if case.expect == FAILED_INPUT and status == 1:
+        said = f"exit 1: {_failure_lines(lines)}"
     if "Traceback" in err:
         return said + " (traceback)", False
     if case.expect == FALLBACK:
@@ -470,13 +540,28 @@ def judge(case, folder):
             said = f"exit 0: {_csv_status(result['stdout']) or (lines[-1] if lines else '')}"
         return said, bool(case.fallback(result))
     wanted = 2 if case.expect == USAGE else 1
-    named = all(n in err for n in case.names)
+    named = all(n in err for n in case.names) and all(err.count(n) == 1 for n in case.once)
+    if case.fallback is not None:
+        named = named and bool(case.fallback(result))
     created = {p.name for p in folder.iterdir()} - before
     clean = case.expect != USAGE or not created
     if not clean:
         said += f" (created {sorted(created)})"
     one_line = case.expect != USAGE or len(lines) == 1
     return said, status == wanted and named and clean and one_line
+
+
+def _failure_lines(lines):
+    """What a run said about its failed inputs (not its progress or summary)."""
+    lines = [part for ln in lines for part in ln.split("\r")]  # progress bars redraw
+    said = [ln.split(": ", 1)[1] for ln in lines if ln.startswith("emosk ") and ": " in ln
+            and "%|" not in ln and "inputs failed" not in ln and "left out of" not in ln]
+    return " / ".join(said) or "(no message)"
+
+
+def _shorten_runs(text):
+    """A character repeated 40 times or more, written once with its count."""
+    return re.sub(r"(.)\1{39,}", lambda m: f"{m.group(1)}...({len(m.group())} times)", text)
 
 
 def _describe(result):
@@ -529,6 +614,7 @@ def main():
                     ok = False
                 handled += ok
                 said = said.replace(str(folder) + "/", "").replace(tmp, "<tmp>")
+                said = _shorten_runs(said)
                 rows.append((case.entry, case.kind, case.given, case.expect,
                              said.replace("|", "\\|")[:160], "yes" if ok else "**NO**"))
                 mark = "ok " if ok else "NO "

@@ -133,7 +133,10 @@ def build_parser():
                     "numbered from 0, left to right; the number is drawn by --plot. The "
                     "'status' column says 'ok', 'no face', 'no face: whole image used' (or "
                     "'whole frame used'), 'no audio' or 'error'. Unreadable inputs are "
-                    "listed as errors and make the exit status 1. " + INPUTS_HELP)
+                    "listed as errors and make the exit status 1; a missing file, or one "
+                    "that is neither an image nor a video (by its content when its "
+                    "suffix does not say), is reported before any model loads. "
+                    + INPUTS_HELP)
     predict.add_argument("paths", nargs="+", metavar="PATH",
                          help="image or video files, folders of them, or quoted glob "
                               "patterns ('clips/*.mp4')")
@@ -162,7 +165,8 @@ def build_parser():
                          help="output format (default: from the -o extension, .json -> "
                               "json, otherwise csv; csv on stdout)")
     predict.add_argument("-o", "--output", default=None, metavar="FILE",
-                         help="file to write (default: stdout)")
+                         help="file to write; its folder is created first if needed "
+                              "(default: stdout)")
     predict.add_argument("--plot", metavar="DIR", default=None,
                          help="write an annotated PNG per image / a timeline per video "
                               "into this folder (default: no plots)")
@@ -199,8 +203,12 @@ def build_parser():
 
     evaluate = sub.add_parser(
         "evaluate", help="a shipped model on a labelled face data set (from $EMOSK_DATA)",
-        description="Accuracy, UAR and per-class recall as JSON (with the subset used "
-                    "and the number of faces); --plot writes the confusion matrix.")
+        description="Accuracy, UAR, per-class recall and the confusion matrix as JSON "
+                    "(with the subset used and the number of faces); --plot draws the "
+                    "matrix. Classes the model does not have (CK+'s contempt) are left "
+                    "out, with a line on stderr saying how many; the matrix has a row "
+                    "per class of the data and a column per class of the data or the "
+                    "predictions (no all-zero row for a class the data lacks).")
     evaluate.add_argument("--model", default="fer2013", type=model_or_file("face"),
                           help="a shipped model's name or a joblib file of a fitted face "
                                "classifier; load only files you trust (default: fer2013)")

@@ -25,6 +25,12 @@ OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
     "error")
 
 
+#: What one input may raise and still leave the others to run: unreadable or
+#: malformed media (MediaReadError is a ValueError), no face with --no-face error,
+#: and a frame or image too large for memory.
+INPUT_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
+
+
 class CommandError(Exception):
     """A problem with the command line's input, reported without a traceback."""
 
@@ -101,8 +107,9 @@ def expand_inputs(paths, *, recursive=False):
       ``**`` matches any depth): expanded as a shell would, sorted, a folder
       among the matches taken as above.  A pattern matching nothing is a
       ``CommandError``;
-    - anything else: kept as it is, whatever its suffix (a missing or
-      unreadable file then fails when it is read).
+    - anything else: kept as it is, whatever its suffix (``emosk predict``
+      then sorts it by its content, :func:`input_kind`; a missing or
+      unreadable file fails there, before any model loads).
 
     A file reached twice is kept once, where it came first.
 
@@ -134,47 +141,66 @@ def expand_inputs(paths, *, recursive=False):
     return list(files.items()), skipped
 
 
+#: The keys of every row of ``emosk predict``, in order; a row without a value
+#: for one (an image has no time, an audio row no box) holds None: null in
+#: JSON, an empty cell in CSV.
+ROW_KEYS = ("source", "kind", "index", "track", "status", "time", "found", "box", "score",
+            "emotion", "probabilities", "error")
+
+
+def make_row(**values):
+    """A row with every key of :data:`ROW_KEYS`, None where ``values`` has none."""
+    unknown = set(values) - set(ROW_KEYS)
+    if unknown:
+        raise ValueError(f"Unknown row keys {sorted(unknown)}; rows have {ROW_KEYS}.")
+    return {key: values.get(key) for key in ROW_KEYS}
+
+
 def _fmt(v):
-    return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
+    """A number rounded to 4 decimals; None for None and NaN."""
+    return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
+
+
+def _box(box, digits=4):
+    """A box as 4 rounded numbers, or None when there is none (NaN)."""
+    if box is None or not np.isfinite(np.asarray(box, dtype=float)).all():
+        return None
+    return [round(float(v), digits) for v in box]
 
 
 def _probabilities(classes, p):
-    """class -> rounded probability, or {} where there is none (NaN)."""
+    """class -> rounded probability, or None where there is none (NaN)."""
     p = np.asarray(p, dtype=float)
-    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else {}
+    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else None
 
 
 def image_rows(path, faces):
     """CSV/JSON rows of one image's faces (numbered left to right); one row with
     status 'no face' and no emotion when the image has none."""
     if not faces:
-        return [{"source": str(path), "kind": "face", "index": "", "status": NO_FACE,
-                 "time": None, "found": False, "box": [], "score": "", "emotion": "",
-                 "probabilities": {}}]
-    return [{"source": str(path), "kind": "face", "index": f["face"],
-             "status": OK if f["found"] else WHOLE_IMAGE, "time": None,
-             "found": f["found"], "box": [round(v, 1) for v in f["box"]],
-             "score": _fmt(f["score"]), "emotion": f["emotion"],
-             "probabilities": {k: round(v, 4) for k, v in f["probabilities"].items()}}
+        return [make_row(source=str(path), kind="face", status=NO_FACE, found=False)]
+    return [make_row(source=str(path), kind="face", index=f["face"],
+                     status=OK if f["found"] else WHOLE_IMAGE, found=f["found"],
+                     box=_box(f["box"], 1), score=_fmt(f["score"]), emotion=f["emotion"],
+                     probabilities={k: round(v, 4) for k, v in f["probabilities"].items()})
             for f in faces]
 
 
 def _frame_row(source, classes, frame, time, found, box, p, track):
     known = bool(np.isfinite(p).all())
-    return {"source": source, "kind": "frame", "index": int(frame),
-            "track": int(track) if found else "",
-            "status": OK if found else (WHOLE_FRAME if known else NO_FACE),
-            "time": _fmt(time), "found": bool(found),
-            "box": [_fmt(v) for v in box], "score": "",
-            "emotion": classes[int(np.argmax(p))] if known else "",
-            "probabilities": _probabilities(classes, p)}
+    return make_row(source=source, kind="frame", index=int(frame),
+                    track=int(track) if found else None,
+                    status=OK if found else (WHOLE_FRAME if known else NO_FACE),
+                    time=_fmt(time), found=bool(found), box=_box(box),
+                    emotion=classes[int(np.argmax(p))] if known else None,
+                    probabilities=_probabilities(classes, p))
 
 
-def _clip_row(source, classes, found, emotion, clip, track=""):
-    return {"source": source, "kind": "clip", "index": "", "track": track,
-            "status": OK if found else (WHOLE_FRAME if emotion else NO_FACE),
-            "time": "", "found": found, "box": [], "score": "", "emotion": emotion or "",
-            "probabilities": _probabilities(classes, clip)}
+def _clip_row(source, classes, found, emotion, clip, track=None):
+    return make_row(source=source, kind="clip", track=track,
+                    status=OK if found else (WHOLE_FRAME if emotion else NO_FACE),
+                    found=found, emotion=emotion or None,
+                    probabilities=_probabilities(classes, clip))
 
 
 def video_rows(result):
@@ -223,30 +249,26 @@ def audio_rows(source, face, face_classes, audio, audio_classes, *, weight=0.5):
     """
     from .ensemble import fuse_probabilities
 
-    common = {"source": str(source), "index": "", "time": "", "found": "", "box": [],
-              "score": ""}
     if audio is None:
-        audio_row = {**common, "kind": "audio", "status": NO_AUDIO, "emotion": "",
-                     "probabilities": {}}
+        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO)
     else:
-        probs = dict(zip(audio_classes, np.round(audio, 4).tolist()))
-        audio_row = {**common, "kind": "audio", "status": OK,
-                     "emotion": audio_classes[int(np.argmax(audio))], "probabilities": probs}
+        audio_row = make_row(source=str(source), kind="audio", status=OK,
+                             emotion=audio_classes[int(np.argmax(audio))],
+                             probabilities=_probabilities(audio_classes, audio))
     if face is not None and audio is not None:
         fused, shared = fuse_probabilities([face, audio], [face_classes, audio_classes],
                                            weights=[1 - weight, weight],
                                            names=["faces", "audio"])
-        fused, status = dict(zip(shared.tolist(), np.round(fused[0], 4).tolist())), OK
+        fused, status = _probabilities(shared.tolist(), fused[0]), OK
     elif face is not None:
-        fused = dict(zip(face_classes, np.round(face, 4).tolist()))
-        status = "faces only: no audio"
+        fused, status = _probabilities(face_classes, face), "faces only: no audio"
     elif audio is not None:
         fused, status = dict(audio_row["probabilities"]), "audio only: no face"
     else:
-        fused, status = {}, "no face, no audio"
-    fused_row = {**common, "kind": "fused", "status": status,
-                 "emotion": max(fused, key=fused.get) if fused else "",
-                 "probabilities": fused}
+        fused, status = None, "no face, no audio"
+    fused_row = make_row(source=str(source), kind="fused", status=status,
+                         emotion=max(fused, key=fused.get) if fused else None,
+                         probabilities=fused)
     return [audio_row, fused_row]
 
 
@@ -352,9 +374,9 @@ def _audio_probabilities(audio_model, path):
 
 
 def error_row(path, err):
-    return {"source": str(path), "kind": "error", "index": "", "status": ERROR, "time": "",
-            "found": "", "box": [], "score": "", "emotion": "", "probabilities": {},
-            "error": f"{type(err).__name__}: {err}"}
+    """The row of an input that failed: its error, and no other value."""
+    return make_row(source=str(path), kind="error", status=ERROR,
+                    error=f"{type(err).__name__}: {err}")
 
 
 def output_format(output, fmt=None):
@@ -375,35 +397,78 @@ def render(rows, fmt, classes):
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        flat = {k: r.get(k, "") for k in fields}
-        flat.update(dict(zip(["x0", "y0", "x1", "y1"], r["box"] or [""] * 4)))
-        flat.update(r["probabilities"])
-        writer.writerow(flat)
+        flat = {k: r.get(k) for k in fields}
+        flat.update(dict(zip(["x0", "y0", "x1", "y1"], r["box"] or [None] * 4)))
+        flat.update(r["probabilities"] or {})
+        writer.writerow({k: "" if v is None else v for k, v in flat.items()})
     return buf.getvalue()
 
 
 def _check_free(path, overwrite):
     """Refuse an existing output unless ``overwrite``, and an output that cannot be
-    written (its folder missing or read-only, or a folder in its place)."""
+    written (its folder read-only or not creatable, or a folder in its place)."""
     if path is None:
         return
     path = Path(path)
-    if path.is_dir():
-        raise CommandError(f"{path} is a folder; give a file name.")
-    if path.exists() and not overwrite:
-        raise CommandError(f"{path} exists; pass --overwrite to replace it.")
+    try:
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder; give a file name.")
+        if path.exists() and not overwrite:
+            raise CommandError(f"{path} exists; pass --overwrite to replace it.")
+    except OSError as err:  # e.g. a name too long for the file system
+        raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
     _check_can_create(path.parent, f"Cannot write {path}")
 
 
 def _check_can_create(folder, what):
     """The folder exists and is writable, or can be created in a writable folder."""
     folder = Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    try:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    except OSError as err:
+        raise CommandError(f"{what}: {err.strerror or err}.") from err
     if not folder.is_dir():
         raise CommandError(f"{what}: {folder} is not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(f"{what}: folder {folder} is not writable.")
+
+
+def make_folders(*paths):
+    """Create the folders of output files before any work (``emosk predict -o
+    new/sub/out.csv``); a CommandError if one cannot be made.
+
+    Returns
+    -------
+    list of Path
+        The folders made, deepest first: :func:`remove_empty_folders` takes
+        them away again if the command then stops on a usage error.
+    """
+    made = []
+    for path in paths:
+        if path is None:
+            continue
+        folder = Path(path).parent
+        missing = []
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            remove_empty_folders(made)
+            raise CommandError(f"Cannot write {path}: {err.strerror or err}.") from err
+        made = missing + made
+    return made
+
+
+def remove_empty_folders(folders):
+    """Remove folders that :func:`make_folders` made, deepest first, while empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _write_text(path, text):
@@ -435,19 +500,127 @@ def _refuse_shared_targets(targets, what):
         seen[target] = source
 
 
-def _check_plot_dir(plot_dir, paths, overwrite, names=None):
-    """Check, before any work, that every plot of ``paths`` can be written."""
+def _check_plot_dir(plot_dir, paths, overwrite, names=None, kinds=None):
+    """Check, before any work, that every plot of ``paths`` can be written;
+    ``kinds`` maps a path to "image" or "video" (else its suffix decides)."""
     if plot_dir is None:
         return
     if Path(plot_dir).exists() and not Path(plot_dir).is_dir():
         raise CommandError(f"--plot {plot_dir} is a file; give a folder.")
     _check_can_create(plot_dir, f"Cannot write plots into {plot_dir}")
     names = _output_names(paths, names)
-    plots = [(p, _plot_path(plot_dir, names[p], "faces" if is_image_file(p) else "timeline"))
+    kinds = kinds or {}
+    plots = [(p, _plot_path(plot_dir, names[p], _plot_kind(p, kinds.get(p))))
              for p in paths]
     _refuse_shared_targets(plots, "different names or plot them in separate runs")
     for _, plot in plots:
         _check_free(plot, overwrite)
+
+
+def _plot_kind(path, kind=None):
+    """The plot of an image is ``faces``, that of a video ``timeline``."""
+    image = kind == "image" if kind in ("image", "video") else is_image_file(path)
+    return "faces" if image else "timeline"
+
+
+def _has_image_signature(path):
+    """Whether the file starts like an image format OpenCV decodes (its header only)."""
+    import cv2
+
+    try:
+        return bool(cv2.haveImageReader(str(path)))
+    except cv2.error:
+        return False
+
+
+def input_kind(path):
+    """What ``emosk predict`` makes of one input, from its suffix and header only.
+
+    A suffix in ``IMAGE_SUFFIXES`` or ``VIDEO_SUFFIXES`` says which it is;
+    any other file is an image if it starts like an image format OpenCV
+    decodes, else a video if FFmpeg opens it and finds a video track.
+
+    Returns
+    -------
+    {"image", "video"}
+
+    Raises
+    ------
+    MediaReadError
+        Naming the file: missing, not a readable file, an image suffix on a
+        file that is no image, a video FFmpeg cannot open (with FFmpeg's
+        reason), or a file that is "not an image or video file".
+    """
+    from .io import MediaReadError, video_info
+
+    path = Path(path)
+    if not path.exists():
+        raise MediaReadError(f"Cannot read {path}: no such file.")
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise MediaReadError(f"Cannot read {path}: not a readable file.")
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        if not _has_image_signature(path):
+            raise MediaReadError(f"Cannot read image {path}: not a decodable image.")
+        return "image"
+    if suffix not in VIDEO_SUFFIXES and _has_image_signature(path):
+        return "image"
+    try:
+        video_info(path)
+    except MediaReadError:
+        if suffix in VIDEO_SUFFIXES:
+            raise
+        raise MediaReadError(f"Cannot read {path}: not an image or video file.") from None
+    return "video"
+
+
+def check_inputs(paths):
+    """Each input's kind (:func:`input_kind`), or the MediaReadError that rules
+    it out; nothing is decoded and no model is loaded."""
+    from .io import MediaReadError
+
+    checked = {}
+    for path in paths:
+        try:
+            checked[path] = input_kind(path)
+        except MediaReadError as err:
+            checked[path] = err
+    return checked
+
+
+def report_failure(path, err, log, bar=None):
+    """One stderr line for an input that failed; the message names the file once.
+    With a progress ``bar`` running, the line is written above it, not into it."""
+    said = str(err) if str(path) in str(err) else f"{path}: {err}"
+    if bar is None:
+        print(f"emosk predict: {said}", file=log)
+    else:
+        bar.write(f"emosk predict: {said}", file=log)
+
+
+def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None):
+    """Everything :func:`predict_paths` checks before any model loads.
+
+    Sorts the inputs (:func:`check_inputs`) and refuses a ``plot_dir`` that
+    cannot take the plots of the usable ones (a CommandError).  Nothing is
+    printed: usage errors come first, then :func:`report_unusable`.
+
+    Returns
+    -------
+    dict
+        Path to "image", "video" or the error that rules it out.
+    """
+    checked = check_inputs(paths)
+    usable = [p for p in paths if isinstance(checked[p], str)]
+    _check_plot_dir(plot_dir, usable, overwrite, names, checked)
+    return checked
+
+
+def report_unusable(checked, log):
+    """Say once on ``log`` why each input :func:`prepare_inputs` ruled out is left out."""
+    for path, kind in checked.items():
+        if not isinstance(kind, str):
+            report_failure(path, kind, log)
 
 
 def _plot_tracks(result, plot_dir, name, overwrite, log):
@@ -465,11 +638,93 @@ def _plot_tracks(result, plot_dir, name, overwrite, log):
         plt.close(plot_timeline(result, plot, track=t["track"]))
 
 
+class _Models:
+    """The face model, its two aligners (made on first use: an image-only run
+    loads no video aligner) and the audio model of one ``emosk predict`` run."""
+
+    def __init__(self, model, *, audio_model, fps, faces, face_path, tta):
+        from .pretrained import load
+
+        self.name, self.fps, self.faces, self.face_path = model, fps, faces, face_path
+        self.clf = load(model)
+        # videos: the same loaded network, without the 18 views unless asked for
+        self.video_clf = copy.copy(self.clf).set_params(tta=tta)
+        self.classes = [str(c) for c in self.clf.classes_]
+        self.audio = audio_model
+        self.audio_classes = ([] if audio_model is None
+                              else [str(c) for c in audio_model.classes_])
+        self.voices = {}
+        self._aligners = {}
+        if audio_model is not None:
+            from .ensemble import shared_classes
+
+            try:
+                shared_classes(self.classes, self.audio_classes,
+                               names=["face model", "audio model"])
+            except ValueError as err:
+                raise CommandError(str(err)) from err
+
+    def aligner(self, kind):
+        from .pretrained import image_aligner, video_aligner
+
+        if kind not in self._aligners:
+            made = (image_aligner(self.name) if kind == "image" else
+                    video_aligner(self.name, face_path=self.face_path, faces=self.faces,
+                                  fps=self.fps))
+            self._aligners[kind] = made.fit()
+        return self._aligners[kind]
+
+
+def _predict_image(path, models, no_face, plot):
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_faces, predict_image
+
+    in_image = predict_image(path, model=models.clf, aligner=models.aligner("image"),
+                             no_face=no_face)
+    if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        plt.close(plot_faces(path, in_image, plot))
+    return image_rows(path, in_image)
+
+
+def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, overwrite,
+                   plot_dir, name, log):
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_timeline, predict_video
+
+    result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
+                           no_face=no_face, faces=models.faces)
+    rows = video_rows(result)
+    if models.audio is not None:
+        clip = result["clip_probabilities"]
+        face = clip if np.isfinite(clip).all() else None
+        voice = (models.voices[path] if same_speaker
+                 else _audio_probabilities(models.audio, path))
+        rows += audio_rows(path, face, list(result["classes"]), voice, models.audio_classes,
+                           weight=audio_weight)
+    if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        plt.close(plot_timeline(result, plot))
+        _plot_tracks(result, plot_dir, name, overwrite, log)
+    return rows
+
+
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
                   audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
                   names=None, progress=True, log=None, faces="main", face_path="fast",
-                  tta=False):
-    """Run a shipped model on image and video files; unreadable ones become error rows.
+                  tta=False, checked=None):
+    """Run a shipped model on image and video files; unusable ones become error rows.
+
+    Before any model loads, each input is sorted into image, video or
+    unusable (:func:`prepare_inputs`, then :func:`report_unusable`; unless
+    ``checked`` gives that result, already said): a missing file, one that
+    is neither image nor video, or a video FFmpeg cannot open is said once
+    on ``log`` and becomes an error row; when no input is usable, no model
+    is loaded at all.  An input that fails later
+    (an image that does not decode...) is likewise said once and becomes an
+    error row.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
     classified too, and its probabilities averaged with the face clip's over the
@@ -503,85 +758,60 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .pretrained import (
-        image_aligner,
-        load,
-        plot_faces,
-        plot_timeline,
-        predict_image,
-        predict_video,
-        video_aligner,
-    )
+    from .pretrained import PRETRAINED
 
     log = sys.stderr if log is None else log
-    _check_plot_dir(plot_dir, paths, overwrite, names)  # refuse before doing any work
+    if checked is None:
+        checked = prepare_inputs(paths, plot_dir=plot_dir, overwrite=overwrite,
+                                 names=names)
+        report_unusable(checked, log)
     names = _output_names(paths, names)
-    clf = load(model)
-    # videos: the same loaded network, without the 18 views unless asked for
-    video_clf = copy.copy(clf).set_params(tta=tta)
-    classes = [str(c) for c in clf.classes_]
-    audio_classes = [] if audio_model is None else [str(c) for c in audio_model.classes_]
-    if audio_model is not None:
-        from .ensemble import shared_classes
-
-        try:
-            shared_classes(classes, audio_classes, names=["face model", "audio model"])
-        except ValueError as err:
-            raise CommandError(str(err)) from err
-    aligners = {}  # made on first use: an image-only run loads no video aligner
-
-    def aligner(kind):
-        if kind not in aligners:
-            made = (image_aligner(model) if kind == "image" else
-                    video_aligner(model, face_path=face_path, faces=faces, fps=fps))
-            aligners[kind] = made.fit()
-        return aligners[kind]
-
-    voices = {}
+    usable = [p for p in paths if isinstance(checked[p], str)]
+    if not usable:  # nothing to run a model on: none is loaded
+        rows = [error_row(p, checked[p]) for p in paths]
+        return rows, [str(p) for p in paths], [str(c) for c in PRETRAINED[model].classes]
+    models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
+                     face_path=face_path, tta=tta)
     if audio_model is not None and same_speaker:
-        voices = speaker_probabilities(audio_model,
-                                       [p for p in paths if not is_image_file(p)])
+        models.voices = speaker_probabilities(audio_model,
+                                              [p for p in usable if checked[p] == "video"])
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
     rows, failed = [], []
-    items = paths
-    if progress and len(paths) > 1:
+    items, bar = paths, None
+    if progress and len(usable) > 1:
         from tqdm.auto import tqdm
 
-        items = tqdm(paths, desc="emosk predict", file=log)
+        items = bar = tqdm(paths, desc="emosk predict", file=log)
     for path in items:
+        kind = checked[path]
+        plot = (None if plot_dir is None
+                else _plot_path(plot_dir, names[path], _plot_kind(path, kind)))
         try:
-            if is_image_file(path):
-                in_image = predict_image(path, model=clf, aligner=aligner("image"),
-                                          no_face=no_face)
-                rows += image_rows(path, in_image)
-                if plot_dir is not None:
-                    plot = _plot_path(plot_dir, names[path], "faces")
-                    plot.parent.mkdir(parents=True, exist_ok=True)
-                    plt.close(plot_faces(path, in_image, plot))
+            if not isinstance(kind, str):
+                raise kind  # ruled out by prepare_inputs, which said so
+            if kind == "image":
+                rows += _predict_image(path, models, no_face, plot)
             else:
-                result = predict_video(path, model=video_clf, aligner=aligner("video"),
-                                       no_face=no_face, faces=faces)
-                rows += video_rows(result)
-                if audio_model is not None:
-                    clip = result["clip_probabilities"]
-                    face = clip if np.isfinite(clip).all() else None
-                    voice = (voices[path] if same_speaker
-                             else _audio_probabilities(audio_model, path))
-                    rows += audio_rows(path, face, list(result["classes"]), voice,
-                                       audio_classes, weight=audio_weight)
-                if plot_dir is not None:
-                    plot = _plot_path(plot_dir, names[path], "timeline")
-                    plot.parent.mkdir(parents=True, exist_ok=True)
-                    plt.close(plot_timeline(result, plot))
-                    _plot_tracks(result, plot_dir, names[path], overwrite, log)
-        except (OSError, ValueError, RuntimeError) as err:
+                rows += _predict_video(path, models, no_face=no_face, plot=plot,
+                                       audio_weight=audio_weight,
+                                       same_speaker=same_speaker, overwrite=overwrite,
+                                       plot_dir=plot_dir, name=names[path], log=log)
+        except INPUT_ERRORS as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
-            print(f"emosk predict: skipped {path}: {err}", file=log)
-    return rows, failed, classes + [c for c in audio_classes if c not in classes]
+            if err is not kind:
+                report_failure(path, err, log, bar)
+    return rows, failed, models.classes + [c for c in models.audio_classes
+                                           if c not in models.classes]
+
+
+def _is_model_file(audio_model):
+    """``--audio-model`` names a file rather than "auto", "none" or a shipped model."""
+    from .pretrained import PRETRAINED
+
+    shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
+    return audio_model not in (None, "auto", "none") and not shipped
 
 
 def cmd_predict(args):
@@ -594,15 +824,26 @@ def cmd_predict(args):
     fmt = output_format(args.output, args.format)
     if args.same_speaker and args.audio_model == "none":
         raise CommandError("--same-speaker needs an audio model; drop --audio-model none.")
-    audio_model = load_audio_model(args.audio_model)
-    rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
-                                          plot_dir=args.plot, overwrite=args.overwrite,
-                                          audio_model=audio_model,
-                                          audio_weight=args.audio_weight,
-                                          same_speaker=args.same_speaker,
-                                          no_face=args.no_face, names=dict(inputs),
-                                          faces=args.faces, face_path=args.face_path,
-                                          tta=args.tta)
+    checked = prepare_inputs(paths, plot_dir=args.plot, overwrite=args.overwrite,
+                             names=dict(inputs))  # before any model loads
+    videos = any(kind == "video" for kind in checked.values())
+    # a model file of the user's is an argument: loaded (checked) even without videos
+    audio_model = (load_audio_model(args.audio_model)
+                   if videos or _is_model_file(args.audio_model) else None)
+    report_unusable(checked, sys.stderr)
+    made = make_folders(args.output)  # before any work, so the results have a place
+    try:
+        rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
+                                              plot_dir=args.plot, overwrite=args.overwrite,
+                                              audio_model=audio_model,
+                                              audio_weight=args.audio_weight,
+                                              same_speaker=args.same_speaker,
+                                              no_face=args.no_face, names=dict(inputs),
+                                              faces=args.faces, face_path=args.face_path,
+                                              tta=args.tta, checked=checked)
+    except CommandError:
+        remove_empty_folders(made)
+        raise
     text = render(rows, fmt, classes)
     if args.output:
         _write_text(args.output, text)
@@ -613,8 +854,8 @@ def cmd_predict(args):
         print(f"emosk predict: left out of the folders: {describe_skipped(skipped)}",
               file=sys.stderr)
     if failed:
-        print(f"emosk predict: {len(failed)} of {len(paths)} inputs failed: "
-              + ", ".join(failed), file=sys.stderr)
+        print(f"emosk predict: {len(failed)} of {len(paths)} inputs failed (said above, "
+              "and in their error rows)", file=sys.stderr)
         return 1
     return 0
 
@@ -704,7 +945,8 @@ def cmd_demo(args):
 
 
 def _evaluation_data(name, subset):
-    """Faces, their class names and a description of the part used."""
+    """Faces, their class names, a description of the part used and what one
+    sample is called ("faces", or "clips" for CK+'s sequences)."""
     from .datasets import load_ckplus48, load_fer2013
 
     if name == "fer2013":
@@ -714,10 +956,42 @@ def _evaluation_data(name, subset):
             parts = sorted(set(load_fer2013(subset="all").usage))
             raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
                                f"part; it has {', '.join(parts)}.")
-        return data.images, data.target_names[data.target], subset
-    data = load_ckplus48()  # CK+48: the last (apex) frame of every sequence
+        return data.images, data.target_names[data.target], subset, "faces"
+    # CK+48: the last (apex) frame of every sequence, contempt included: whether
+    # the model knows it is decided, and said, by _known_classes_only
+    data = load_ckplus48(include_contempt=True)
     faces = np.stack([clip[-1] for clip in data.images])
-    return faces, data.target_names[data.target], "all sequences, last frame"
+    return faces, data.target_names[data.target], "all sequences, last frame", "clips"
+
+
+def _known_classes_only(faces, y, classes, unit, log):
+    """The samples of the classes the model has; each other class is left out
+    with a line on ``log`` ("contempt: 18 clips left out ...").
+
+    Returns
+    -------
+    faces, y : the samples kept
+    left_out : dict
+        Class name to the number of its samples left out.
+    """
+    known = np.isin(y, np.asarray(classes, dtype=str))
+    left_out = dict(sorted(Counter(str(c) for c in y[~known]).items()))
+    for name, n in left_out.items():
+        print(f"emosk evaluate: {name}: {n} {unit} left out, the model has no such class",
+              file=log)
+    return faces[known], y[known], left_out
+
+
+def _confusion_counts(y, pred):
+    """The confusion matrix of the report: a row per class present in ``y`` (a
+    class the data lacks would be an all-zero row), a column per class present
+    in ``y`` or ``pred``."""
+    from sklearn.metrics import confusion_matrix
+
+    rows = sorted(map(str, set(y)))
+    columns = sorted(map(str, set(y) | set(pred)))
+    counts = confusion_matrix(y, pred, labels=columns)[np.isin(columns, rows)]
+    return {"rows": rows, "columns": columns, "counts": counts.tolist()}
 
 
 def cmd_evaluate(args):
@@ -733,26 +1007,29 @@ def cmd_evaluate(args):
 
     for path in (args.output, args.plot):
         _check_free(path, args.overwrite)
-    faces, y, subset = _evaluation_data(args.data, args.subset)
+    faces, y, subset, unit = _evaluation_data(args.data, args.subset)
     model = _evaluation_model(args.model)
+    make_folders(args.output, args.plot)  # before the model runs
+    faces, y, left_out = _known_classes_only(faces, y, model.classes_, unit, sys.stderr)
     n_available = len(y)
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
     pred = model.predict(faces)
-    labels = sorted(set(y) | set(pred))
+    matrix = _confusion_counts(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
-              "n": int(len(y)), "n_available": int(n_available),
+              "n": int(len(y)), "n_available": int(n_available), "left_out": left_out,
               "accuracy": round(float(np.mean(pred == y)), 4),
               "uar": round(float(unweighted_average_recall(y, pred)), 4),
               "per_class_recall": {k: round(float(v), 4) for k, v in
-                                   per_class_recall(y, pred, labels=sorted(set(y))).items()}}
+                                   per_class_recall(y, pred, labels=sorted(set(y))).items()},
+              "confusion_matrix": matrix}
     text = json.dumps(report, indent=1) + "\n"
     if args.output:
         _write_text(args.output, text)
     sys.stdout.write(text)
     if args.plot:
-        disp = plot_confusion_matrix(y, pred, labels=labels)
+        disp = plot_confusion_matrix(y, pred, labels=matrix["columns"], omit_absent_rows=True)
         disp.figure_.savefig(args.plot, dpi=100, bbox_inches="tight")
         print(f"confusion matrix: {args.plot}", file=sys.stderr)
     return 0
@@ -795,7 +1072,7 @@ def cmd_extract(args):
                                 found=report[0]["found"], box=report[0]["box"])
             print(f"{path} -> {target} ({len(report[0]['frame'])} frames, face in "
                   f"{int(report[0]['found'].sum())})", file=sys.stderr)
-        except (OSError, ValueError, RuntimeError) as err:
+        except INPUT_ERRORS as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)
     if skipped:
@@ -819,12 +1096,12 @@ def cmd_train_audio(args):
     _check_free(args.out, args.overwrite)
     data = load_ravdess()
     y = data.target_names[data.target]
+    make_folders(args.out)  # before the features of 1,440 utterances, not after
     model = make_audio_pipeline(args.feature_set, probability=True, random_state=0,
                                 n_jobs=args.n_jobs, cache=args.cache)
     print(f"emosk train-audio: {args.feature_set} features of {len(y)} RAVDESS "
           "utterances, then a calibrated linear SVM ...", file=sys.stderr)
     model.fit([str(p) for p in data.filenames], y)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"model": model, "emosk_version": __version__, "data": "ravdess",
                  "classes": [str(c) for c in model.classes_]}, args.out)
     best_c = model.named_steps["svm"].best_params_

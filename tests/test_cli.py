@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,6 +60,21 @@ def two_faces():
     canvas[:384, :384] = small
     canvas[:, 384:] = photo[:, ::-1]
     return canvas
+
+
+def huge_png(width=200_000, height=200_000):
+    """A PNG whose valid IHDR claims ``width`` x ``height`` RGB pixels, with a
+    tiny IDAT: a few hundred bytes that ask a decoder for 120 GB."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +287,50 @@ def test_video_without_sound_keeps_its_face_rows(files, tmp_path, capsys):
     assert rows[-1]["kind"] == "face"  # images get no audio rows
 
 
+def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_path,
+                                                                     capsys):
+    """Every JSON row has the same keys; what a row has no value for is null,
+    never "" or [] (#24)."""
+    import joblib
+
+    from emosk._cli import make_demo_video
+
+    joblib.dump({"model": SoundOnlyModel()}, tmp_path / "audio.joblib")
+    make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
+                    center=(100, 100), seconds=0.5, fps=4)
+    out = tmp_path / "out.json"
+    inputs = [files / "clip.mp4", tmp_path / "wall.mp4", files / "astronaut.jpg",
+              files / "gray.png", files / "broken.mp4"]
+    assert main(["predict", *map(str, inputs), "--audio-model",
+                 str(tmp_path / "audio.joblib"), "-o", str(out)]) == 1
+    rows = json.loads(out.read_text())
+    keys = ["source", "kind", "index", "track", "status", "time", "found", "box", "score",
+            "emotion", "probabilities", "error"]
+    assert all(list(r) == keys for r in rows)
+    assert not [(r["source"], k) for r in rows for k, v in r.items() if v in ("", [], {})]
+    by = {}
+    for r in rows:
+        by.setdefault((Path(r["source"]).name, r["kind"]), []).append(r)
+    gray = by["gray.png", "face"][0]
+    assert gray["status"] == "no face" and gray["found"] is False
+    assert [gray[k] for k in ("index", "box", "score", "emotion", "probabilities")] == [None] * 5
+    wall = by["wall.mp4", "frame"][0]
+    assert wall["status"] == "no face" and wall["time"] == 0.0
+    assert [wall[k] for k in ("track", "box", "emotion", "probabilities")] == [None] * 4
+    audio, fused = by["clip.mp4", "audio"][0], by["clip.mp4", "fused"][0]
+    assert audio["status"] == "no audio" and audio["probabilities"] is None
+    assert fused["probabilities"] == by["clip.mp4", "clip"][0]["probabilities"]
+    assert all(r[k] is None for r in (audio, fused) for k in ("index", "time", "found", "box"))
+    face = by["astronaut.jpg", "face"][0]
+    assert face["index"] == 0 and len(face["box"]) == 4 and face["error"] is None
+    error = by["broken.mp4", "error"][0]
+    assert "broken.mp4" in error["error"] and error["box"] is None and error["found"] is None
+    capsys.readouterr()
+    assert main(["predict", str(files / "gray.png"), "--format", "csv"]) == 0
+    row = _rows(capsys.readouterr().out)[0]  # CSV: empty cells, as before
+    assert [row[k] for k in ("index", "track", "x0", "score", "emotion", "happy")] == [""] * 6
+
+
 def test_bad_inputs_listed_and_status_nonzero(files, tmp_path, capsys):
     out = tmp_path / "pred.json"
     status = main(["predict", str(files / "astronaut.jpg"), str(files / "broken.mp4"),
@@ -286,6 +346,90 @@ def test_bad_inputs_listed_and_status_nonzero(files, tmp_path, capsys):
     assert {r["status"] for r in rows if r["kind"] == "error"} == {"error"}
     assert [r["emotion"] for r in rows if r["kind"] == "face"] == ["happy"]
     assert "3 of 4 inputs failed" in capsys.readouterr().err
+
+
+def test_an_image_too_large_to_decode_is_an_error_row(files, tmp_path, capsys):
+    """A PNG header claiming 200000x200000 pixels among good inputs: an error row
+    naming it, the other rows written, exit 1, no traceback (#24)."""
+    import shutil
+
+    from emosk.io import MediaReadError
+    from emosk.pretrained import predict_image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(files / "astronaut.jpg", folder / "a_astronaut.jpg")
+    (folder / "b_huge.png").write_bytes(huge_png())
+    shutil.copy(files / "clip.mp4", folder / "c_clip.mp4")
+    out = tmp_path / "out.csv"
+    assert main(["predict", str(folder), "--audio-model", "none", "-o", str(out)]) == 1
+    rows = _rows(out.read_text())
+    errors = [r for r in rows if r["kind"] == "error"]
+    assert [r["source"] for r in errors] == [str(folder / "b_huge.png")]
+    assert "b_huge.png" in errors[0]["error"] and "pixels" in errors[0]["error"]
+    assert [r["emotion"] for r in rows if r["kind"] == "face"] == ["happy"]
+    assert [r["kind"] for r in rows if r["source"] == str(folder / "c_clip.mp4")][-1] == "clip"
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "b_huge.png" in err
+    with pytest.raises(MediaReadError, match="b_huge.png.*pixels"):
+        predict_image(folder / "b_huge.png")
+
+
+def test_output_folder_is_created_before_any_work(files, tmp_path, capsys):
+    """-o into folders not there yet: made up front, the results written there;
+    a folder that cannot be made is a usage error before anything runs (#24)."""
+    out = tmp_path / "new" / "sub" / "out.csv"
+    plots = tmp_path / "plots"
+    assert main(["predict", str(files / "astronaut.jpg"), "-o", str(out),
+                 "--plot", str(plots)]) == 0
+    assert _rows(out.read_text())[0]["emotion"] == "happy"
+    assert (plots / "astronaut_faces.png").is_file()
+    capsys.readouterr()
+    too_long = tmp_path / ("x" * 300) / "out.csv"  # no file system takes that name
+    argv = ["predict", str(files / "astronaut.jpg"), "-o", str(too_long),
+            "--plot", str(tmp_path / "more_plots")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Cannot write" in err and "too long" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "plots"]
+
+
+def test_unusable_inputs_reported_once_before_any_model_loads(files, tmp_path):
+    """Missing files, a text file and a fake video: each said once on stderr and
+    once as an error row, with its own reason, before torch or a model loads;
+    with nothing usable no model loads at all (#24)."""
+    (tmp_path / "notes.txt").write_text("not media\n")
+    (tmp_path / "fake.mp4").write_bytes(b"not a video at all")
+    (tmp_path / "photo").write_bytes((files / "astronaut.jpg").read_bytes())  # no suffix
+    names = ["missing.jpg", "notes.txt", "fake.mp4"]
+    out = tmp_path / "out.csv"
+    script = ("import sys\n"
+              "from emosk.__main__ import main\n"
+              f"status = main(['predict', *{names!r}, '-o', {str(out)!r}])\n"
+              "print('RESULT', status, 'torch' in sys.modules, file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path, check=True)
+    assert "RESULT 1 False" in run.stderr
+    rows = _rows(out.read_text())
+    assert [(r["source"], r["kind"], r["status"]) for r in rows] == [
+        (n, "error", "error") for n in names]
+    assert list(rows[0])[-1] == "error" and "happy" in rows[0]  # the model's columns
+    why = {r["source"]: r["error"] for r in rows}
+    assert why["missing.jpg"].endswith("missing.jpg: no such file.")
+    assert why["notes.txt"].endswith("notes.txt: not an image or video file.")
+    assert why["fake.mp4"] == ("MediaReadError: Cannot open video fake.mp4: Invalid data "
+                               "found when processing input.")
+    lines = run.stderr.splitlines()
+    for name in names:
+        assert sum(name in line for line in lines) == 1, (name, run.stderr)
+    assert "emosk predict: 3 of 3 inputs failed" in run.stderr
+    # a file named without a suffix is sniffed: this one is a JPEG photo
+    sniffed = subprocess.run(
+        [sys.executable, "-m", "emosk", "predict", "photo", "missing.jpg"],
+        capture_output=True, text=True, cwd=tmp_path)
+    assert sniffed.returncode == 1
+    assert [(r["source"], r["emotion"]) for r in _rows(sniffed.stdout)] == [
+        ("photo", "happy"), ("missing.jpg", "")]
 
 
 def test_outputs_never_overwritten(files, tmp_path, capsys):
@@ -401,6 +545,38 @@ def test_evaluate_on_ckplus48_reports_what_it_used(shared_data, monkeypatch, cap
     report = json.loads(capsys.readouterr().out)
     assert report["subset"] == "all sequences, last frame"
     assert report["n"] == 20 and report["n_available"] == 309
+
+
+def test_evaluate_creates_its_output_folders_first(shared_data, tmp_path, monkeypatch,
+                                                   capsys):
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    report, plot = tmp_path / "new" / "report.json", tmp_path / "figs" / "sub" / "cm.png"
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "10", "-o", str(report),
+                 "--plot", str(plot)]) == 0
+    assert json.loads(report.read_text())["n"] == 10 and plot.stat().st_size > 1000
+
+
+def test_evaluate_says_which_classes_it_leaves_out(shared_data, tmp_path, monkeypatch,
+                                                   capsys):
+    """CK+48 has contempt, which the model does not know, and no neutral, which
+    it does: the contempt sequences are left out and said so, and the confusion
+    matrix has no (all-zero) neutral row (#24)."""
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    plot = tmp_path / "cm.png"
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "40",
+                 "--plot", str(plot)]) == 0
+    captured = capsys.readouterr()
+    assert ("contempt: 18 clips left out, the model has no such class"
+            in captured.err.splitlines()[0])
+    report = json.loads(captured.out)
+    assert report["left_out"] == {"contempt": 18}
+    assert report["n"] == 40 and report["n_available"] == 309
+    matrix = report["confusion_matrix"]
+    assert "neutral" not in matrix["rows"] and "contempt" not in matrix["rows"]
+    assert set(matrix["rows"]) <= set(matrix["columns"]) <= set(CLASSES)
+    assert np.array(matrix["counts"]).sum() == 40
+    assert np.array(matrix["counts"]).shape == (len(matrix["rows"]), len(matrix["columns"]))
+    assert plot.stat().st_size > 1000
 
 
 def test_train_audio_refuses_to_overwrite_and_bad_models_are_named(tmp_path, capsys):
@@ -574,7 +750,7 @@ def test_folder_processes_readable_files_and_lists_broken_ones(files, tmp_path, 
     assert [r["kind"] for r in rows].count("frame") == 6
     err = capsys.readouterr().err
     assert "left out of the folders: 1 .txt" in err
-    assert f"1 of 3 inputs failed: {root / 'broken.mp4'}" in err
+    assert "1 of 3 inputs failed" in err and err.count(str(root / "broken.mp4")) == 1
 
 
 def test_recursive_takes_sub_folders_and_keeps_their_plots_apart(files, tmp_path, capsys):

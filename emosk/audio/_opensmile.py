@@ -139,6 +139,32 @@ def _one_set(item, index, smile, sampling_rate, on_failure):
         return np.full(len(smile.feature_names), np.nan, dtype=np.float32)
 
 
+def _side_by_side(parts):
+    """One clip's features of several sets, side by side.
+
+    Frame-level descriptors ``(T_i, d_i)`` are cut to the frames every set
+    has, the first ``min(T_i)``: openSMILE's sets all step 10 ms from the
+    start of the clip and differ only in how many frames they give at its
+    end (their window lengths and smoothing; IS10 gives 95 frames of a 1 s
+    clip, eGeMAPSv02 96), so frame ``t`` of each set covers the same moment.
+
+    Parameters
+    ----------
+    parts : list of ndarray
+        Each ``(d_i,)`` (functionals) or ``(T_i, d_i)`` (frame level).
+
+    Returns
+    -------
+    ndarray of shape (sum(d_i),) or (min(T_i), sum(d_i))
+    """
+    if len(parts) == 1:
+        return parts[0]
+    if parts[0].ndim == 2:
+        n_frames = min(len(p) for p in parts)
+        parts = [p[:n_frames] for p in parts]
+    return np.concatenate(parts, axis=-1)
+
+
 def _one_item(item, index, est, cache):
     """One clip's features: every set of the union, side by side."""
     parts = []
@@ -147,7 +173,7 @@ def _one_item(item, index, est, cache):
             parts.append(_one_set(item, index, smile, est.sampling_rate, est.on_failure))
         else:
             parts.append(_cached_set(item, index, smile, name, est, cache))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+    return _side_by_side(parts)
 
 
 class AudioFeaturizer(TransformerMixin, BaseEstimator):
@@ -165,7 +191,10 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         EmotiW baseline), ``"eGeMAPSv02"`` (88), ``"ComParE_2016"`` (6373),
         ``"IS09"``, ``"emobase"`` ... (case-insensitive), or several joined by
         ``"+"`` (``"IS10+eGeMAPSv02"``): their union, side by side, each
-        feature named ``<set>__<name>``.
+        feature named ``<set>__<name>``.  At the frame level the union keeps
+        the frames every set has: the sets all step 10 ms from the start of
+        a clip but end a few frames apart (IS10 gives 95 frames of a 1 s
+        clip, eGeMAPSv02 96), so each clip is cut to its shortest set's.
     feature_level : {"functionals", "lld", "lld_deltas"}, default="functionals"
         Per-clip statistics, or the frame-level descriptors (10 ms hop).
     sampling_rate : int, default=16000
@@ -299,7 +328,7 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
 LOGISTIC_C_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
-def _logistic_step(class_weight, *, cv=5, random_state=None, n_jobs=None,
+def _logistic_step(class_weight, *, cv=5, random_state=0, n_jobs=None,
                    C=LOGISTIC_C_GRID):
     clf = LogisticRegression(class_weight=class_weight, max_iter=3000)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
@@ -341,7 +370,8 @@ def make_audio_pipeline(feature_set="IS10", *, speaker_norm=False, class_weight=
         Parallel feature extraction.
     **clip_pipeline_params
         Passed to :func:`emosk.ensemble.make_clip_pipeline` (``C``, ``cv``,
-        ``probability``, ``random_state``).
+        ``probability``, ``random_state``: 0 unless given, for the folds
+        that choose ``C`` of either classifier).
 
     Returns
     -------

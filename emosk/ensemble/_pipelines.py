@@ -76,7 +76,7 @@ def make_clip_pipeline(
     probability=False,
     calibration_cv=3,
     class_weight=None,
-    random_state=None,
+    random_state=0,
     n_jobs=None,
 ):
     """Pipeline for one feature source: pooling, scaling, RootSIFT, linear SVM.
@@ -109,8 +109,10 @@ def make_clip_pipeline(
     class_weight : dict, "balanced" or None, default=None
         The SVM's class weights; ``"balanced"`` weighs each class by the
         inverse of its frequency in the training data.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the fold shuffling and the SVM.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffling of the folds that choose ``C`` and the SVM, so
+        two fits of the same data give the same model; None draws a new
+        shuffle (and possibly another ``C``) on every fit.
     n_jobs : int, default=None
         Parallel jobs of the search over ``C``.
 

@@ -427,7 +427,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         every frame (the paper's).  Not in ``box`` mode (no landmarks).
     max_gap : int, default=25
         Videos: frames a followed face may be missing and still keep its
-        track id when found again where it was (IoU > 0.2); with
+        track id when found again where it was (IoU > 0.2); missing one
+        frame more, it gets a new id.  With
         ``detect_every > 1``, also the frames it may be followed by its
         landmarks while the detector misses it (at least one detection
         round of ``detect_every`` frames).
@@ -436,7 +437,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         decoding overlaps with detection and alignment; 0 decodes in the
         calling thread.  Does not change the output.
     fps : float, default=None
-        Video files: frames kept per second (all when None).  Array videos
+        Video files: frames kept per second, by time stamps (at most all of
+        them; see :func:`~emosk.io.iter_frames`); all when None.  Array videos
         have no timestamps: with ``fps`` set they raise a ValueError (use
         ``step``).
     step : int, default=None

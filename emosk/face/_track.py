@@ -87,7 +87,9 @@ class FaceFollower:
         Frames between full detections; 1 detects in every frame.
     max_gap : int, default=0
         Frames a face may be missing (undetected and not followed) and still
-        keep its track id when it is found again near where it was.
+        keep its track id when it is found again near where it was: missing
+        for ``max_gap`` frames it keeps its id, for ``max_gap + 1`` it gets a
+        new one (0: any missing frame ends the track).
     multi : bool, default=False
         Follow every face (``select="all"``) or only one.
 
@@ -190,8 +192,10 @@ class FaceFollower:
         return pairs
 
     def _start(self, face):
-        """A track for a new face: an ended one that was near, or a new id."""
-        pairs = self._match(self.ended, [face])
+        """A track for a new face: an ended one that was near and missing for at
+        most ``max_gap`` frames, or a new id."""
+        back = [t for t in self.ended if self.frame - t.ended_at <= self.max_gap]
+        pairs = self._match(back, [face])
         if pairs:
             track = pairs[0][0]
             self.ended.remove(track)
@@ -202,5 +206,11 @@ class FaceFollower:
         return track
 
     def _age_ended(self):
-        """Forget the ended tracks lost more than ``max_gap`` frames ago."""
-        self.ended = [t for t in self.ended if self.frame - t.ended_at <= self.max_gap]
+        """Forget the ended tracks that can no longer come back.
+
+        A track lost at frame ``ended_at`` (the first frame without it) and
+        found at frame ``f`` was missing ``f - ended_at`` frames, and keeps its
+        id if that is at most ``max_gap``; the earliest it can be found now
+        is the next frame.
+        """
+        self.ended = [t for t in self.ended if self.frame + 1 - t.ended_at <= self.max_gap]

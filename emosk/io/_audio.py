@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from ._errors import MediaReadError, NoAudioError
+from ._errors import MediaReadError, NoAudioError, reason
 
 __all__ = ["read_audio", "as_waveform", "load_audio"]
 
@@ -46,7 +46,7 @@ def read_audio(path, *, sampling_rate=16000, mono=True):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as err:
-        raise MediaReadError(f"Cannot open {path}: {err}") from err
+        raise MediaReadError(f"Cannot open {path}: {reason(err)}.") from err
     with container:
         if not container.streams.audio:
             raise NoAudioError(f"{path} has no audio track.")
@@ -61,7 +61,8 @@ def read_audio(path, *, sampling_rate=16000, mono=True):
                 chunks += [f.to_ndarray() for f in resampler.resample(frame)]
         except av.error.FFmpegError as err:
             if not chunks:
-                raise MediaReadError(f"Cannot decode the audio of {path}: {err}") from err
+                raise MediaReadError(
+                    f"Cannot decode the audio of {path}: {reason(err)}.") from err
         chunks += [f.to_ndarray() for f in resampler.resample(None)]
     if not chunks or sum(c.shape[1] for c in chunks) == 0:
         raise NoAudioError(f"The audio track of {path} decodes to no samples.")

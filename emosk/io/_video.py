@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._errors import MediaReadError
+from ._errors import MediaReadError, reason
 
 __all__ = ["VideoInfo", "video_info", "iter_frames", "prefetched"]
+
+#: Time stamps are rounded from the stream's time base: a frame this many
+#: periods of ``fps`` before its due time is taken as on time.
+_TIME_SLACK = 1e-6
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def _open(path):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as err:
-        raise MediaReadError(f"Cannot open video {path}: {err}") from err
+        raise MediaReadError(f"Cannot open video {path}: {reason(err)}.") from err
     if not container.streams.video:
         container.close()
         raise MediaReadError(f"{path} has no video track.")
@@ -85,14 +89,27 @@ def video_info(path):
 
 
 def _keep_frame(index, time, state, fps, step):
+    """Whether frame ``index`` (at ``time`` seconds) is kept.
+
+    With ``fps``, the frames due are at ``t0 + k / fps`` (``t0`` the first
+    frame's time stamp, k = 0, 1, ...): each due time keeps the first frame at
+    or after it.  The next due time is counted from the previous one, not from
+    the frame kept, so N fps keeps N frames a second (every frame when the
+    video has fewer); due times that a jump in the time stamps passed are
+    skipped, not caught up with a burst of frames.  Frames without a time
+    stamp are kept.
+    """
     if step is not None:
         return index % step == 0
-    if fps is None:
+    if fps is None or time is None:
         return True
-    if time is None or time + 1e-9 >= state["next"]:
-        state["next"] = (time or 0.0) + 1.0 / fps
-        return True
-    return False
+    if state["start"] is None:
+        state["start"] = time
+    elapsed = (time - state["start"]) * fps  # due times passed, in periods
+    if elapsed + _TIME_SLACK < state["due"]:
+        return False
+    state["due"] = int(np.floor(elapsed + _TIME_SLACK)) + 1
+    return True
 
 
 def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
@@ -103,7 +120,10 @@ def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
     path : str or path-like
         The video file.
     fps : float, default=None
-        Keep about this many frames per second (by timestamps); all when None.
+        Keep this many frames per second, by time stamps: the first frame at
+        or after each of the times ``t0 + k / fps`` (``t0`` the first
+        frame's), so a 25 fps video keeps 20 frames a second with ``fps=20``
+        and all 25 with ``fps=30``.  All frames when None.
     step : int, default=None
         Keep every ``step``-th frame instead (exclusive with ``fps``).
     max_frames : int, default=None
@@ -138,7 +158,7 @@ def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
     if color not in ("rgb", "gray"):
         raise ValueError(f"color must be 'rgb' or 'gray'; got {color!r}.")
     fmt = "rgb24" if color == "rgb" else "gray"
-    state, kept, index = {"next": 0.0}, 0, -1
+    state, kept, index = {"start": None, "due": 0}, 0, -1
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -151,7 +171,7 @@ def iter_frames(path, *, fps=None, step=None, max_frames=None, color="rgb"):
                     yield index, frame.time, frame.to_ndarray(format=fmt)
         except av.error.FFmpegError as err:
             raise MediaReadError(
-                f"Decoding {path} failed after {index + 1} frames: {err}") from err
+                f"Decoding {path} failed after {index + 1} frames: {reason(err)}.") from err
     if index < 0:
         raise MediaReadError(f"{path} contains no decodable video frame.")
 

@@ -79,7 +79,7 @@ def unweighted_average_recall(y_true, y_pred):
 
 
 def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize="true", ax=None,
-                          **kwargs):
+                          omit_absent_rows=False, **kwargs):
     """Plot a confusion matrix with rows normalised to recalls by default.
 
     A thin wrapper of
@@ -95,18 +95,62 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, normalize="true", ax=N
         See :func:`sklearn.metrics.confusion_matrix`.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure when None.
+    omit_absent_rows : bool, default=False
+        Leave out the rows of the labels that never occur in ``y_true``: a
+        class the model knows but the data lacks (neutral in CK+) would
+        show an all-zero row, with no recall to read.  The columns keep
+        every label, so predictions of that class still show.
     **kwargs
-        Passed to ``from_predictions`` (``cmap``, ``values_format`` ...).
+        Passed to ``from_predictions`` (``cmap``, ``values_format`` ...);
+        with rows left out, ``cmap``, ``values_format``,
+        ``xticks_rotation``, ``colorbar``, ``include_values``, ``im_kw`` and
+        ``text_kw``.
 
     Returns
     -------
     sklearn.metrics.ConfusionMatrixDisplay
+        Its ``confusion_matrix`` is ``(n_rows, n_labels)``: square unless
+        rows were left out.
     """
     kwargs.setdefault("values_format", ".2f" if normalize else "d")
     kwargs.setdefault("xticks_rotation", 45)
-    return ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=labels, normalize=normalize, ax=ax, **kwargs
-    )
+    labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
+    present = np.isin(labels, np.unique(np.asarray(y_true)))
+    if not omit_absent_rows or present.all():
+        return ConfusionMatrixDisplay.from_predictions(
+            y_true, y_pred, labels=labels, normalize=normalize, ax=ax, **kwargs
+        )
+    cm = confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
+    return _draw_matrix(cm[present], labels[present], labels, ax=ax, **kwargs)
+
+
+def _draw_matrix(cm, row_labels, col_labels, *, ax=None, cmap="viridis",
+                 values_format=".2f", xticks_rotation=45, colorbar=True,
+                 include_values=True, im_kw=None, text_kw=None):
+    """Draw a confusion matrix whose rows and columns differ, as
+    :class:`~sklearn.metrics.ConfusionMatrixDisplay` draws a square one."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots() if ax is None else (ax.figure, ax)
+    im = ax.imshow(cm, interpolation="nearest", cmap=cmap, **(im_kw or {}))
+    text = None
+    if include_values:
+        text = np.empty(cm.shape, dtype=object)
+        middle = (cm.max() + cm.min()) / 2.0
+        for i, j in np.ndindex(cm.shape):
+            color = im.cmap(1.0) if cm[i, j] < middle else im.cmap(0)
+            text[i, j] = ax.text(j, i, format(cm[i, j], values_format), ha="center",
+                                 va="center", color=color, **(text_kw or {}))
+    if colorbar:
+        fig.colorbar(im, ax=ax)
+    ax.set(xticks=np.arange(cm.shape[1]), yticks=np.arange(cm.shape[0]),
+           xticklabels=list(col_labels), yticklabels=list(row_labels),
+           xlabel="Predicted label", ylabel="True label")
+    ax.set_ylim((cm.shape[0] - 0.5, -0.5))
+    plt.setp(ax.get_xticklabels(), rotation=xticks_rotation)
+    disp = ConfusionMatrixDisplay(cm, display_labels=list(col_labels))
+    disp.im_, disp.text_, disp.ax_, disp.figure_ = im, text, ax, fig
+    return disp
 
 
 def similarity_cost_matrix(labels, *, similar_pairs=EMOTION_SIMILAR_PAIRS,

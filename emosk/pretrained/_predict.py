@@ -88,13 +88,33 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
     return model, aligner
 
 
+def _decode(data, path):
+    """OpenCV's decoding of an image file's bytes (None if it cannot), its own
+    errors (a header claiming too many pixels...) raised as MediaReadError."""
+    import cv2
+
+    from ..io import MediaReadError
+
+    try:
+        return cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error as err:
+        reason = str(err).strip().splitlines()[-1].split("error: ")[-1]
+        if "CV_IO_MAX_IMAGE_PIXELS" in reason:
+            why = ("its header claims more pixels than OpenCV decodes (2^30 unless the "
+                   "environment variable OPENCV_IO_MAX_IMAGE_PIXELS says otherwise)")
+        else:
+            why = f"OpenCV cannot decode it ({reason})"
+        raise MediaReadError(f"Cannot read image {path}: {why}.") from err
+
+
 def read_image(path):
     """An image file as an RGB uint8 array.
 
     Raises
     ------
     MediaReadError
-        If the file is missing or not an image OpenCV can decode.
+        If the file is missing or not an image OpenCV can decode (also when
+        its header claims more pixels than OpenCV accepts).
     """
     import cv2
 
@@ -102,11 +122,24 @@ def read_image(path):
 
     path = Path(path)
     data = np.fromfile(path, dtype=np.uint8) if path.is_file() else None
-    image = None if data is None or data.size == 0 else cv2.imdecode(data, cv2.IMREAD_COLOR)
+    image = None if data is None or data.size == 0 else _decode(data, path)
     if image is None:
         why = "no such file" if data is None else "not a decodable image"
         raise MediaReadError(f"Cannot read image {path}: {why}.")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _one_image(image):
+    """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
+    read, an array checked and, if floating point, converted by the one rule
+    (:func:`~emosk.utils.validation.images_to_uint8`)."""
+    from ..utils.validation import check_images, images_to_uint8
+
+    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+    if rgb.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
+                         "For a batch of images use the aligner and the model directly.")
+    return images_to_uint8(check_images(rgb[None]))[0]
 
 
 def _left_to_right(faces):
@@ -119,8 +152,10 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
 
     Parameters
     ----------
-    image : str, path-like or ndarray of shape (H, W[, 3]), uint8
-        An image file or an RGB (or gray) array.
+    image : str, path-like or ndarray of shape (H, W[, 3])
+        An image file or an RGB (or gray) array: uint8, or floating point in
+        [0, 1] or [0, 255] (converted by
+        :func:`~emosk.utils.validation.images_to_uint8`).
     model : str or fitted classifier, default="fer2013"
         A shipped model's name (see :func:`available_models`), a model
         returned by :func:`load`, or another fitted classifier of aligned
@@ -156,7 +191,10 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         If no face is found and ``no_face="error"``.
     ValueError
         If ``no_face`` is not one of the three options, or the image array
-        has a shape or dtype images cannot have.
+        has a shape images cannot have, holds NaN, or is floating point with
+        values in neither [0, 1] nor [0, 255].
+    TypeError
+        If the image array is neither uint8 nor floating point.
 
     Examples
     --------
@@ -169,14 +207,9 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     [False]
     """
     from ..face._aligner import _FaceStep
-    from ..utils.validation import check_images
 
     _check_no_face(no_face)
-    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
-    if rgb.ndim not in (2, 3):
-        raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
-                         "For a batch of images use the aligner and the model directly.")
-    rgb = check_images(rgb[None])[0]
+    rgb = _one_image(image)
     model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
                                         key=("image",))
     step = _FaceStep(aligner)
@@ -452,7 +485,7 @@ def plot_faces(image, faces, path=None):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
+    rgb = _one_image(image)
     h, w = rgb.shape[:2]
     fig, ax = plt.subplots(figsize=(8, 8 * h / w))
     ax.imshow(rgb, cmap="gray")

@@ -59,7 +59,7 @@ def make_emotiw2017_classifier(
     calibration_cv=3,
     device="auto",
     n_jobs=None,
-    random_state=None,
+    random_state=0,
     verbose=False,
 ):
     """The EmotiW 2017 system of Knyazev et al.: videos in, emotions out.
@@ -134,8 +134,10 @@ def make_emotiw2017_classifier(
         CNN device (CUDA when present).
     n_jobs : int, default=None
         Videos featurised in parallel (joblib, so also on Dask).
-    random_state : int or None, default=None
-        Seeds the folds and the SVMs.
+    random_state : int or None, default=0
+        Seeds the folds that choose each SVM's ``C`` and the SVMs, so two
+        fits of the same features give the same model (None: a new shuffle
+        every fit).
     verbose : bool, default=False
         Progress of the featurising pass: a progress bar over the videos of
         each video member, and the time of each member's fit.

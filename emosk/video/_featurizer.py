@@ -39,6 +39,10 @@ _NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device", "mixed_precision", "p
 # alignment) and features (the network).
 _FACE_LIBRARIES = ("av", "cv2", "dlib")
 _FEATURE_LIBRARIES = ("torch",)
+#: Raised when emosk itself changes which frames or faces a video gives under
+#: the same settings, so that faces and tracks cached before are not reused
+#: (2: the frames ``fps`` keeps, and ``max_gap`` no longer one frame too long, #24).
+FACE_PATH_REVISION = 2
 
 
 def default_aligner(backbone, *, face_path="fast"):
@@ -223,8 +227,8 @@ class _VideoJob:
         self.cache = FeatureCache(vf.cache) if vf.cache is not None else None
         if self.cache is not None:
             content = content_digest(video)
-            decoding = library_versions(*_FACE_LIBRARIES) if vf.aligner_ != "passthrough" \
-                or is_video_path(video) else ()
+            decoding = (library_versions(*_FACE_LIBRARIES), FACE_PATH_REVISION) \
+                if vf.aligner_ != "passthrough" or is_video_path(video) else ()
             self.faces_key = params_digest("faces", content, vf.aligner_fingerprint_,
                                            decoding)
             if vf.aligner_ != "passthrough":

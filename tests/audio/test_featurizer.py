@@ -144,6 +144,32 @@ def test_union_of_feature_sets_is_the_sets_side_by_side(tmp_path):
         AudioFeaturizer("IS10+").fit()
 
 
+@pytest.mark.parametrize("sets", ["IS10+eGeMAPSv02", "eGeMAPSv02+IS09+ComParE_2016"])
+def test_union_of_lld_sets_keeps_the_frames_they_share(sets):
+    """Frame-level sets end at different frames (IS10 gives 95 frames of a 1 s
+    clip, eGeMAPSv02 96): the union keeps the frames every set has, the first
+    ones, which start at the same 10 ms steps in each (#24)."""
+    clip = [(_voice(200, 1.0), 16000), (_voice(160, 0.6), 16000)]
+    union = AudioFeaturizer(sets, "lld").fit()
+    out = union.transform(clip)
+    alone = [AudioFeaturizer(name, "lld").fit_transform(clip) for name in sets.split("+")]
+    for i, frames in enumerate(out):
+        n = min(a[i].shape[0] for a in alone)
+        assert frames.shape == (n, union.n_features_out_)
+        np.testing.assert_array_equal(frames, np.hstack([a[i][:n] for a in alone]))
+    assert len({a[0].shape[0] for a in alone}) > 1  # the sets do differ in length
+
+
+@pytest.mark.parametrize("classifier", ["svm", "logistic"])
+def test_audio_pipeline_folds_are_seeded_by_default(classifier):
+    """The folds that choose C are shuffled with a fixed seed unless told
+    otherwise, for either classifier (#24)."""
+    search = make_audio_pipeline(classifier=classifier).named_steps["svm"]
+    assert search.cv.shuffle and search.cv.random_state == 0
+    other = make_audio_pipeline(classifier=classifier, random_state=3).named_steps["svm"]
+    assert other.cv.random_state == 3
+
+
 def test_speaker_normalised_pipeline_gets_groups_by_routing():
     import sklearn
 

@@ -51,6 +51,30 @@ def test_clip_pipeline_needs_more_than_mean_pooling():
     assert inner.best_params_["C"] in C_GRID
 
 
+@pytest.mark.parametrize("probability", [False, True])
+def test_clip_pipeline_fits_are_reproducible_by_default(probability):
+    """No seed given: the inner folds choosing C and the SVM are still seeded, so
+    two fits of the same data give the same C and the same coefficients (#24)."""
+    rng = np.random.default_rng(1)
+    y = np.repeat(["a", "b", "c"], 20)
+    X = rng.normal(size=(60, 40)) + 0.4 * (y[:, None] == "a")  # weak signal: C matters
+
+    def fitted():
+        pipe = make_clip_pipeline(None, rootsift=False, C=(1e-3, 1e-2, 1e-1, 1, 10),
+                                  probability=probability).fit(X, y)
+        search = pipe.named_steps["svm"]
+        est = search.best_estimator_
+        svms = [c.estimator for c in est.calibrated_classifiers_] if probability else [est]
+        return search.cv_results_["mean_test_score"], [s.coef_ for s in svms]
+
+    for _ in range(3):
+        (scores, coefs), (again, coefs_again) = fitted(), fitted()
+        np.testing.assert_array_equal(scores, again)
+        for a, b in zip(coefs, coefs_again):
+            np.testing.assert_array_equal(a, b)
+    assert make_clip_pipeline().get_params()["svm__cv"].random_state == 0
+
+
 def test_pipeline_parameters_are_reachable():
     pipe = make_clip_pipeline("stat*+fft", probability=True)
     params = pipe.get_params()

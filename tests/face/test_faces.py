@@ -135,6 +135,22 @@ def test_bad_inputs(astronaut):
         FaceAligner(mode="affine").fit()
 
 
+def test_float_images_become_uint8_by_the_one_rule(astronaut):
+    """img / 255 (and float [0, 255]) give the same faces as the uint8 image;
+    NaN and values off both scales raise a ValueError naming them (#24)."""
+    est = FaceAligner(upsample=0, size=32).fit()
+    ref, ref_rep = est.transform_with_report(astronaut[None])
+    for images in (astronaut[None] / 255, astronaut[None].astype(np.float64),
+                   [astronaut / 255, astronaut[:400] / 255]):
+        faces, rep = est.transform_with_report(images)
+        np.testing.assert_array_equal(faces[0], ref[0])
+        np.testing.assert_array_equal(rep["box"][0], ref_rep["box"][0])
+    with pytest.raises(ValueError, match=r"values in \[-1, 1\]"):
+        est.transform(astronaut[None] / 127.5 - 1)
+    with pytest.raises(ValueError, match="Image 1 contains NaN"):
+        est.transform(np.stack([astronaut, np.full_like(astronaut, np.nan, float)]) / 255)
+
+
 def _write_video(path, frames, fps=25):
     import av
 

@@ -95,6 +95,19 @@ def test_lost_face_is_detected_again_at_once(astronaut):
     assert list(rep["track"]) == [0, 0, -1, -1, 0, 0]  # a short gap keeps the id
 
 
+@pytest.mark.parametrize("max_gap", [0, 1, 2])
+def test_a_face_missing_max_gap_frames_keeps_its_id_one_more_does_not(astronaut, max_gap):
+    """Shown, hidden for k frames, shown again: the same id for k <= max_gap, a
+    new one for k = max_gap + 1 (it was kept one frame too long, #24)."""
+    blank = np.full_like(astronaut, 40)
+    al = FaceAligner(upsample=0, max_gap=max_gap, size=32).fit()
+    for hidden, same in [(max_gap, True), (max_gap + 1, False)]:
+        frames = np.stack([astronaut] * 2 + [blank] * hidden + [astronaut])
+        rep = al.transform_with_report([frames])[1][0]
+        assert list(rep["found"]) == [True, True] + [False] * hidden + [True]
+        assert list(rep["track"][-1:]) == [0 if same else 1], (max_gap, hidden)
+
+
 def test_two_faces_give_two_tracks_numbered_left_to_right(astronaut, tmp_path):
     frames = np.stack([np.hstack([f, f[:, ::-1]]) for f in _moving(astronaut, 8, dx=2)])
     path = _write_video(tmp_path / "two.mp4", list(frames))

@@ -45,6 +45,34 @@ def test_similarity_cost_matrix_bounds():
         similarity_cost_matrix(["a"], similar_cost=1.5)
 
 
+def test_confusion_matrix_can_leave_out_classes_absent_from_the_truth():
+    """A class only predicted (neutral on CK+, which has none) gets a column but
+    no all-zero row with omit_absent_rows (#24)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    y_true = ["happy", "happy", "sad", "sad", "sad"]
+    y_pred = ["happy", "neutral", "sad", "neutral", "happy"]
+    labels = ["happy", "neutral", "sad"]
+    full = plot_confusion_matrix(y_true, y_pred, labels=labels)
+    assert full.confusion_matrix.shape == (3, 3)
+    disp = plot_confusion_matrix(y_true, y_pred, labels=labels, omit_absent_rows=True)
+    assert disp.confusion_matrix.shape == (2, 3)
+    np.testing.assert_allclose(disp.confusion_matrix,
+                               [[1 / 2, 1 / 2, 0], [1 / 3, 1 / 3, 1 / 3]])
+    ax = disp.ax_
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["happy", "sad"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == labels
+    assert disp.text_.shape == (2, 3) and disp.text_[1, 2].get_text() == "0.33"
+    counts = plot_confusion_matrix(y_true, y_pred, labels=labels, normalize=None,
+                                   omit_absent_rows=True)
+    assert counts.confusion_matrix.tolist() == [[1, 1, 0], [1, 1, 1]]
+    assert counts.text_[0, 0].get_text() == "1"
+    same = plot_confusion_matrix(y_true, y_pred, labels=["happy", "sad"],
+                                 omit_absent_rows=True)
+    assert same.confusion_matrix.shape == (2, 2)  # nothing to leave out: square
+
+
 def test_plot_confusion_matrix():
     disp = plot_confusion_matrix(["a", "b", "b"], ["a", "a", "b"])
     np.testing.assert_allclose(disp.confusion_matrix, [[1, 0], [0.5, 0.5]])

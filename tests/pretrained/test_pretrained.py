@@ -150,6 +150,28 @@ def test_predict_image_without_face(fast, tmp_path):
     assert fig.axes[0].texts[0].get_text().startswith("no face found: whole image\nface 0")
 
 
+def test_predict_image_takes_float_images_by_the_one_rule(fast):
+    """img / 255 and float [0, 255] images give the uint8 image's faces (by
+    images_to_uint8); NaN or values off both scales raise the documented
+    ValueError, naming the range, not dlib's RuntimeError (#24)."""
+    photo = data.astronaut()
+    ref = predict_image(photo, **fast)
+    for image in (photo / 255, photo.astype(np.float32), (photo[..., 0] / 255)):
+        faces = predict_image(image, **fast)
+        assert len(faces) == 1 and faces[0]["emotion"] == "happy"
+        if image.ndim == 3:
+            assert faces[0]["box"] == ref[0]["box"]
+            assert faces[0]["probabilities"] == pytest.approx(ref[0]["probabilities"])
+    with pytest.raises(ValueError, match=r"values in \[-1, 1\]"):
+        predict_image(photo / 127.5 - 1, **fast)
+    with pytest.raises(ValueError, match=r"values in \[0, 510\]"):
+        predict_image(photo * 2.0, **fast)
+    nan = (photo / 255).copy()
+    nan[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        predict_image(nan, **fast)
+
+
 def test_unreadable_image_named(tmp_path):
     (tmp_path / "empty.jpg").write_bytes(b"")
     empty = re.escape(f"{tmp_path / 'empty.jpg'}: not a decodable")

@@ -382,6 +382,25 @@ def test_library_versions_and_emosk_version_key_the_cache(tmp_path, monkeypatch)
     assert CountingFeaturizer.frames_seen == 6  # another emosk: recomputed
 
 
+def test_a_new_face_path_revision_keys_the_cache(tmp_path, monkeypatch):
+    """Faces cached before emosk changed which frames or faces a video gives
+    (#24: the frames kept by fps, max_gap) are not reused."""
+    from emosk.video import _featurizer
+
+    def vf():
+        aligner = FaceAligner(mode="box", size=48, color="gray", upsample=0)
+        return VideoFeaturizer(aligner, CountingFeaturizer("compact"), cache=tmp_path).fit()
+
+    clips = _clips(1)
+    vf().transform(clips)
+    CountingFeaturizer.frames_seen = 0
+    vf().transform(clips)
+    assert CountingFeaturizer.frames_seen == 0  # read from the cache
+    monkeypatch.setattr(_featurizer, "FACE_PATH_REVISION", _featurizer.FACE_PATH_REVISION + 1)
+    vf().transform(clips)
+    assert CountingFeaturizer.frames_seen == 3  # recomputed
+
+
 def test_the_precision_used_keys_the_features(tmp_path):
     from emosk.video._featurizer import _VideoJob
 
