@@ -446,7 +446,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     max_frames : int, default=None
         Videos: at most this many frames.
     n_jobs : int, default=None
-        Videos processed in parallel (joblib).
+        Videos processed in parallel (joblib).  Processes and threads
+        (joblib's threading backend) give the faces of a serial run: each
+        thread builds its own detector (see :class:`FaceDetector`).
     verbose : bool, default=False
         Progress bar over the collection (tqdm).
 

@@ -294,3 +294,48 @@ def test_enterface_clips_keep_every_face_on_the_fast_path(shared_data):
     for clip in sorted((shared_data / "enterface05").glob("*.avi")):
         found = [rec["found"] for _, rec in iter_aligned_faces(str(clip), al)]
         assert len(found) > 50 and all(found), clip.name
+
+
+# Issue #24, item 2: threads sharing a fitted aligner detect as a serial run.
+
+
+def _varied(astronaut, n):
+    """``n`` views of the astronaut: turned, zoomed and moved a little."""
+    import cv2
+
+    views = []
+    for i in range(n):
+        m = cv2.getRotationMatrix2D((256.0, 200.0), 8 * np.sin(i), 0.7 + 0.03 * i)
+        m[:, 2] += (5 * (i % 4), 3 * (i % 5))
+        views.append(cv2.warpAffine(astronaut, m, (512, 512), borderMode=cv2.BORDER_REFLECT))
+    return views
+
+
+@pytest.mark.parametrize("detector", ["dlib-hog", "opencv-haar"])
+def test_threads_sharing_a_detector_find_what_a_serial_run_finds(astronaut, detector):
+    from concurrent.futures import ThreadPoolExecutor
+
+    frames = _varied(astronaut, 24)
+    detect = FaceDetector(detector)
+    serial = [detect(f) for f in frames]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(detect, frames))
+    for i, ((b1, s1), (b2, s2)) in enumerate(zip(serial, threaded)):
+        np.testing.assert_array_equal(b1, b2, err_msg=f"frame {i}")
+        np.testing.assert_array_equal(s1, s2, err_msg=f"frame {i}")
+
+
+def test_aligner_threads_give_the_report_of_a_serial_run(astronaut):
+    from joblib import parallel_config
+
+    frames = _varied(astronaut, 24)
+    videos = [np.stack(frames[i::4]) for i in range(4)]
+    aligner = FaceAligner(size=48).fit()
+    faces, serial = aligner.transform_with_report(videos)
+    with parallel_config(backend="threading"):
+        again, threaded = aligner.set_params(n_jobs=3).transform_with_report(videos)
+    for i in range(4):
+        assert serial[i]["found"].all(), i
+        np.testing.assert_array_equal(serial[i]["box"], threaded[i]["box"], err_msg=str(i))
+        np.testing.assert_array_equal(serial[i]["score"], threaded[i]["score"])
+        np.testing.assert_array_equal(faces[i], again[i])
