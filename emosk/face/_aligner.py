@@ -422,16 +422,18 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         Videos: run the detector on every ``detect_every``-th frame only;
         in between, each face is followed by fitting the landmark predictor
         in its previous box (a few milliseconds instead of a detection).  A
-        followed face that fails the fit check, leaves the frame or jumps in
-        scale is lost, and the frame is detected in at once.  1: detect in
-        every frame (the paper's).  Not in ``box`` mode (no landmarks).
+        followed face that fails the fit check, leaves the frame, changes
+        scale by more than 25% since its last detection, or no longer looks
+        like it (its grey patch near-uniform, or correlating by less than
+        0.5 with the detection's) is lost, and the frame is detected in at
+        once; a face that a detection round does not find again ends there.
+        So a cut or an occlusion loses the face within a frame or two, as
+        in the paper's path.  1: detect in every frame (the paper's).  Not
+        in ``box`` mode (no landmarks).
     max_gap : int, default=25
-        Videos: frames a followed face may be missing and still keep its
-        track id when found again where it was (IoU > 0.2); missing one
-        frame more, it gets a new id.  With
-        ``detect_every > 1``, also the frames it may be followed by its
-        landmarks while the detector misses it (at least one detection
-        round of ``detect_every`` frames).
+        Videos: frames a face may be missing and still keep its track id
+        when found again where it was (IoU > 0.2); missing one frame more, it
+        gets a new id.
     prefetch : int, default=8
         Video files: frames decoded ahead in a background thread, so
         decoding overlaps with detection and alignment; 0 decodes in the
@@ -446,7 +448,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     max_frames : int, default=None
         Videos: at most this many frames.
     n_jobs : int, default=None
-        Videos processed in parallel (joblib).
+        Videos processed in parallel (joblib).  Processes and threads
+        (joblib's threading backend) give the faces of a serial run: each
+        thread builds its own detector (see :class:`FaceDetector`).
     verbose : bool, default=False
         Progress bar over the collection (tqdm).
 

@@ -1,5 +1,7 @@
 """Face detection backends behind one interface: image -> boxes and scores."""
 
+import threading
+
 import numpy as np
 
 from ._align import as_rgb, to_gray
@@ -133,6 +135,13 @@ class FaceDetector:
     -----
     Calling returns ``(boxes, scores)``: a float array ``(k, 4)`` of
     ``(x0, y0, x1, y1)`` pixel boxes and ``(k,)`` scores, best first.
+
+    Each thread that calls a detector builds its own dlib or OpenCV object,
+    on its first call: dlib's HOG detector and OpenCV's cascades keep
+    working state between calls, and one object called from several
+    threads at once (joblib's threading backend) returned other boxes and
+    scores than a serial run (#24).  A callable ``detector`` is shared as
+    it is.
     """
 
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, border=0.0,
@@ -147,7 +156,7 @@ class FaceDetector:
         if max_side is not None and not max_side >= 16:
             raise ValueError(f"max_side must be None or at least 16 pixels; got {max_side!r}.")
         self.max_side = max_side
-        self._impl = None
+        self._local = threading.local()
 
     def _build(self):
         if callable(self.detector):
@@ -170,12 +179,17 @@ class FaceDetector:
                      for d in dets], [d.confidence for d in dets])
         return run_cnn
 
+    def _impl(self):
+        """This thread's detector, built on its first call."""
+        impl = getattr(self._local, "impl", None)
+        if impl is None:
+            impl = self._local.impl = self._build()
+        return impl
+
     def __call__(self, image):
-        if self._impl is None:
-            self._impl = self._build()
         padded, offset = add_border(image, self.border)
         small, scale = shrink(padded, self.max_side)
-        boxes, scores = self._impl(small)
+        boxes, scores = self._impl()(small)
         boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) / scale - offset
         scores = np.asarray(scores, dtype=float).reshape(-1)
         if len(boxes) != len(scores):
@@ -188,8 +202,12 @@ class FaceDetector:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_impl"] = None  # dlib and OpenCV objects are rebuilt after unpickling
+        del state["_local"]  # dlib and OpenCV objects are rebuilt after unpickling
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
 
 
 def _haar_detector():

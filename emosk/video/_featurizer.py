@@ -404,7 +404,9 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
 
     ``transform`` shares the fitted steps between threads (joblib's
     threading backend); :class:`~emosk.nn.CNNFeaturizer` computes features
-    without modifying its network, so they are the same as in a serial run.
+    without modifying its network, and the aligner's
+    :class:`~emosk.face.FaceDetector` builds one dlib or OpenCV detector per
+    thread, so faces and features are the same as in a serial run.
 
     Examples
     --------

@@ -480,3 +480,40 @@ def test_a_failure_while_computing_releases_the_locks(tmp_path):
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     cache = FeatureCache(tmp_path)
     assert len(cache.keys()) == 4  # video 0: tracks, faces, features; video 1: tracks
+
+
+def _threaded_and_serial(vf, videos):
+    serial = clone(vf).fit().transform(videos)
+    with parallel_config(backend="threading"):
+        threaded = clone(vf).set_params(n_jobs=3).fit().transform(videos)
+    return serial, threaded
+
+
+def test_threads_detecting_faces_give_the_features_of_a_serial_run(tmp_path):
+    # #24 item 2: the fitted dlib detector shared by joblib's threads gave
+    # other boxes, and so other features, than a serial run
+    pytest.importorskip("dlib")
+    from skimage import data
+
+    from emosk._cli import make_demo_video
+
+    videos = [str(make_demo_video(data.astronaut(), tmp_path / f"{i}.mp4", center=c,
+                                  seconds=1.2, fps=10))
+              for i, c in enumerate([(220, 125), (240, 140), (200, 110), (230, 160)])]
+    vf = VideoFeaturizer(FaceAligner(size=48, color="gray"), CNNFeaturizer("compact"))
+    serial, threaded = _threaded_and_serial(vf, videos)
+    for i, (a, b) in enumerate(zip(threaded, serial)):
+        np.testing.assert_array_equal(a, b, err_msg=f"video {i}")
+
+
+def test_threads_on_enterface_give_the_features_of_a_serial_run(shared_data):
+    pytest.importorskip("dlib")
+    from emosk.face import FACE_PATHS
+
+    videos = [str(p) for p in sorted((shared_data / "enterface05").glob("*.avi"))]
+    aligner = FaceAligner(**FACE_PATHS["fast"], mode="fer2013", size=48, color="gray",
+                          max_frames=30)
+    vf = VideoFeaturizer(aligner, CNNFeaturizer("compact"))
+    serial, threaded = _threaded_and_serial(vf, videos)
+    for path, a, b in zip(videos, threaded, serial):
+        np.testing.assert_array_equal(a, b, err_msg=path)
