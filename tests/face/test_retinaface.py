@@ -193,3 +193,14 @@ def test_missing_weights_offline_name_the_url(astronaut, tmp_path, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(FileNotFoundError, match="github.com/biubug6/Pytorch_Retinaface"):
         FaceDetector("retinaface")(astronaut)
+
+
+def test_face_aligner_with_retinaface(shared_weights, astronaut, astro_found):
+    pytest.importorskip("dlib")
+    from emosk.face import FaceAligner
+
+    aligner = FaceAligner("retinaface", threshold=None, mode="fer2013", size=48).fit()
+    faces, rep = aligner.transform_with_report(astronaut[None])
+    assert faces.shape == (1, 48, 48, 3) and rep["found"].all()
+    assert rep["score"][0] == pytest.approx(astro_found[1][0])
+    np.testing.assert_allclose(rep["box"][0], astro_found[0][0])
