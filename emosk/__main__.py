@@ -20,7 +20,7 @@ from ._cli import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # numpy only, no torch
 
 #: ``emosk.face.ALIGN_MODES`` (kept here so that parsing does not import dlib and
 #: OpenCV; a test checks they agree).
-ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box")
+ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-point")
 #: The smallest face FaceAligner makes (its ``size`` constraint).
 MIN_FACE_SIZE = 8
 FER2013_SUBSETS = ("Training", "PublicTest", "PrivateTest", "all")

@@ -1,4 +1,5 @@
-"""Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones), landmarks, alignment."""
+"""Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones, RetinaFace), landmarks,
+alignment."""
 
 from ._align import (
     ALIGN_MODES,
@@ -16,6 +17,7 @@ from ._align import (
 from ._aligner import FACE_PATHS, FaceAligner, face_path_params, iter_aligned_faces
 from ._detect import (
     DETECTORS,
+    RETINAFACE_THRESHOLD,
     FaceDetector,
     add_border,
     box_iou,
@@ -33,6 +35,7 @@ __all__ = [
     "FaceAligner",
     "FaceDetector",
     "LandmarkPredictor",
+    "RETINAFACE_THRESHOLD",
     "add_border",
     "align_face",
     "box_iou",

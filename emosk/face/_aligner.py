@@ -363,14 +363,18 @@ class FaceAligner(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    detector : {"dlib-hog", "dlib-cnn", "opencv-haar"} or callable, \
+    detector : {"dlib-hog", "dlib-cnn", "opencv-haar", "retinaface"} or callable, \
             default="dlib-hog"
-        Face detector, see :class:`FaceDetector`.
+        Face detector, see :class:`FaceDetector`.  The landmarks are dlib's
+        with every detector (RetinaFace's own five points are not used).
     upsample : int, default=1
         dlib upsampling (finds faces down to about 40 px at 1).
-    threshold : float, default=0.0
+    threshold : float or None, default=0.0
         Detection score threshold; lower finds more faces (Knyazev et al.
-        2017 lowered dlib's).
+        2017 lowered dlib's).  With ``"retinaface"`` the score is a face
+        probability: pass None for its default
+        (:data:`~emosk.face.RETINAFACE_THRESHOLD`) or a probability; 0.0
+        keeps every candidate.
     detect_border : float, default=0.0
         Black border added on each side of every image (frame) before
         detection, as a fraction of its longer side; boxes and landmarks are
@@ -494,7 +498,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "detector": [StrOptions(set(DETECTORS)), callable],
         "upsample": [Interval(Integral, 0, None, closed="left")],
-        "threshold": [Real],
+        "threshold": [Real, None],
         "detect_border": [Interval(Real, 0, None, closed="left")],
         "assume_face": ["boolean"],
         "landmarks": [StrOptions({"68", "5"}), Integral, str],

@@ -5,21 +5,15 @@ import threading
 import numpy as np
 
 from ._align import as_rgb, to_gray
+from ._boxes import box_iou, non_max_suppression
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["FaceDetector", "DETECTORS", "add_border", "box_iou", "non_max_suppression",
-           "shrink"]
+__all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "add_border", "box_iou",
+           "non_max_suppression", "shrink"]
 
-DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar")
-
-
-def box_iou(a, b):
-    """Intersection over union of two boxes ``(x0, y0, x1, y1)``."""
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar", "retinaface")
+#: Default face-probability threshold of ``FaceDetector("retinaface")``.
+RETINAFACE_THRESHOLD = 0.8
 
 
 def add_border(image, fraction):
@@ -89,32 +83,31 @@ def shrink(image, max_side):
     return small, (size[0] / w + size[1] / h) / 2
 
 
-def non_max_suppression(boxes, scores, *, iou=0.3):
-    """Indices of boxes kept by greedy non-maximum suppression, best first."""
-    keep = []
-    for i in np.argsort(-np.asarray(scores), kind="stable"):
-        if all(box_iou(boxes[i], boxes[j]) <= iou for j in keep):
-            keep.append(int(i))
-    return keep
-
-
 class FaceDetector:
     """A face detector, built once and called on many images.
 
     Parameters
     ----------
-    detector : {"dlib-hog", "dlib-cnn", "opencv-haar"} or callable
+    detector : {"dlib-hog", "dlib-cnn", "opencv-haar", "retinaface"} or callable
         ``dlib-hog``: dlib's HOG + linear SVM frontal detector;
         ``dlib-cnn``: dlib's MMOD CNN (accurate, slow on a CPU);
         ``opencv-haar``: Viola-Jones frontal and profile cascades, the profile
         one also on the mirrored image;
-        a callable ``image -> (boxes, scores)``.
+        ``retinaface``: RetinaFace with a MobileNet-0.25 body (Deng et al.
+        2019; needs torch and its weights, see Notes), which also gives five
+        landmarks (:meth:`detect_with_landmarks`);
+        a callable ``image -> (boxes, scores)`` or
+        ``image -> (boxes, scores, landmarks)``.
     upsample : int, default=1
-        Times the image is doubled before detection (dlib); finds smaller faces.
-    threshold : float, default=0.0
+        Times the image is doubled before detection (dlib only); finds
+        smaller faces.
+    threshold : float or None, default=None
         Keep detections scoring above this.  For dlib-hog the SVM score
         (Knyazev et al. lower it below 0 to find more faces), for dlib-cnn the
-        MMOD confidence, for opencv-haar the cascade's level weight.
+        MMOD confidence, for opencv-haar the cascade's level weight, for
+        retinaface the face probability (0 to 1).  None: 0.0 for dlib,
+        opencv-haar and callables, :data:`RETINAFACE_THRESHOLD` for
+        retinaface.
     border : float, default=0.0
         Black border added on each side of the image before detection, as a
         fraction of its longer side (see :func:`add_border`).  Detectors miss
@@ -128,8 +121,13 @@ class FaceDetector:
         boxes are mapped back to the full image.  The cost of detection falls
         with the pixel count, and the smallest face found grows by the same
         factor: dlib's HOG finds faces down to about 80 px without
-        upsampling and 40 px with ``upsample=1``, in the shrunk copy.  None
-        (or an image already that small) detects at full size.
+        upsampling and 40 px with ``upsample=1``, in the shrunk copy,
+        RetinaFace down to about 16 px.  None (or an image already that
+        small) detects at full size.
+
+    See Also
+    --------
+    emosk.utils.fetch_weights : Where the RetinaFace weights are looked for.
 
     Notes
     -----
@@ -142,9 +140,31 @@ class FaceDetector:
     threads at once (joblib's threading backend) returned other boxes and
     scores than a serial run (#24).  A callable ``detector`` is shared as
     it is.
+
+    :meth:`detect_with_landmarks` also returns the five landmarks of
+    RetinaFace.
+
+    RetinaFace's weights (``retinaface_mnet025``, 1.7 MB, MIT licence, from
+    biubug6/Pytorch_Retinaface, trained on WIDER FACE) are not in the
+    package: they are downloaded once into the user cache and SHA-256
+    checked, or read from the folder named by ``EMOSK_WEIGHTS``.  Its boxes
+    follow WIDER FACE's convention, forehead to chin, taller than dlib's.
+    The model is evaluated in ``torch.inference_mode`` with no state kept
+    between calls.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.face import FaceDetector
+    >>> fixed = FaceDetector(lambda image: ([(10, 10, 30, 30), (0, 0, 8, 8)], [0.2, 0.9]),
+    ...                      border=0.25)
+    >>> boxes, scores = fixed(np.zeros((40, 40), np.uint8))
+    >>> boxes, scores
+    (array([[-10., -10.,  -2.,  -2.],
+           [  0.,   0.,  20.,  20.]]), array([0.9, 0.2]))
     """
 
-    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, border=0.0,
+    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None, border=0.0,
                  max_side=None):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
@@ -158,17 +178,24 @@ class FaceDetector:
         self.max_side = max_side
         self._local = threading.local()
 
+    def _threshold(self):
+        if self.threshold is not None:
+            return self.threshold
+        return RETINAFACE_THRESHOLD if self.detector == "retinaface" else 0.0
+
     def _build(self):
         if callable(self.detector):
             return self.detector
         if self.detector == "opencv-haar":
             return _haar_detector()
+        if self.detector == "retinaface":
+            return _retinaface_detector(self._threshold)
         dlib = require_dlib()
         if self.detector == "dlib-hog":
             hog = dlib.get_frontal_face_detector()
 
             def run(img):
-                rects, scores, _ = hog.run(as_rgb(img), self.upsample, self.threshold)
+                rects, scores, _ = hog.run(as_rgb(img), self.upsample, self._threshold())
                 return [(r.left(), r.top(), r.right(), r.bottom()) for r in rects], scores
             return run
         cnn = dlib.cnn_face_detection_model_v1(str(dlib_model_path("mmod")))
@@ -187,27 +214,67 @@ class FaceDetector:
         return impl
 
     def __call__(self, image):
+        boxes, scores, _ = self.detect_with_landmarks(image)
+        return boxes, scores
+
+    def detect_with_landmarks(self, image):
+        """Boxes, scores and, where the detector gives them, five landmarks.
+
+        Parameters
+        ----------
+        image : ndarray of shape (H, W) or (H, W, C), uint8
+            Gray, RGB or RGBA image.
+
+        Returns
+        -------
+        boxes : ndarray of shape (k, 4)
+            ``(x0, y0, x1, y1)`` in pixels of ``image``, best first.
+        scores : ndarray of shape (k,)
+        landmarks : ndarray of shape (k, 5, 2) or None
+            RetinaFace's points (image-left eye, image-right eye, nose tip,
+            image-left and image-right mouth corner: the order of
+            :func:`five_points`, so they go to ``align_face(...,
+            mode="five-point")`` as they are), in pixels of ``image``; None
+            for detectors without landmarks.
+        """
         padded, offset = add_border(image, self.border)
         small, scale = shrink(padded, self.max_side)
-        boxes, scores = self._impl()(small)
+        found = self._impl()(small)
+        boxes, scores = found[0], found[1]
+        points = found[2] if len(found) > 2 else None
         boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) / scale - offset
         scores = np.asarray(scores, dtype=float).reshape(-1)
         if len(boxes) != len(scores):
             raise ValueError(f"The detector returned {len(boxes)} boxes and "
                              f"{len(scores)} scores.")
-        keep = scores > self.threshold
-        boxes, scores = boxes[keep], scores[keep]
-        order = np.argsort(-scores, kind="stable")
-        return boxes[order], scores[order]
+        if points is not None:
+            points = np.asarray(points, dtype=float).reshape(len(boxes), 5, 2) / scale - offset
+        keep = scores > self._threshold()
+        order = np.argsort(-scores[keep], kind="stable")
+        boxes, scores = boxes[keep][order], scores[keep][order]
+        return boxes, scores, None if points is None else points[keep][order]
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        del state["_local"]  # dlib and OpenCV objects are rebuilt after unpickling
+        del state["_local"]  # dlib, OpenCV and torch models are rebuilt after unpickling
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._local = threading.local()
+
+
+def _retinaface_detector(threshold):
+    """``image -> (boxes, scores, landmarks)`` keeping faces above ``threshold()``."""
+    from ..utils import fetch_weights
+    from ._retinaface import detect_batch, load_retinaface
+
+    net = load_retinaface(fetch_weights("retinaface_mnet025"))
+
+    def run(img):
+        (found,) = detect_batch(net, as_rgb(img)[None], threshold=threshold())
+        return found
+    return run
 
 
 def _haar_detector():
