@@ -18,7 +18,7 @@ import time
 
 import cv2
 import numpy as np
-from fer import FER
+from fer.fer import FER
 
 CLASSES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
 

@@ -70,7 +70,7 @@ SET_TITLES = {
 class Candidate:
     """A face model with the image and video aligners of its faces."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, detector=None):
         if "=" in spec:
             self.name, rest = spec.split("=", 1)
             backbone, weights, side = rest.rsplit(":", 2)
@@ -81,7 +81,12 @@ class Candidate:
         else:
             self.name, base, params = spec, spec, {}
             self.model = load(spec, tta=False)
-        self.image_aligner = image_aligner(base, **params).fit()
+        if detector:  # another detector for the photos (videos keep the fast path's)
+            self.name += f" + {detector}"
+            photo = {"detector": detector, "threshold": None}
+        else:
+            photo = {}
+        self.image_aligner = image_aligner(base, **params, **photo).fit()
         self.video_aligner = video_aligner(base, **params)
 
     def crops(self, images):
@@ -232,6 +237,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidate", action="append", default=[],
                         help="a shipped model's name or NAME=BACKBONE:WEIGHTS:SIDE")
+    parser.add_argument("--detector", default=None,
+                        help="face detector of the candidates' photo path (default: the "
+                             "shipped model's)")
     parser.add_argument("--fer-python", default=None,
                         help="the Python of a venv with fer 25.10.3 (the peer)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
@@ -239,7 +247,7 @@ def main():
     args = parser.parse_args()
     store = json.loads(STORE.read_text()) if STORE.exists() else {}
     if not args.table_only:
-        systems = [Candidate(c) for c in args.candidate]
+        systems = [Candidate(c, args.detector) for c in args.candidate]
         if args.fer_python:
             systems.append(FerPeer(args.fer_python))
         for system in systems:
