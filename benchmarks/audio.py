@@ -107,7 +107,7 @@ def feature_pipeline(C=C_GRID, **params):
 
 def ravdess(args):
     data = load_ravdess()
-    y = data.target_names[data.target]
+    y = data.target
     groups = np.asarray(data.groups)
     stored, recalls = read_results()
     for feature_set in args.sets:
@@ -157,7 +157,7 @@ def enterface(args):
     from emosk.pretrained import face_aligner, load, predict_video
 
     data = load_enterface05()
-    y = data.target_names[data.target]
+    y = data.target
     model = load("ravdess_audio")
     paths = list(data.filenames)
     face_model = load("fer2013", tta=False)

@@ -67,7 +67,7 @@ def _ck_systems(cache):
 
 def part_ckplus(cache):
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     clips = list(data.images)
     folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=0)
     systems, common = _ck_systems(cache)
@@ -104,7 +104,7 @@ def part_cache(cache):
     print(rows[-1], flush=True)
     # 2. a whole pooling grid search of the system on CK+48
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     clips = list(data.images)
     clf = make_emotiw2017_classifier(["compact"], audio=False, aligner="passthrough",
                                      tta=True, cache=Path(cache) / "ck", cv=3,
@@ -258,7 +258,7 @@ def part_enterface(work):
         subprocess.run([*emosk, "predict", *videos, "--audio-model", str(model), "-o",
                         str(table)], check=True)
         timings["predict"] = time.perf_counter() - t0
-    truth = dict(zip(map(str, data.filenames), data.target_names[data.target]))
+    truth = dict(zip(map(str, data.filenames), data.target))
     rows, hits = [], {"clip": 0, "audio": 0, "fused": 0}
     by_source = {}
     for r in csv.DictReader(table.open()):

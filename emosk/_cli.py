@@ -956,12 +956,12 @@ def _evaluation_data(name, subset):
             parts = sorted(set(load_fer2013(subset="all").usage))
             raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
                                f"part; it has {', '.join(parts)}.")
-        return data.images, data.target_names[data.target], subset, "faces"
+        return data.images, data.target, subset, "faces"
     # CK+48: the last (apex) frame of every sequence, contempt included: whether
     # the model knows it is decided, and said, by _known_classes_only
     data = load_ckplus48(include_contempt=True)
     faces = np.stack([clip[-1] for clip in data.images])
-    return faces, data.target_names[data.target], "all sequences, last frame", "clips"
+    return faces, data.target, "all sequences, last frame", "clips"
 
 
 def _known_classes_only(faces, y, classes, unit, log):
@@ -1095,7 +1095,7 @@ def cmd_train_audio(args):
 
     _check_free(args.out, args.overwrite)
     data = load_ravdess()
-    y = data.target_names[data.target]
+    y = data.target
     make_folders(args.out)  # before the features of 1,440 utterances, not after
     model = make_audio_pipeline(args.feature_set, probability=True, random_state=0,
                                 n_jobs=args.n_jobs, cache=args.cache)

@@ -604,7 +604,7 @@ def test_predict_enterface_video_with_its_audio(shared_data, tmp_path, capsys):
     keep = np.concatenate([np.flatnonzero(speech.target == k)[:6]
                            for k in np.unique(speech.target)])
     audio = make_audio_pipeline(probability=True, cv=3, random_state=0)
-    audio.fit([str(speech.filenames[i]) for i in keep], speech.target_names[speech.target[keep]])
+    audio.fit([str(speech.filenames[i]) for i in keep], speech.target[keep])
     joblib.dump({"model": audio}, tmp_path / "audio.joblib")
     clip = str(load_enterface05(data_home=shared_data).filenames[0])
     out = tmp_path / "pred.csv"

@@ -36,6 +36,7 @@ __all__ = [
     "check_clips",
     "check_images",
     "check_media",
+    "check_targets_match_classes",
     "check_videos",
     "images_to_uint8",
     "is_clip_collection",
@@ -482,3 +483,38 @@ def check_media(X):
             "Pass photos and videos separately."
         )
     return "images", check_images(videos, ragged=True)
+
+
+def check_targets_match_classes(y, classes, *, what="the model"):
+    """Refuse integer codes as labels of a model whose classes are names.
+
+    emosk's data-set loaders give class names by default; with
+    ``as_names=False`` they give integer codes into ``target_names``, which a
+    model trained on names (every shipped model) cannot compare with its
+    predictions.  scikit-learn would say only "Mix of label input types".
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        The true labels passed to ``score``.
+    classes : array-like
+        The model's ``classes_``.
+    what : str, default="the model"
+        How the message calls the model.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds numbers and ``classes`` holds strings; the message
+        names both and says what to pass.
+    """
+    y, classes = np.asarray(y), np.asarray(classes)
+    numeric = y.dtype.kind in "iuf" or (
+        y.dtype == object and len(y) and all(isinstance(v, (int, np.integer)) for v in y))
+    if numeric and classes.dtype.kind in "UO" and all(isinstance(c, str) for c in classes):
+        shown = np.unique(y)[:8].tolist()
+        raise ValueError(
+            f"y holds integer codes ({shown}) but the classes of {what} are names "
+            f"{classes.tolist()}. Pass class names: the emosk data-set loaders give them "
+            "by default (as_names=True; an as_names=False Bunch gives them as "
+            "data.target_names[y]).")
