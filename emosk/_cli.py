@@ -902,15 +902,7 @@ def cmd_demo(args):
     import matplotlib.pyplot as plt
     from skimage import data
 
-    from .pretrained import (
-        face_aligner,
-        image_aligner,
-        load,
-        plot_faces,
-        plot_timeline,
-        predict_image,
-        predict_video,
-    )
+    from .pretrained import plot_faces, plot_timeline, predict_image, predict_video
 
     out = Path(args.out)
     names = ["astronaut.png", "astronaut_faces.png", "astronaut_video.mp4",
@@ -925,16 +917,15 @@ def cmd_demo(args):
     cv2.imwrite(str(out / names[0]), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
     print("emosk demo: the shipped FER2013 model (emosk.pretrained.load('fer2013')) on "
           "skimage.data.astronaut(), a real photograph, and on a video made from it.")
-    model = load("fer2013")
-    faces = predict_image(out / names[0], model=model,
-                          aligner=image_aligner("fer2013").fit(), no_face="error")
+    # the defaults of predict_image and predict_video (model, aligners, TTA on
+    # photos only), which `emosk predict` uses too
+    faces = predict_image(out / names[0], no_face="error")
     _print_faces(out / names[0], faces, sys.stdout)
     plt.close(plot_faces(out / names[0], faces, out / names[1]))
     print(f"  annotated image: {out / names[1]}")
     x0, y0, x1, y1 = faces[0]["box"]
     make_demo_video(photo, out / names[2], center=((x0 + x1) / 2, (y0 + y1) / 2))
-    result = predict_video(out / names[2], model=model,
-                           aligner=face_aligner("fer2013").fit(), no_face="error")
+    result = predict_video(out / names[2], no_face="error")
     clip = "  ".join(f"{k} {v:.2f}" for k, v in zip(result["classes"],
                                                        result["clip_probabilities"]))
     print(f"{out / names[2]}: {len(result['frame'])} frames, face found in "

@@ -487,6 +487,27 @@ def test_demo(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 2
 
 
+def test_demo_shows_what_predict_does_by_default(tmp_path, capsys):
+    """The demo's video runs the default (fast) face path of `emosk predict`, not
+    the paper path: the same frames with a face, the same clip answer (#24 item 18)."""
+    import re
+
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    said = re.search(r"(\d+) frames, face found in (\d+); clip -> (\w+)", printed)
+    assert said is not None, printed
+    assert main(["predict", str(tmp_path / "astronaut_video.mp4"), "--audio-model",
+                 "none"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    frames = [r for r in rows if r["kind"] == "frame"]
+    clip = [r for r in rows if r["kind"] == "clip"][0]
+    assert int(said[1]) == len(frames) == 30
+    assert int(said[2]) == sum(r["found"] == "True" for r in frames)
+    assert said[3].lower() == clip["emotion"]
+    shown = dict(re.findall(r"(\w+) (\d\.\d\d)", printed.split("clip ->")[1]))
+    assert shown == {c: f"{float(clip[c]):.2f}" for c in CLASSES}
+
+
 def test_extract_features_and_faces(files, tmp_path, capsys):
     out = tmp_path / "feats"
     status = main(["extract", str(files / "clip.mp4"), str(files / "broken.mp4"),
