@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 import numpy as np
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+from ._media import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 #: Values of the ``status`` column of ``emosk predict``.
 OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
@@ -35,10 +35,6 @@ class CommandError(Exception):
     """A problem with the command line's input, reported without a traceback."""
 
 
-#: Suffixes of the videos taken from a folder (a file named on the command line is
-#: tried whatever its suffix).
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv",
-                  ".flv"}
 _GLOB_CHARACTERS = set("*?[")
 
 
@@ -1026,6 +1022,15 @@ def cmd_evaluate(args):
     return 0
 
 
+def _one_clip(aligner, path):
+    """The face stack ``(T, s, s[, 3])`` of one file and its report; an image
+    file (read as one photo by the aligner) is a clip of one frame."""
+    faces, report = aligner.transform_with_report([str(path)])
+    if isinstance(report, dict):  # an image file
+        return faces, report
+    return faces[0], report[0]
+
+
 def cmd_extract(args):
     """``emosk extract``: aligned faces or per-frame CNN features of videos, one .npz each."""
     out = Path(args.out)
@@ -1055,14 +1060,14 @@ def cmd_extract(args):
     failed = []
     for path, target in zip(paths, targets):
         try:
-            faces, report = aligner.transform_with_report([str(path)])
-            arrays = {"faces": faces[0]} if featurizer is None else {
-                "features": featurizer.transform(faces)[0].astype(np.float32)}
+            faces, report = _one_clip(aligner, path)
+            arrays = {"faces": faces} if featurizer is None else {
+                "features": featurizer.transform([faces])[0].astype(np.float32)}
             target.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(target, **arrays, frame=report[0]["frame"],
-                                found=report[0]["found"], box=report[0]["box"])
-            print(f"{path} -> {target} ({len(report[0]['frame'])} frames, face in "
-                  f"{int(report[0]['found'].sum())})", file=sys.stderr)
+            np.savez_compressed(target, **arrays, frame=report["frame"],
+                                found=report["found"], box=report["box"])
+            print(f"{path} -> {target} ({len(report['frame'])} frames, face in "
+                  f"{int(report['found'].sum())})", file=sys.stderr)
         except INPUT_ERRORS as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)

@@ -822,6 +822,19 @@ def test_nothing_to_read_is_a_usage_error(tmp_path, capsys, command, given, says
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_extract_takes_an_image_as_a_clip_of_one_frame(files, tmp_path, capsys):
+    """The aligner reads an image file as one photo (#24 item 15); extract still
+    writes it as a clip of one frame."""
+    assert main(["extract", str(files / "astronaut.jpg"), "--out", str(tmp_path)]) == 0
+    with np.load(tmp_path / "astronaut.npz") as z:
+        assert z["features"].shape == (1, 256) and z["found"].tolist() == [True]
+        assert z["frame"].tolist() == [0] and z["box"].shape == (1, 4)
+    assert main(["extract", str(files / "astronaut.jpg"), "--out", str(tmp_path / "f"),
+                 "--what", "faces", "--size", "32", "--mode", "box"]) == 0
+    with np.load(tmp_path / "f" / "astronaut.npz") as z:
+        assert z["faces"].shape == (1, 32, 32, 3)
+
+
 def test_extract_recursive_keeps_sub_folders_and_overwrites_nothing(files, tmp_path, capsys):
     root = _media_folder(files, tmp_path / "in", {"a/clip.mp4": "clip.mp4",
                                                   "b/clip.mp4": "clip.mp4"})

@@ -88,51 +88,11 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
     return model, aligner
 
 
-def _decode(data, path):
-    """OpenCV's decoding of an image file's bytes (None if it cannot), its own
-    errors (a header claiming too many pixels...) raised as MediaReadError."""
-    import cv2
-
-    from ..io import MediaReadError
-
-    try:
-        return cv2.imdecode(data, cv2.IMREAD_COLOR)
-    except cv2.error as err:
-        reason = str(err).strip().splitlines()[-1].split("error: ")[-1]
-        if "CV_IO_MAX_IMAGE_PIXELS" in reason:
-            why = ("its header claims more pixels than OpenCV decodes (2^30 unless the "
-                   "environment variable OPENCV_IO_MAX_IMAGE_PIXELS says otherwise)")
-        else:
-            why = f"OpenCV cannot decode it ({reason})"
-        raise MediaReadError(f"Cannot read image {path}: {why}.") from err
-
-
-def read_image(path):
-    """An image file as an RGB uint8 array.
-
-    Raises
-    ------
-    MediaReadError
-        If the file is missing or not an image OpenCV can decode (also when
-        its header claims more pixels than OpenCV accepts).
-    """
-    import cv2
-
-    from ..io import MediaReadError
-
-    path = Path(path)
-    data = np.fromfile(path, dtype=np.uint8) if path.is_file() else None
-    image = None if data is None or data.size == 0 else _decode(data, path)
-    if image is None:
-        why = "no such file" if data is None else "not a decodable image"
-        raise MediaReadError(f"Cannot read image {path}: {why}.")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
 def _one_image(image):
     """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
     read, an array checked and, if floating point, converted by the one rule
     (:func:`~emosk.utils.validation.images_to_uint8`)."""
+    from ..io import read_image
     from ..utils.validation import check_images, images_to_uint8
 
     rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
