@@ -219,7 +219,8 @@ def _replay(video, aligner, tracks, index):
             f"stored face tracks do not match the frames of {video!r:.80}")
 
 
-def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None):
+def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None,
+                       allow_empty=False):
     """Stream one video's aligned faces, following the same person (or everyone).
 
     Faces are detected every ``aligner.detect_every`` frames (and when a
@@ -241,6 +242,10 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
         from them without detecting again, in any alignment mode.
     on_tracks : callable, default=None
         Called once, after the last frame, with the tracks of this pass.
+    allow_empty : bool, default=False
+        With ``on_missing="drop"``, end quietly when no frame had a face
+        (every crop None) instead of raising; for callers that report a
+        video without a face themselves (:func:`emosk.pretrained.predict_video`).
 
     Yields
     ------
@@ -250,15 +255,20 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
         ``frame`` (index in the stream), ``time`` (seconds; NaN for arrays),
         ``found`` (bool: a face was detected or followed in this frame),
         ``box`` (4 floats, NaN when none), ``score`` (of the detection the
-        face was last matched to) and ``track`` (the followed face's id,
-        from 0 in order of appearance; -1 for a frame without a face).
+        face was last matched to), ``track`` (the followed face's id,
+        from 0 in order of appearance; -1 for a frame without a face) and
+        ``repeated`` (True where ``on_missing="last"`` cut the last face
+        found, at its place, from a frame without one: ``found`` is then
+        False, the crop is not None and ``track`` is that face's).
         With ``select="all"`` a frame gives one pair per face in it (by
         ``track``), and one pair with ``track=-1`` when it has none.
 
     Raises
     ------
     RuntimeError
-        With ``on_missing="raise"``, at the first frame without a face.
+        With ``on_missing="raise"``, at the first frame without a face; with
+        ``on_missing="drop"``, after the last frame when none had a face
+        (unless ``allow_empty``).
     TrackMismatchError
         When ``tracks`` do not match the video's frames (a ValueError).
     """
@@ -284,8 +294,9 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
                 rows.append((frame_index, time, what, found, used[0], used[2], used[1],
                              track))
             yield crop, {"frame": frame_index, "time": time, "found": found,
-                         "box": box, "score": score, "track": track}
-    if not kept:
+                         "box": box, "score": score, "track": track,
+                         "repeated": what == _FACE and not found}
+    if not kept and not allow_empty:
         where = video if is_video_path(video) else f"video {index}"
         raise RuntimeError(
             f"No face found in any frame of {where}: on_missing='drop' left it "

@@ -252,14 +252,17 @@ class _BatchedModel:
         return np.concatenate(self.done) if self.done else np.zeros((0, n_classes))
 
 
-def _clip(probs, found, no_face, method="mean", classes=None):
-    """Clip probabilities: pooled over frames with a face (see ``no_face``)."""
+def _clip(probs, faced, no_face, method="mean", classes=None):
+    """Clip probabilities: pooled over the frames with a face (found or
+    repeated); when there is none, over the classified whole frames with
+    ``no_face="whole-image"``, else NaN."""
     from ..pooling import pool_probabilities
 
-    if found.any():
-        return pool_probabilities(probs[found], method=method, classes=classes)
-    if no_face == "whole-image":
-        return pool_probabilities(probs, method=method, classes=classes)
+    use = faced
+    if not faced.any() and no_face == "whole-image":
+        use = np.isfinite(probs).all(axis=1)  # frames dropped by the aligner: none
+    if use.any():
+        return pool_probabilities(probs[use], method=method, classes=classes)
     return np.full(probs.shape[1], np.nan)
 
 
@@ -307,7 +310,14 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with
-        ``face_path`` and ``faces``.
+        ``face_path`` and ``faces``.  Its ``on_missing`` decides what a
+        frame without a face gives: ``"frame"`` (the default) the whole
+        frame, classified only with ``no_face="whole-image"``; ``"drop"``
+        no crop at all, so the frame stays in the result with
+        ``found=False`` and NaN probabilities whatever ``no_face``;
+        ``"last"`` the last face found, cut at its place from this frame,
+        classified and kept (``repeated=True``, counted in the clip);
+        ``"raise"`` a RuntimeError.
     fps : float, default=None
         Frames per second to analyse (None: every frame).  With a shipped
         model's name and no ``aligner``; otherwise set the aligner's ``fps``.
@@ -342,10 +352,12 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     dict
         ``source``; ``classes``; ``time``, ``frame``, ``found``, ``track``
         (arrays over the analysed frames, for the main face: the face
-        followed in the most frames), ``box`` ``(n, 4)``, ``probabilities``
-        ``(n, n_classes)``; ``clip_probabilities``: pooled (``clip``) over
-        frames with a face, and ``emotion``, its most probable class (see
-        ``no_face``).
+        followed in the most frames), ``repeated`` (True where an aligner
+        with ``on_missing="last"`` repeated the last face found: ``found``
+        is False there, the probabilities are kept), ``box`` ``(n, 4)``,
+        ``probabilities`` ``(n, n_classes)``; ``clip_probabilities``:
+        pooled (``clip``) over frames with a face (found or repeated), and
+        ``emotion``, its most probable class (see ``no_face``).
         With ``faces="all"``, also ``tracks``: one dict per followed face
         (``track`` id, ``frame``, ``time``, ``box``, ``probabilities`` over
         the frames it was found in, ``clip_probabilities``, ``emotion``,
@@ -364,8 +376,6 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         of those listed, or ``faces="all"`` with an aligner that follows one
         face.
     """
-    from ..face import iter_aligned_faces
-    from ..io import MediaReadError
     from ..pooling import CLIP_METHODS
 
     _check_no_face(no_face)
@@ -386,23 +396,18 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     if faces == "all" and aligner.select != "all":
         raise ValueError("faces='all' needs an aligner with select='all'; got "
                          f"select={aligner.select!r}.")
-    records, batches = [], _BatchedModel(model, batch_size)
-    for crop, rec in iter_aligned_faces(str(video), aligner):
-        records.append(rec)
-        batches.add(crop)
-    if not records:
-        raise MediaReadError(f"Video {video} has no frames.")
-    probs = batches.probabilities(len(model.classes_))
+    records, probs = _classify_frames(video, model, aligner, batch_size)
     frames = np.array([r["frame"] for r in records])
     times = np.array([r["time"] for r in records], dtype=float)
     tracks = np.array([r["track"] for r in records], dtype=int)
     found = np.array([r["found"] for r in records])
+    repeated = np.array([r.get("repeated", False) for r in records], dtype=bool)
     boxes = np.array([r["box"] for r in records], dtype=float).reshape(-1, 4)
     if not found.any() and no_face == "error":
         raise NoFaceError(f"No face found in any of the {len(set(frames))} analysed frames "
                           f"of {video}.")
     if no_face != "whole-image":
-        probs[~found] = np.nan
+        probs[~found & ~repeated] = np.nan
     classes = model.classes_
     counts = np.bincount(tracks[found & (tracks >= 0)], minlength=1)
     main = int(np.argmax(counts))
@@ -411,17 +416,38 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         result["tracks"] = _track_results(classes, frames, times, tracks, found, boxes, probs,
                                           clip)
         result["main_track"] = main if found.any() else None
-        rows = _main_rows(frames, tracks, found, main)
+        rows = _main_rows(frames, tracks, found | repeated, main)
         frames, times, tracks, boxes, probs = (a[rows] for a in (frames, times, tracks,
                                                                    boxes, probs))
-        found = found[rows] & (tracks == main)
-        probs[~found & (tracks >= 0)] = np.nan  # another person's face, not the main one
+        found, repeated = (a[rows] & (tracks == main) for a in (found, repeated))
+        # another person's face, not the main one
+        probs[~found & ~repeated & (tracks >= 0)] = np.nan
         boxes[~found] = np.nan
-    pooled = _clip(probs, found, no_face, clip, classes)
-    result.update({"frame": frames, "time": times, "found": found, "track": tracks,
-                   "box": boxes, "probabilities": probs, "clip_probabilities": pooled,
-                   "emotion": _emotion(classes, pooled)})
+    pooled = _clip(probs, found | repeated, no_face, clip, classes)
+    result.update({"frame": frames, "time": times, "found": found, "repeated": repeated,
+                   "track": tracks, "box": boxes, "probabilities": probs,
+                   "clip_probabilities": pooled, "emotion": _emotion(classes, pooled)})
     return result
+
+
+def _classify_frames(video, model, aligner, batch_size):
+    """Every analysed frame's record (:func:`~emosk.face.iter_aligned_faces`)
+    and its face's probabilities, ``(n_records, n_classes)``: NaN for a frame
+    the aligner dropped (``on_missing="drop"``: no crop to classify)."""
+    from ..face import iter_aligned_faces
+    from ..io import MediaReadError
+
+    records, has_crop, batches = [], [], _BatchedModel(model, batch_size)
+    for crop, rec in iter_aligned_faces(str(video), aligner, allow_empty=True):
+        records.append(rec)
+        has_crop.append(crop is not None)
+        if crop is not None:
+            batches.add(crop)
+    if not records:
+        raise MediaReadError(f"Video {video} has no frames.")
+    probs = np.full((len(records), len(model.classes_)), np.nan)
+    probs[np.array(has_crop)] = batches.probabilities(len(model.classes_))
+    return records, probs
 
 
 def plot_faces(image, faces, path=None):
