@@ -33,6 +33,8 @@ INPUTS_HELP = (
     "emosk as a shell would ('**' for any depth). A file named explicitly is tried "
     "whatever its suffix. An empty folder or a pattern matching nothing is a usage error.")
 RECURSIVE_HELP = "also take the files of the folders' sub-folders (default: not)"
+QUIET_HELP = ("no progress bars on stderr; there are none anyway when stderr is not a "
+              "terminal (default: bars on a terminal)")
 FACE_PATHS = ["fast", "paper"]  # emosk.face.FACE_PATHS, without importing it
 FACE_PATH_HELP = ("'fast' detects faces on a 640-pixel copy every 10th frame and follows "
                   "them by their landmarks in between (finds faces down to about 1/8 of "
@@ -188,6 +190,7 @@ def build_parser():
                               "instead of each video alone (default: each alone)")
     predict.add_argument("--overwrite", action="store_true",
                          help="replace existing output files (default: refuse)")
+    predict.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     predict.set_defaults(func="cmd_predict")
 
     demo = sub.add_parser(
@@ -227,6 +230,7 @@ def build_parser():
                           help="confusion-matrix PNG to write (default: none)")
     evaluate.add_argument("--overwrite", action="store_true",
                           help="replace existing output files (default: refuse)")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     evaluate.set_defaults(func="cmd_evaluate")
 
     extract = sub.add_parser(

@@ -685,13 +685,13 @@ def _predict_image(path, models, no_face, plot):
 
 
 def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, overwrite,
-                   plot_dir, name, log):
+                   plot_dir, name, log, progress=False):
     import matplotlib.pyplot as plt
 
     from .pretrained import plot_timeline, predict_video
 
     result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
-                           no_face=no_face, faces=models.faces)
+                           no_face=no_face, faces=models.faces, verbose=progress)
     rows = video_rows(result)
     if models.audio is not None:
         clip = result["clip_probabilities"]
@@ -709,7 +709,7 @@ def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, o
 
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
                   audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
-                  names=None, progress=True, log=None, faces="main", face_path="fast",
+                  names=None, progress=False, log=None, faces="main", face_path="fast",
                   tta=False, checked=None):
     """Run a shipped model on image and video files; unusable ones become error rows.
 
@@ -743,6 +743,11 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     ``names`` maps a path to the name of its plot, relative to ``plot_dir``
     (from :func:`expand_inputs`, which keeps sub-folders); by default the
     path's file name.
+
+    ``progress`` draws progress bars: over the inputs when there are several
+    (on ``log``), and over each video's frames (on stderr); ``emosk
+    predict`` turns them off with ``--quiet`` and when stderr is not a
+    terminal.
 
     Returns
     -------
@@ -792,7 +797,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                 rows += _predict_video(path, models, no_face=no_face, plot=plot,
                                        audio_weight=audio_weight,
                                        same_speaker=same_speaker, overwrite=overwrite,
-                                       plot_dir=plot_dir, name=names[path], log=log)
+                                       plot_dir=plot_dir, name=names[path], log=log,
+                                       progress=progress)
         except INPUT_ERRORS as err:
             rows.append(error_row(path, err))
             failed.append(str(path))
@@ -808,6 +814,11 @@ def _is_model_file(audio_model):
 
     shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
     return audio_model not in (None, "auto", "none") and not shipped
+
+
+def _show_progress(args):
+    """Progress bars on stderr: only on a terminal, and not with ``--quiet``."""
+    return not args.quiet and sys.stderr.isatty()
 
 
 def cmd_predict(args):
@@ -836,7 +847,8 @@ def cmd_predict(args):
                                               same_speaker=args.same_speaker,
                                               no_face=args.no_face, names=dict(inputs),
                                               faces=args.faces, face_path=args.face_path,
-                                              tta=args.tta, checked=checked)
+                                              tta=args.tta, checked=checked,
+                                              progress=_show_progress(args))
     except CommandError:
         remove_empty_folders(made)
         raise
@@ -969,6 +981,19 @@ def _known_classes_only(faces, y, classes, unit, log):
     return faces[known], y[known], left_out
 
 
+def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256):
+    """``model.predict(X)``, ``chunk`` samples at a time, with a progress bar over
+    the samples on stderr when ``verbose``."""
+    from .utils._progress import progress_bar
+
+    pred = []
+    with progress_bar(desc, verbose, total=len(X), unit=unit) as bar:
+        for start in range(0, len(X), chunk):
+            pred.append(np.asarray(model.predict(X[start:start + chunk])))
+            bar.update(len(pred[-1]))
+    return np.concatenate(pred) if pred else np.zeros(0, dtype=object)
+
+
 def _confusion_counts(y, pred):
     """The confusion matrix of the report: a row per class present in ``y`` (a
     class the data lacks would be an all-zero row), a column per class present
@@ -1002,7 +1027,8 @@ def cmd_evaluate(args):
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
-    pred = model.predict(faces)
+    pred = predict_in_chunks(model, faces, desc=f"emosk evaluate {args.data}", unit=unit,
+                             verbose=_show_progress(args))
     matrix = _confusion_counts(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
               "n": int(len(y)), "n_available": int(n_available), "left_out": left_out,

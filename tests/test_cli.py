@@ -477,6 +477,44 @@ def test_evaluate_without_data_says_where_it_looked(tmp_path, monkeypatch, capsy
     assert not (tmp_path / "r.json").exists()
 
 
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal, to see the progress bars."""
+
+    def isatty(self):
+        return True
+
+
+def test_predict_shows_progress_over_a_video_s_frames(files, monkeypatch, capsys):
+    """One long video showed nothing while it worked: a bar over its frames on a
+    terminal's stderr, none with --quiet or when stderr is not a terminal (#24
+    item 14)."""
+    argv = ["predict", str(files / "clip.mp4"), "--audio-model", "none"]
+    assert main(argv) == 0
+    assert "frames" not in capsys.readouterr().err  # not a terminal: no bar
+    for quiet in (False, True):
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(argv + ["--quiet"] * quiet) == 0
+        monkeypatch.undo()
+        said = terminal.getvalue()
+        assert ("clip.mp4" in said and "6/6" in said and "frames" in said) is not quiet
+    assert capsys.readouterr().out.count(",clip,") == 2  # the rows, as without bars
+
+
+def test_evaluate_shows_progress_over_the_samples(shared_data, monkeypatch, capsys):
+    """emosk evaluate ran for minutes in silence (#24 item 14)."""
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    for quiet in (False, True):
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(["evaluate", "--data", "ckplus48", "--max-samples", "20"]
+                    + ["--quiet"] * quiet) == 0
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        said = terminal.getvalue()
+        assert ("20/20" in said and "clips" in said) is not quiet
+    assert json.loads(capsys.readouterr().out.split("\n}\n")[0] + "\n}")["n"] == 20
+
+
 def test_demo(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out

@@ -295,7 +295,8 @@ def _main_rows(frames, tracks, found, main):
 
 
 def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=64,
-                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean"):
+                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean",
+                  verbose=False):
     """Per-frame and per-clip emotion probabilities of the faces of a video.
 
     Frames are streamed (never loaded whole; decoded ahead in a background
@@ -346,6 +347,9 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         How the frames' probabilities make the clip's, see
         :func:`emosk.pooling.pool_probabilities` (compared on CK+ and
         eNTERFACE'05 in ``benchmarks/results/clip_pooling.md``).
+    verbose : bool, default=False
+        Draw a progress bar over the analysed frames on stderr (tqdm; its
+        total is estimated from the container before the first frame).
 
     Returns
     -------
@@ -396,7 +400,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     if faces == "all" and aligner.select != "all":
         raise ValueError("faces='all' needs an aligner with select='all'; got "
                          f"select={aligner.select!r}.")
-    records, probs = _classify_frames(video, model, aligner, batch_size)
+    records, probs = _classify_frames(video, model, aligner, batch_size, verbose)
     frames = np.array([r["frame"] for r in records])
     times = np.array([r["time"] for r in records], dtype=float)
     tracks = np.array([r["track"] for r in records], dtype=int)
@@ -430,19 +434,44 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     return result
 
 
-def _classify_frames(video, model, aligner, batch_size):
+def _expected_frames(video, aligner):
+    """About how many frames ``aligner`` analyses in ``video`` (a progress bar's
+    total), from the container's frame count and duration; None if unknown."""
+    from ..io import video_info
+
+    try:
+        info = video_info(video)
+    except (OSError, ValueError):
+        return None  # the frames loop reports it
+    n = info.n_frames
+    if aligner.fps is not None and info.duration > 0:
+        n = int(np.ceil(info.duration * min(aligner.fps, info.fps or aligner.fps)))
+    elif aligner.step:
+        n = -(-n // aligner.step)
+    if aligner.max_frames is not None:
+        n = min(n, aligner.max_frames)
+    return n or None
+
+
+def _classify_frames(video, model, aligner, batch_size, verbose=False):
     """Every analysed frame's record (:func:`~emosk.face.iter_aligned_faces`)
     and its face's probabilities, ``(n_records, n_classes)``: NaN for a frame
-    the aligner dropped (``on_missing="drop"``: no crop to classify)."""
+    the aligner dropped (``on_missing="drop"``: no crop to classify).  With
+    ``verbose``, a progress bar over the frames on stderr."""
     from ..face import iter_aligned_faces
     from ..io import MediaReadError
+    from ..utils._progress import progress_bar
 
     records, has_crop, batches = [], [], _BatchedModel(model, batch_size)
-    for crop, rec in iter_aligned_faces(str(video), aligner, allow_empty=True):
-        records.append(rec)
-        has_crop.append(crop is not None)
-        if crop is not None:
-            batches.add(crop)
+    total = _expected_frames(video, aligner) if verbose else None
+    with progress_bar(Path(video).name, verbose, total=total, unit="frames") as bar:
+        for crop, rec in iter_aligned_faces(str(video), aligner, allow_empty=True):
+            if not records or rec["frame"] != records[-1]["frame"]:
+                bar.update()  # a frame, whatever its number of faces
+            records.append(rec)
+            has_crop.append(crop is not None)
+            if crop is not None:
+                batches.add(crop)
     if not records:
         raise MediaReadError(f"Video {video} has no frames.")
     probs = np.full((len(records), len(model.classes_)), np.nan)

@@ -271,6 +271,20 @@ def test_predict_video_with_an_aligner_that_repeats_the_last_face(fast, tmp_path
     plot_timeline(result, tmp_path / "t.png")
 
 
+def test_predict_video_shows_progress_over_frames_when_verbose(fast, tmp_path, capsys):
+    """A long video showed nothing while it ran; verbose=True draws a bar over the
+    analysed frames on stderr (#24 item 14)."""
+    path = _face_then_wall(tmp_path / "cut.mp4", n_face=5, n_wall=3)
+    capsys.readouterr()
+    quiet = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit())
+    assert capsys.readouterr().err == ""  # the default stays silent
+    loud = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit(),
+                         verbose=True)
+    err = capsys.readouterr().err
+    assert "cut.mp4" in err and "8/8" in err and "frames" in err
+    np.testing.assert_array_equal(loud["probabilities"], quiet["probabilities"])
+
+
 def test_predict_video_fps_with_custom_aligner_refused(model):
     with pytest.raises(ValueError, match="set its fps"):
         predict_video("x.mp4", model=model, aligner=face_aligner("fer2013"), fps=2)
