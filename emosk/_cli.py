@@ -649,7 +649,6 @@ class _Models:
         self.audio = audio_model
         self.audio_classes = ([] if audio_model is None
                               else [str(c) for c in audio_model.classes_])
-        self.voices = {}
         self._aligners = {}
         if audio_model is not None:
             from .ensemble import shared_classes
@@ -684,20 +683,38 @@ def _predict_image(path, models, no_face, plot):
     return image_rows(path, in_image)
 
 
-def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, overwrite,
-                   plot_dir, name, log, progress=False):
-    import matplotlib.pyplot as plt
-
-    from .pretrained import plot_timeline, predict_video
+def _video_faces(path, models, *, no_face, same_speaker, progress=False):
+    """The faces of one video (:func:`~emosk.pretrained.predict_video`), and its
+    voice's probabilities when it is classified alone (None: no sound, or left
+    for :func:`_joint_voices`)."""
+    from .pretrained import predict_video
 
     result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
                            no_face=no_face, faces=models.faces, verbose=progress)
+    voice = None
+    if models.audio is not None and not same_speaker:
+        voice = _audio_probabilities(models.audio, path)
+    return result, voice
+
+
+def _joint_voices(models, paths):
+    """The voices of the videos that succeeded, standardised together as one
+    speaker (:func:`speaker_probabilities`): only these enter the statistics."""
+    return speaker_probabilities(models.audio, paths) if paths else {}
+
+
+def _video_output(path, result, voice, models, *, audio_weight, plot, plot_dir, name,
+                  overwrite, log):
+    """The rows of one video (faces, then audio and fused with an audio model),
+    and its plots."""
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_timeline
+
     rows = video_rows(result)
     if models.audio is not None:
         clip = result["clip_probabilities"]
         face = clip if np.isfinite(clip).all() else None
-        voice = (models.voices[path] if same_speaker
-                 else _audio_probabilities(models.audio, path))
         rows += audio_rows(path, face, list(result["classes"]), voice, models.audio_classes,
                            weight=audio_weight)
     if plot is not None:
@@ -726,8 +743,9 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     classified too, and its probabilities averaged with the face clip's over the
     classes both know, with weight ``audio_weight`` on the voice (the score
     averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``; with
-    ``same_speaker``, the sound of all the videos is standardised together
-    (:func:`speaker_probabilities`).  A
+    ``same_speaker``, the sound of the videos whose faces were found without
+    error is standardised together (:func:`speaker_probabilities`): an input
+    that fails does not enter the speaker's statistics.  A
     video without sound keeps its face rows; its audio row has status ``no
     audio`` and its fused row is the faces alone.
 
@@ -773,37 +791,45 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
         return rows, [str(p) for p in paths], [str(c) for c in PRETRAINED[model].classes]
     models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
                      face_path=face_path, tta=tta)
-    if audio_model is not None and same_speaker:
-        models.voices = speaker_probabilities(audio_model,
-                                              [p for p in usable if checked[p] == "video"])
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
-    rows, failed = [], []
+    plots = {p: None if plot_dir is None else
+             _plot_path(plot_dir, names[p], _plot_kind(p, checked[p])) for p in paths}
+    out, videos, failed = {}, {}, []  # rows per input; faces and voice per video
+
+    def fail(path, err, bar=None):
+        out[path] = [error_row(path, err)]
+        failed.append(str(path))
+        if err is not checked[path]:  # ruled out by prepare_inputs, which said so
+            report_failure(path, err, log, bar)
+
     items, bar = paths, None
     if progress and len(usable) > 1:
         from tqdm.auto import tqdm
 
         items = bar = tqdm(paths, desc="emosk predict", file=log)
     for path in items:
-        kind = checked[path]
-        plot = (None if plot_dir is None
-                else _plot_path(plot_dir, names[path], _plot_kind(path, kind)))
         try:
-            if not isinstance(kind, str):
-                raise kind  # ruled out by prepare_inputs, which said so
-            if kind == "image":
-                rows += _predict_image(path, models, no_face, plot)
+            if not isinstance(checked[path], str):
+                raise checked[path]
+            if checked[path] == "image":
+                out[path] = _predict_image(path, models, no_face, plots[path])
             else:
-                rows += _predict_video(path, models, no_face=no_face, plot=plot,
-                                       audio_weight=audio_weight,
-                                       same_speaker=same_speaker, overwrite=overwrite,
-                                       plot_dir=plot_dir, name=names[path], log=log,
-                                       progress=progress)
+                videos[path] = _video_faces(path, models, no_face=no_face,
+                                            same_speaker=same_speaker, progress=progress)
         except INPUT_ERRORS as err:
-            rows.append(error_row(path, err))
-            failed.append(str(path))
-            if err is not kind:
-                report_failure(path, err, log, bar)
+            fail(path, err, bar)
+    if models.audio is not None and same_speaker:  # the videos that succeeded only
+        voices = _joint_voices(models, list(videos))
+        videos = {p: (result, voices[p]) for p, (result, _) in videos.items()}
+    for path, (result, voice) in videos.items():
+        try:
+            out[path] = _video_output(path, result, voice, models, audio_weight=audio_weight,
+                                      plot=plots[path], plot_dir=plot_dir, name=names[path],
+                                      overwrite=overwrite, log=log)
+        except INPUT_ERRORS as err:
+            fail(path, err)
+    rows = [row for path in paths for row in out[path]]
     return rows, failed, models.classes + [c for c in models.audio_classes
                                            if c not in models.classes]
 

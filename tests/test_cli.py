@@ -753,6 +753,52 @@ def test_same_speaker_normalises_the_videos_sound_together(tmp_path):
     assert not np.allclose(alone, expected)
 
 
+def _wall_with_voice(path, voice_of, seconds=2.0, fps=5):
+    """A video of a plain grey wall (no face) with the sound track of ``voice_of``."""
+    import av
+
+    from emosk.io import read_audio
+
+    wave, rate = read_audio(voice_of)
+    wave = wave[: int(seconds * rate)]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("mpeg4", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        sound = out.add_stream("aac", rate=rate, layout="mono")
+        for _ in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), 90, np.uint8),
+                                               format="rgb24")
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        chunk = av.AudioFrame.from_ndarray(wave[None].astype(np.float32), format="fltp",
+                                           layout="mono")
+        chunk.sample_rate = rate
+        out.mux(sound.encode(chunk))
+        out.mux(sound.encode())
+    return path
+
+
+@pytest.mark.slow
+def test_same_speaker_statistics_leave_out_failed_inputs(shared_data, tmp_path, capsys):
+    """A video that fails (here: no face, with --no-face error) must not enter the
+    speaker statistics and move the others' audio answers (#24 item 6)."""
+    pytest.importorskip("opensmile")
+    clips = [str(shared_data / "enterface05" / f"s1_{c}_1.avi") for c in ("ha", "di")]
+    wall = _wall_with_voice(tmp_path / "wall.mp4", shared_data / "enterface05" / "s1_an_2.avi")
+    common = ["--same-speaker", "--no-face", "error", "--fps", "1", "--format", "json"]
+
+    def audio_rows_of(paths):
+        status = main(["predict", *paths, *common])
+        rows = json.loads(capsys.readouterr().out)
+        return status, {r["source"]: r["probabilities"] for r in rows if r["kind"] == "audio"}
+
+    with_failure, seen = audio_rows_of([*clips, str(wall)])
+    without, expected = audio_rows_of(clips)
+    assert (with_failure, without) == (1, 0)
+    assert str(wall) not in seen  # the failed input has its error row only
+    assert seen == expected
+
+
 def test_same_speaker_needs_an_audio_model(capsys):
     assert main(["predict", "x.mp4", "--audio-model", "none", "--same-speaker"]) == 2
     assert "--same-speaker needs an audio model" in capsys.readouterr().err
