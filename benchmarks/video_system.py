@@ -255,8 +255,8 @@ def part_enterface(work):
     if not table.exists():
         videos = [str(p) for p in data.filenames]
         t0 = time.perf_counter()
-        subprocess.run([*emosk, "predict", *videos, "--audio-model", str(model), "-o",
-                        str(table)], check=True)
+        subprocess.run([*emosk, "predict", *videos, "--audio-model", str(model),
+                        "--audio-weight", "0.5", "-o", str(table)], check=True)
         timings["predict"] = time.perf_counter() - t0
     truth = dict(zip(map(str, data.filenames), data.target))
     rows, hits = [], {"clip": 0, "audio": 0, "fused": 0}
@@ -275,7 +275,8 @@ def part_enterface(work):
         "### `emosk predict` on the six eNTERFACE'05 clips, faces and audio\n\n"
         "`emosk train-audio --out ravdess_is10.joblib` (IS10 + calibrated linear SVM on "
         "all 1248 RAVDESS utterances), then `emosk predict s1_*.avi --audio-model "
-        "ravdess_is10.joblib -o enterface_pred.csv`: every frame through dlib HOG + the "
+        "ravdess_is10.joblib --audio-weight 0.5 -o enterface_pred.csv`: every frame "
+        "through dlib HOG + the "
         "shipped FER2013 model with 18-view TTA (the clip row), the sound track through "
         "the audio model (audio row), and their mean (fused row). Six clips of one "
         f"subject are not an accuracy figure; they show the whole path works ({timing}).\n\n"

@@ -139,9 +139,12 @@ def expand_inputs(paths, *, recursive=False):
 
 #: The keys of every row of ``emosk predict``, in order; a row without a value
 #: for one (an image has no time, an audio row no box) holds None: null in
-#: JSON, an empty cell in CSV.
-ROW_KEYS = ("source", "kind", "index", "track", "status", "time", "found", "box", "score",
-            "emotion", "probabilities", "error")
+#: JSON, an empty cell in CSV.  ``answer`` is True on the rows to read: each
+#: image's face rows, each video's clip row (one per followed face), or its
+#: fused row instead of the main face's clip row when the voice went in, and
+#: each error row; False on frame and audio rows.
+ROW_KEYS = ("source", "kind", "index", "track", "status", "answer", "time", "found", "box",
+            "score", "emotion", "probabilities", "error")
 
 
 def make_row(**values):
@@ -174,8 +177,9 @@ def image_rows(path, faces):
     """CSV/JSON rows of one image's faces (numbered left to right); one row with
     status 'no face' and no emotion when the image has none."""
     if not faces:
-        return [make_row(source=str(path), kind="face", status=NO_FACE, found=False)]
-    return [make_row(source=str(path), kind="face", index=f["face"],
+        return [make_row(source=str(path), kind="face", status=NO_FACE, answer=True,
+                         found=False)]
+    return [make_row(source=str(path), kind="face", index=f["face"], answer=True,
                      status=OK if f["found"] else WHOLE_IMAGE, found=f["found"],
                      box=_box(f["box"], 1), score=_fmt(f["score"]), emotion=f["emotion"],
                      probabilities={k: round(v, 4) for k, v in f["probabilities"].items()})
@@ -184,7 +188,7 @@ def image_rows(path, faces):
 
 def _frame_row(source, classes, frame, time, found, box, p, track):
     known = bool(np.isfinite(p).all())
-    return make_row(source=source, kind="frame", index=int(frame),
+    return make_row(source=source, kind="frame", index=int(frame), answer=False,
                     track=int(track) if found else None,
                     status=OK if found else (WHOLE_FRAME if known else NO_FACE),
                     time=_fmt(time), found=bool(found), box=_box(box),
@@ -193,7 +197,7 @@ def _frame_row(source, classes, frame, time, found, box, p, track):
 
 
 def _clip_row(source, classes, found, emotion, clip, track=None):
-    return make_row(source=source, kind="clip", track=track,
+    return make_row(source=source, kind="clip", track=track, answer=True,
                     status=OK if found else (WHOLE_FRAME if emotion else NO_FACE),
                     found=found, emotion=emotion or None,
                     probabilities=_probabilities(classes, clip))
@@ -234,37 +238,27 @@ def video_rows(result):
     return rows
 
 
-def audio_rows(source, face, face_classes, audio, audio_classes, *, weight=0.5):
+def voice_rows(source, fusion, voice, voice_classes):
     """The audio model's row and the fused row of one video.
 
-    The fused row is :func:`emosk.ensemble.fuse_probabilities` of the face
-    clip's and the audio's probabilities over the classes both models know,
-    with weight ``weight`` on the voice.  ``face`` or ``audio`` may be None (no
-    face in any frame, no sound): the fused row is then the other one alone,
-    and its status says so.
+    ``fusion`` is :func:`~emosk.ensemble.fuse_face_and_voice`'s answer: the
+    fused row holds it, its status says what went in, and it is the video's
+    ``answer`` only when the voice did (else the clip row is).  ``voice`` is
+    None for a video without sound (the audio row then says ``no audio``).
     """
-    from .ensemble import fuse_probabilities
-
-    if audio is None:
-        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO)
+    if voice is None:
+        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO,
+                             answer=False)
     else:
-        audio_row = make_row(source=str(source), kind="audio", status=OK,
-                             emotion=audio_classes[int(np.argmax(audio))],
-                             probabilities=_probabilities(audio_classes, audio))
-    if face is not None and audio is not None:
-        fused, shared = fuse_probabilities([face, audio], [face_classes, audio_classes],
-                                           weights=[1 - weight, weight],
-                                           names=["faces", "audio"])
-        fused, status = _probabilities(shared.tolist(), fused[0]), OK
-    elif face is not None:
-        fused, status = _probabilities(face_classes, face), "faces only: no audio"
-    elif audio is not None:
-        fused, status = dict(audio_row["probabilities"]), "audio only: no face"
-    else:
-        fused, status = None, "no face, no audio"
-    fused_row = make_row(source=str(source), kind="fused", status=status,
-                         emotion=max(fused, key=fused.get) if fused else None,
-                         probabilities=fused)
+        audio_row = make_row(source=str(source), kind="audio", status=OK, answer=False,
+                             emotion=voice_classes[int(np.argmax(voice))],
+                             probabilities=_probabilities(voice_classes, voice))
+    known = fusion["probabilities"] is not None
+    fused_row = make_row(source=str(source), kind="fused", status=fusion["status"],
+                         answer=fusion["voice_used"], emotion=fusion["emotion"],
+                         probabilities=_probabilities(fusion["classes"],
+                                                      fusion["probabilities"])
+                         if known else None)
     return [audio_row, fused_row]
 
 
@@ -371,7 +365,7 @@ def _audio_probabilities(audio_model, path):
 
 def error_row(path, err):
     """The row of an input that failed: its error, and no other value."""
-    return make_row(source=str(path), kind="error", status=ERROR,
+    return make_row(source=str(path), kind="error", status=ERROR, answer=True,
                     error=f"{type(err).__name__}: {err}")
 
 
@@ -387,7 +381,7 @@ def render(rows, fmt, classes):
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     buf = io.StringIO()
-    fields = ["source", "kind", "index", "track", "status", "time", "found",
+    fields = ["source", "kind", "index", "track", "status", "answer", "time", "found",
               "x0", "y0", "x1", "y1",
               "score", "emotion", *classes, "error"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -703,29 +697,42 @@ def _joint_voices(models, paths):
     return speaker_probabilities(models.audio, paths) if paths else {}
 
 
-def _video_output(path, result, voice, models, *, audio_weight, plot, plot_dir, name,
+def _fusion(result, voice, models, *, fuse, audio_weight, speaker_normalised):
+    """:func:`~emosk.ensemble.fuse_face_and_voice` of one video's faces and voice."""
+    from .ensemble import fuse_face_and_voice
+
+    clip = result["clip_probabilities"]
+    face = clip if np.isfinite(clip).all() else None
+    return fuse_face_and_voice(face, voice, face_classes=list(result["classes"]),
+                               voice_classes=models.audio_classes,
+                               speaker_normalised=speaker_normalised, fuse=fuse,
+                               voice_weight=audio_weight)
+
+
+def _video_output(path, result, voice, models, *, fusion_options, plot, plot_dir, name,
                   overwrite, log):
     """The rows of one video (faces, then audio and fused with an audio model),
-    and its plots."""
+    and its plots, whose title states the row marked ``answer``."""
     import matplotlib.pyplot as plt
 
     from .pretrained import plot_timeline
 
-    rows = video_rows(result)
+    rows, fusion = video_rows(result), None
     if models.audio is not None:
-        clip = result["clip_probabilities"]
-        face = clip if np.isfinite(clip).all() else None
-        rows += audio_rows(path, face, list(result["classes"]), voice, models.audio_classes,
-                           weight=audio_weight)
+        fusion = _fusion(result, voice, models, **fusion_options)
+        if fusion["voice_used"]:  # the fused row answers for the main face
+            next(r for r in rows if r["kind"] == "clip")["answer"] = False
+        rows += voice_rows(path, fusion, voice, models.audio_classes)
     if plot is not None:
         plot.parent.mkdir(parents=True, exist_ok=True)
-        plt.close(plot_timeline(result, plot))
+        plt.close(plot_timeline(result, plot, fusion=fusion))
         _plot_tracks(result, plot_dir, name, overwrite, log)
     return rows
 
 
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
+                  audio_model=None, fuse="same-speaker", audio_weight=None,
+                  same_speaker=False, no_face="skip",
                   names=None, progress=False, log=None, faces="main", face_path="fast",
                   tta=False, checked=None):
     """Run a shipped model on image and video files; unusable ones become error rows.
@@ -740,14 +747,18 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     error row.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
-    classified too, and its probabilities averaged with the face clip's over the
-    classes both know, with weight ``audio_weight`` on the voice (the score
-    averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``; with
-    ``same_speaker``, the sound of the videos whose faces were found without
-    error is standardised together (:func:`speaker_probabilities`): an input
-    that fails does not enter the speaker's statistics.  A
-    video without sound keeps its face rows; its audio row has status ``no
-    audio`` and its fused row is the faces alone.
+    classified too (row ``audio``); with ``same_speaker``, the sound of the
+    videos whose faces were found without error is standardised together
+    (:func:`speaker_probabilities`): an input that fails does not enter the
+    speaker's statistics.  The ``fused`` row is
+    :func:`~emosk.ensemble.fuse_face_and_voice` of the main face's clip and
+    the voice, with ``fuse`` and ``audio_weight`` (its ``voice_weight``); the
+    voice counts as speaker-normalised with ``same_speaker`` and two or more
+    videos with sound.  By default the voice goes in only then, and the
+    fused row is otherwise the faces alone, its status saying why; the
+    ``answer`` key marks the row to read (the fused row when the voice went
+    in, else the clip row).  A video without sound keeps its face rows; its
+    audio row has status ``no audio``.
 
     ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
     :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
@@ -822,10 +833,15 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     if models.audio is not None and same_speaker:  # the videos that succeeded only
         voices = _joint_voices(models, list(videos))
         videos = {p: (result, voices[p]) for p, (result, _) in videos.items()}
+    # standardised with their speaker's statistics: two or more voices together
+    voiced = sum(voice is not None for _, voice in videos.values())
+    fusion_options = {"fuse": fuse, "audio_weight": audio_weight,
+                      "speaker_normalised": same_speaker and voiced >= 2}
     for path, (result, voice) in videos.items():
         try:
-            out[path] = _video_output(path, result, voice, models, audio_weight=audio_weight,
-                                      plot=plots[path], plot_dir=plot_dir, name=names[path],
+            out[path] = _video_output(path, result, voice, models,
+                                      fusion_options=fusion_options, plot=plots[path],
+                                      plot_dir=plot_dir, name=names[path],
                                       overwrite=overwrite, log=log)
         except INPUT_ERRORS as err:
             fail(path, err)
@@ -840,6 +856,14 @@ def _is_model_file(audio_model):
 
     shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
     return audio_model not in (None, "auto", "none") and not shipped
+
+
+def _fuse_option(args):
+    """``--fuse``, whose default is "same-speaker", or "always" when
+    ``--audio-weight`` is given alone."""
+    if args.fuse is not None:
+        return args.fuse
+    return "same-speaker" if args.audio_weight is None else "always"
 
 
 def _show_progress(args):
@@ -869,6 +893,7 @@ def cmd_predict(args):
         rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
                                               plot_dir=args.plot, overwrite=args.overwrite,
                                               audio_model=audio_model,
+                                              fuse=_fuse_option(args),
                                               audio_weight=args.audio_weight,
                                               same_speaker=args.same_speaker,
                                               no_face=args.no_face, names=dict(inputs),

@@ -285,6 +285,55 @@ def test_video_without_sound_keeps_its_face_rows(files, tmp_path, capsys):
     assert fused["status"] == "faces only: no audio"
     assert [fused[c] for c in CLASSES] == [clip[c] for c in CLASSES]
     assert rows[-1]["kind"] == "face"  # images get no audio rows
+    answers = [(r["kind"], r["answer"]) for r in rows]
+    assert answers == [("frame", "False")] * 6 + [("clip", "True"), ("audio", "False"),
+                                                  ("fused", "False"), ("face", "True")]
+
+
+def test_fusion_options_agree_and_bad_combinations_are_usage_errors(capsys):
+    from emosk.__main__ import FUSE_OPTIONS
+    from emosk.ensemble import FUSE_OPTIONS as LIBRARY_FUSE_OPTIONS
+
+    assert FUSE_OPTIONS == LIBRARY_FUSE_OPTIONS
+    assert main(["predict", "x.mp4", "--fuse", "never", "--audio-weight", "0.3"]) == 2
+    assert "--audio-weight applies when the voice is fused" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--audio-model", "none", "--fuse", "always"]) == 2
+    assert "--fuse need an audio model" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--fuse", "sometimes"]) == 2
+    assert "'sometimes'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_one_clip_s_voice_does_not_override_the_faces(shared_data, tmp_path, capsys):
+    """On s1_ha_1 the faces say happy and the shipped audio model, the clip alone,
+    says fear: by default the answer is the faces', and the fused row says the
+    voice stayed out; asked for, the voice goes in with the weight its trust
+    gives it (#24 item 5)."""
+    pytest.importorskip("opensmile")
+    clip = str(shared_data / "enterface05" / "s1_ha_1.avi")
+
+    def rows_of(*options):
+        assert main(["predict", clip, "--fps", "2", "--format", "json", *options]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        by = {r["kind"]: r for r in rows if r["kind"] != "frame"}
+        return by, [r["kind"] for r in rows if r["answer"]]
+
+    def probs(row):
+        return np.array([row["probabilities"][c] for c in CLASSES])
+
+    by, answers = rows_of()
+    assert (by["clip"]["emotion"], by["audio"]["emotion"]) == ("happy", "fear")
+    assert answers == ["clip"]
+    assert by["fused"]["status"] == "faces only: voice not speaker-normalised"
+    assert by["fused"]["emotion"] == "happy" and by["fused"]["answer"] is False
+    by, answers = rows_of("--fuse", "always")  # a clip's voice alone weighs 0.2
+    assert answers == ["fused"] and by["fused"]["status"] == "ok"
+    expected = 0.8 * probs(by["clip"]) + 0.2 * probs(by["audio"])
+    np.testing.assert_allclose(probs(by["fused"]), expected / expected.sum(), atol=2e-4)
+    by, answers = rows_of("--audio-weight", "0.5")  # a weight alone asks for fusion
+    np.testing.assert_allclose(probs(by["fused"]), (probs(by["clip"]) + probs(by["audio"])) / 2,
+                               atol=2e-4)
+    assert answers == ["fused"]
 
 
 def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_path,
@@ -304,9 +353,10 @@ def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_p
     assert main(["predict", *map(str, inputs), "--audio-model",
                  str(tmp_path / "audio.joblib"), "-o", str(out)]) == 1
     rows = json.loads(out.read_text())
-    keys = ["source", "kind", "index", "track", "status", "time", "found", "box", "score",
-            "emotion", "probabilities", "error"]
+    keys = ["source", "kind", "index", "track", "status", "answer", "time", "found", "box",
+            "score", "emotion", "probabilities", "error"]
     assert all(list(r) == keys for r in rows)
+    assert all(isinstance(r["answer"], bool) for r in rows)
     assert not [(r["source"], k) for r in rows for k, v in r.items() if v in ("", [], {})]
     by = {}
     for r in rows:
@@ -668,7 +718,7 @@ def test_predict_enterface_video_with_its_audio(shared_data, tmp_path, capsys):
     clip = str(load_enterface05(data_home=shared_data).filenames[0])
     out = tmp_path / "pred.csv"
     status = main(["predict", clip, "--fps", "2", "--audio-model",
-                   str(tmp_path / "audio.joblib"), "-o", str(out)])
+                   str(tmp_path / "audio.joblib"), "--audio-weight", "0.5", "-o", str(out)])
     assert status == 0
     rows = list(csv.DictReader(out.open()))
     assert [r["kind"] for r in rows][-3:] == ["clip", "audio", "fused"]
@@ -695,21 +745,28 @@ def test_audio_model_default_is_the_shipped_one_with_the_audio_extra(files, caps
     assert rows[-2]["status"] == "no audio" and rows[-1]["status"] == "faces only: no audio"
 
 
-def test_fused_row_is_the_weighted_fusion_over_shared_classes():
-    from emosk._cli import audio_rows
+def test_fused_row_holds_the_fusion_and_is_the_answer_only_with_the_voice():
+    from emosk._cli import voice_rows
+    from emosk.ensemble import fuse_face_and_voice
 
     face = np.array([0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
-    voice = np.array([0.5, 0.2, 0.2, 0.1])
-    audio, fused = audio_rows("v.mp4", face, CLASSES, voice,
-                              ["angry", "calm", "happy", "sad"], weight=0.25)
-    assert audio["emotion"] == "angry" and set(audio["probabilities"]) == {
-        "angry", "calm", "happy", "sad"}
-    shared_face = np.array([0.1, 0.4, 0.1]) / 0.6
-    shared_voice = np.array([0.5, 0.2, 0.1]) / 0.8
-    expected = 0.75 * shared_face + 0.25 * shared_voice
+    voice, voice_classes = np.array([0.5, 0.2, 0.2, 0.1]), ["angry", "calm", "happy", "sad"]
+    fusion = fuse_face_and_voice(face, voice, face_classes=CLASSES,
+                                 voice_classes=voice_classes, fuse="always",
+                                 voice_weight=0.25)
+    audio, fused = voice_rows("v.mp4", fusion, voice, voice_classes)
+    assert audio["emotion"] == "angry" and set(audio["probabilities"]) == set(voice_classes)
     assert list(fused["probabilities"]) == ["angry", "happy", "sad"]
-    np.testing.assert_allclose(list(fused["probabilities"].values()), expected, atol=1e-4)
-    assert fused["emotion"] == "happy"
+    np.testing.assert_allclose(list(fused["probabilities"].values()),
+                               fusion["probabilities"], atol=1e-4)
+    assert (fused["emotion"], fused["status"], fused["answer"], audio["answer"]) == (
+        "happy", "ok", True, False)
+    alone = fuse_face_and_voice(face, voice, face_classes=CLASSES,
+                                voice_classes=voice_classes)
+    _, fused = voice_rows("v.mp4", alone, voice, voice_classes)
+    assert fused["answer"] is False and fused["status"] == (
+        "faces only: voice not speaker-normalised")
+    assert list(fused["probabilities"]) == CLASSES
 
 
 def test_audio_model_without_shared_classes_is_refused(files, tmp_path, capsys):
@@ -790,6 +847,8 @@ def test_same_speaker_statistics_leave_out_failed_inputs(shared_data, tmp_path, 
     def audio_rows_of(paths):
         status = main(["predict", *paths, *common])
         rows = json.loads(capsys.readouterr().out)
+        fused = [(r["status"], r["answer"]) for r in rows if r["kind"] == "fused"]
+        assert fused == [("ok", True)] * 2  # two voices normalised together go in
         return status, {r["source"]: r["probabilities"] for r in rows if r["kind"] == "audio"}
 
     with_failure, seen = audio_rows_of([*clips, str(wall)])

@@ -536,11 +536,13 @@ def _track_view(result, track):
             "found": np.ones(t["n_frames"], dtype=bool), "emotion": t["emotion"]}
 
 
-def plot_timeline(result, path=None, *, track=None):
+def plot_timeline(result, path=None, *, track=None, fusion=None):
     """Per-frame emotion probabilities of a video over time.
 
     Frames without a face are shaded grey (their probabilities are NaN with
-    ``no_face="skip"``, so the curves break there).
+    ``no_face="skip"``, so the curves break there).  The title states the
+    video's answer: the faces' clip emotion, or with ``fusion`` the answer
+    it holds, saying whether the voice went in.
 
     Parameters
     ----------
@@ -551,6 +553,11 @@ def plot_timeline(result, path=None, *, track=None):
     track : int, default=None
         With a result of ``faces="all"``: plot this face's track (the frames
         it was found in) instead of the main face's.
+    fusion : dict, default=None
+        :func:`~emosk.ensemble.fuse_face_and_voice`'s answer for this video
+        (its main face): the title gives its emotion when the voice went in
+        ("fear (faces + voice, voice weight 0.5; faces alone: happy)"), else
+        the faces' and why the voice stayed out.
 
     Returns
     -------
@@ -572,14 +579,27 @@ def plot_timeline(result, path=None, *, track=None):
     ax.set_xlabel("seconds" if t is result["time"] else "frame")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
-    emotion = result["emotion"] or "no face found"
-    ax.set_title(f"{Path(result['source']).name}{title}: {emotion} (grey: no face)",
+    answer = _answer_title(result, None if track is not None else fusion)
+    ax.set_title(f"{Path(result['source']).name}{title}: {answer} (grey: no face)",
                  fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
+
+
+def _answer_title(result, fusion):
+    """The answer a timeline's title states (see :func:`plot_timeline`)."""
+    faces = result["emotion"] or "no face found"
+    if fusion is None:
+        return faces
+    if not fusion["voice_used"]:
+        return f"{faces} ({fusion['status']})"
+    if result["emotion"] is None:
+        return f"{fusion['emotion']} (voice only: no face)"
+    return (f"{fusion['emotion']} (faces + voice, voice weight "
+            f"{fusion['voice_weight']:g}; faces alone: {faces})")
 
 
 def _spacing(t):

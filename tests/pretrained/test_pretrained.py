@@ -285,6 +285,33 @@ def test_predict_video_shows_progress_over_frames_when_verbose(fast, tmp_path, c
     np.testing.assert_array_equal(loud["probabilities"], quiet["probabilities"])
 
 
+def test_timeline_title_states_the_answer(fast, tmp_path):
+    """The --plot title agrees with the row marked answer (#24 item 5)."""
+    import matplotlib.pyplot as plt
+
+    from emosk.ensemble import fuse_face_and_voice
+
+    path = _face_then_wall(tmp_path / "cut.mp4", n_face=3, n_wall=0)
+    result = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit())
+    face, classes = result["clip_probabilities"], result["classes"]
+    voice = np.eye(7)[classes.index("fear")]
+
+    def title(**fusion_options):
+        fusion = fuse_face_and_voice(face, voice, face_classes=classes,
+                                     voice_classes=classes, **fusion_options)
+        fig = plot_timeline(result, fusion=fusion)
+        plt.close(fig)
+        return fig.axes[0].get_title()
+
+    assert title() == ("cut.mp4: happy (faces only: voice not speaker-normalised) "
+                       "(grey: no face)")
+    assert title(speaker_normalised=True) == (
+        "cut.mp4: fear (faces + voice, voice weight 0.5; faces alone: happy) (grey: no face)")
+    plain = plot_timeline(result)
+    plt.close(plain)
+    assert plain.axes[0].get_title() == "cut.mp4: happy (grey: no face)"
+
+
 def test_predict_video_fps_with_custom_aligner_refused(model):
     with pytest.raises(ValueError, match="set its fps"):
         predict_video("x.mp4", model=model, aligner=face_aligner("fer2013"), fps=2)
