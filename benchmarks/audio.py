@@ -107,7 +107,7 @@ def feature_pipeline(C=C_GRID, **params):
 
 def ravdess(args):
     data = load_ravdess()
-    y = data.target_names[data.target]
+    y = data.target
     groups = np.asarray(data.groups)
     stored, recalls = read_results()
     for feature_set in args.sets:
@@ -153,11 +153,12 @@ def ravdess(args):
 
 
 def enterface(args):
-    from emosk._cli import audio_rows, speaker_probabilities
+    from emosk._cli import speaker_probabilities
+    from emosk.ensemble import fuse_face_and_voice
     from emosk.pretrained import face_aligner, load, predict_video
 
     data = load_enterface05()
-    y = data.target_names[data.target]
+    y = data.target
     model = load("ravdess_audio")
     paths = list(data.filenames)
     face_model = load("fer2013", tta=False)
@@ -171,8 +172,10 @@ def enterface(args):
         classes = list(clip["classes"])
         answers = [clip["emotion"]]
         for v in (voice, together[path]):
-            audio, fused = audio_rows(path, face, classes, v, list(model.classes_))
-            answers += [audio["emotion"], fused["emotion"]]
+            fused = fuse_face_and_voice(face, v, face_classes=classes,
+                                        voice_classes=list(model.classes_), fuse="always",
+                                        voice_weight=0.5)
+            answers += [str(model.classes_[np.argmax(v)]), fused["emotion"]]
         right += np.array([a == label for a in answers])
         rows.append([Path(path).name, label, *answers])
     rows.append(["correct", "", *[f"{r}/{len(y)}" for r in right]])
@@ -181,8 +184,9 @@ def enterface(args):
         "non-native speaker; 2 angry, 2 disgust, 2 happy): the shipped face model "
         f"(`load(\"fer2013\", tta=False)`, {args.fps} frames/s, clip = mean of the frames), "
         "the shipped audio model (`load(\"ravdess_audio\")`, trained on all of RAVDESS "
-        "speech) and their fusion (`emosk predict`'s fused row: mean over the shared "
-        "classes, weight 0.5). The audio model standardises each clip alone (global "
+        "speech) and their fusion (`fuse_face_and_voice(..., fuse=\"always\", "
+        "voice_weight=0.5)`: mean over the shared classes, weight 0.5; `emosk predict "
+        "--audio-weight 0.5`). The audio model standardises each clip alone (global "
         "statistics, the fallback for one clip of an unknown speaker; `emosk predict`'s "
         "default) or the six together as one speaker (`groups` routed to predict; "
         "`emosk predict --same-speaker`).\n\n"

@@ -44,7 +44,7 @@ def main():
     parser.add_argument("--folds", type=int, default=10)
     args = parser.parse_args()
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     folds = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0)
     rows = []
     for feat_name, feat in [("HOG (OpenCV, 900-d)", hog_features),

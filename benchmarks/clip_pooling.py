@@ -29,13 +29,13 @@ from emosk.pretrained import load, predict_video, video_aligner
 
 def ckplus_frames(model):
     """Per clip: frame probabilities and the label (emosk's names, as the model's)."""
-    ck = load_ckplus48(as_names=True)  # contempt is left out by default
+    ck = load_ckplus48()  # contempt is left out by default
     clips = [model.predict_proba(frames) for frames in ck.images]
     return clips, np.array([str(t) for t in ck.target])
 
 
 def enterface_frames(model):
-    data = load_enterface05(as_names=True)
+    data = load_enterface05()
     aligner = video_aligner("fer2013").fit()
     clips = [predict_video(p, model=model, aligner=aligner)["probabilities"]
              for p in data.filenames]

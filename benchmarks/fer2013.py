@@ -58,7 +58,7 @@ class SaveEveryEpoch(Callback):
 def training_data(labels, max_train):
     """Training images, class names and, for ``ferplus-votes``, the vote shares
     with columns in the sorted order of the class names (the classifier's)."""
-    train = load_fer2013(subset="Training", labels=labels)
+    train = load_fer2013(subset="Training", labels=labels, as_names=False)
     X, y = train.images, train.target_names[train.target]
     soft = None
     if labels == "ferplus-votes":
@@ -108,8 +108,9 @@ def main():
     args = parser.parse_args()
 
     X, y, soft = training_data(args.labels, args.max_train)
-    original = load_fer2013(subset="PublicTest")
-    ferplus = load_fer2013(subset="PublicTest", labels="ferplus-majority")
+    original = load_fer2013(subset="PublicTest", as_names=False)
+    ferplus = load_fer2013(subset="PublicTest", labels="ferplus-majority",
+                           as_names=False)
     names = original.target_names
     # PublicTest is the validation set: the best epoch is chosen on it, with
     # the kind of labels trained on (faces of classes absent from y left out)

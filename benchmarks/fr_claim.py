@@ -98,13 +98,13 @@ def after_fer2013(feat, weights, test, plus):
         return head_answers(feat.transform(images), weights, test.target_names)
 
     scores = _scores(np.asarray(test.target), answers(test.images))
-    on_plus = _scores(plus.target_names[plus.target], answers(plus.images))
+    on_plus = _scores(plus.target, answers(plus.images))
     return {**scores, "ferplus_accuracy": on_plus["accuracy"], "ferplus_uar": on_plus["uar"]}
 
 
 def part_fer2013(args, store, tmp):
-    train = load_fer2013(subset="Training", as_names=True)
-    test = load_fer2013(subset="PublicTest", as_names=True)
+    train = load_fer2013(subset="Training")
+    test = load_fer2013(subset="PublicTest")
     plus = load_fer2013(subset="PublicTest", labels="ferplus-majority")
     idx = np.random.default_rng(0).permutation(len(train.target))[: args.max_train]
     X, y = train.images[idx], np.asarray(train.target)[idx]
@@ -128,7 +128,7 @@ def _hog_batch(faces):
 
 def part_ckplus(args, store, tmp):
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=0)
     common = {"audio": False, "aligner": "passthrough", "C": C_GRID, "random_state": 0,
               "power": 0.0}

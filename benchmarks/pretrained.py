@@ -41,7 +41,7 @@ def main():
     model = load("fer2013", device="cpu")  # the default: 18-view test-time augmentation
     plain = load("fer2013", tta=False, device="cpu")
     test = load_fer2013(subset="PublicTest")
-    y = test.target_names[test.target]
+    y = test.target
     p_plain = plain.predict_proba(test.images)
     p_flip = p_plain + plain.predict_proba(test.images[:, :, ::-1].copy())
     p_tta = model.predict_proba(test.images)

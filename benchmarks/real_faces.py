@@ -174,25 +174,25 @@ def evaluate(system, sets):
         (proba, found), s = _timed(system.photos, nhfi.images[test])
         results["nhfi_holdout"] = _figures(nhfi.target[test], proba, s, found)
     if "sfew_train" in sets:
-        sfew = load_sfew(subset="Train", as_names=True)
+        sfew = load_sfew(subset="Train")
         (proba, found), s = _timed(system.photos, sfew.images)
         results["sfew_train"] = _figures(sfew.target, proba, s, found)
     if "ckplus48_clips" in sets:
-        clips, target = load_ckplus48(return_X_y=True, as_names=True)
+        clips, target = load_ckplus48(return_X_y=True)
         frames = np.concatenate(clips)
         proba, s = _timed(system.crops, frames)
         ends = np.cumsum([len(c) for c in clips])
         per_clip = np.array([p.mean(axis=0) for p in np.split(proba, ends[:-1])])
         results["ckplus48_clips"] = _figures(target, per_clip, s)
     if "enterface05" in sets:
-        paths, target = load_enterface05(return_X_y=True, as_names=True)
+        paths, target = load_enterface05(return_X_y=True)
         (proba, found), s = _timed(system.videos, paths)
         results["enterface05"] = _figures(target, proba, s, found)
     for key, labels in (("fer2013_public", "fer2013"),
                         ("fer2013_public_ferplus", "ferplus-majority")):
         if key in sets:
             test = load_fer2013(subset="PublicTest", labels=labels)
-            truth = test.target_names[test.target]
+            truth = test.target
             proba, s = _timed(system.crops, test.images)
             results[key] = _figures(truth, proba, s)
     return results

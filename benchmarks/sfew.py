@@ -403,7 +403,7 @@ def fer2013_first_stage(stage, cache):
         with Timer() as t:
             clf.fit(*fer2013_subset())
         test = load_fer2013(subset="PublicTest")
-        acc = np.mean(clf.predict(test.images) == test.target_names[test.target])
+        acc = np.mean(clf.predict(test.images) == test.target)
         cache.mkdir(parents=True, exist_ok=True)
         torch.save(clf.net_.module_.backbone.state_dict(), path)
         meta.write_text(json.dumps({"cpu_s": t.cpu, "publictest": float(acc)}))
@@ -640,9 +640,9 @@ def main():
         args.cnn_rows = [r for r in args.cnn_rows if CNN_ROWS[r][1].get("weights")
                          != "dlib-fer2013"]
     cache = Path(args.cache)
-    train = load_sfew(subset="Train")
+    train = load_sfew(subset="Train", as_names=False)
     try:
-        val = load_sfew(subset="Val")
+        val = load_sfew(subset="Val", as_names=False)
     except DatasetNotFoundError:
         val = None
     parts = [f"SFEW 2.0 Train: {len(train.target)} faces, {len(set(train.groups))} movies "

@@ -92,7 +92,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=8)
     args = parser.parse_args()
-    data = load_fer2013(subset="Training")
+    data = load_fer2013(subset="Training", as_names=False)
     images, target = data.images[:2048], data.target[:2048].astype(np.int64)
     rows, base = [], None
     for label, name, side, freeze, last, threads in VARIANTS:

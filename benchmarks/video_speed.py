@@ -220,7 +220,7 @@ def main():
     args = parser.parse_args()
     data = load_enterface05()
     paths = [str(p) for p in data.filenames]
-    labels = [str(t) for t in data.target_names[data.target]]
+    labels = [str(t) for t in data.target]
     python = install_fer(args.install_fer) if args.install_fer else args.fer_python
     fer = run_fer(python, paths)
     fer_fps = (sum(r["frames"] for r in fer) / sum(r["seconds"] for r in fer)) if fer else None

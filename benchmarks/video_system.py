@@ -67,7 +67,7 @@ def _ck_systems(cache):
 
 def part_ckplus(cache):
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     clips = list(data.images)
     folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=0)
     systems, common = _ck_systems(cache)
@@ -104,7 +104,7 @@ def part_cache(cache):
     print(rows[-1], flush=True)
     # 2. a whole pooling grid search of the system on CK+48
     data = load_ckplus48()
-    y = data.target_names[data.target]
+    y = data.target
     clips = list(data.images)
     clf = make_emotiw2017_classifier(["compact"], audio=False, aligner="passthrough",
                                      tta=True, cache=Path(cache) / "ck", cv=3,
@@ -255,10 +255,10 @@ def part_enterface(work):
     if not table.exists():
         videos = [str(p) for p in data.filenames]
         t0 = time.perf_counter()
-        subprocess.run([*emosk, "predict", *videos, "--audio-model", str(model), "-o",
-                        str(table)], check=True)
+        subprocess.run([*emosk, "predict", *videos, "--audio-model", str(model),
+                        "--audio-weight", "0.5", "-o", str(table)], check=True)
         timings["predict"] = time.perf_counter() - t0
-    truth = dict(zip(map(str, data.filenames), data.target_names[data.target]))
+    truth = dict(zip(map(str, data.filenames), data.target))
     rows, hits = [], {"clip": 0, "audio": 0, "fused": 0}
     by_source = {}
     for r in csv.DictReader(table.open()):
@@ -275,7 +275,8 @@ def part_enterface(work):
         "### `emosk predict` on the six eNTERFACE'05 clips, faces and audio\n\n"
         "`emosk train-audio --out ravdess_is10.joblib` (IS10 + calibrated linear SVM on "
         "all 1248 RAVDESS utterances), then `emosk predict s1_*.avi --audio-model "
-        "ravdess_is10.joblib -o enterface_pred.csv`: every frame through dlib HOG + the "
+        "ravdess_is10.joblib --audio-weight 0.5 -o enterface_pred.csv`: every frame "
+        "through dlib HOG + the "
         "shipped FER2013 model with 18-view TTA (the clip row), the sound track through "
         "the audio model (audio row), and their mean (fused row). Six clips of one "
         f"subject are not an accuracy figure; they show the whole path works ({timing}).\n\n"

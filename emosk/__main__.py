@@ -24,6 +24,9 @@ ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-poin
 #: The smallest face FaceAligner makes (its ``size`` constraint).
 MIN_FACE_SIZE = 8
 FER2013_SUBSETS = ("Training", "PublicTest", "PrivateTest", "all")
+#: ``emosk.ensemble.FUSE_OPTIONS`` (kept here so that parsing does not import
+#: scikit-learn; a test checks they agree).
+FUSE_OPTIONS = ("same-speaker", "always", "never")
 NO_FACE = ("skip", "whole-image", "error")
 FORMATS = ("csv", "json")
 INPUTS_HELP = (
@@ -33,6 +36,8 @@ INPUTS_HELP = (
     "emosk as a shell would ('**' for any depth). A file named explicitly is tried "
     "whatever its suffix. An empty folder or a pattern matching nothing is a usage error.")
 RECURSIVE_HELP = "also take the files of the folders' sub-folders (default: not)"
+QUIET_HELP = ("no progress bars on stderr; there are none anyway when stderr is not a "
+              "terminal (default: bars on a terminal)")
 FACE_PATHS = ["fast", "paper"]  # emosk.face.FACE_PATHS, without importing it
 FACE_PATH_HELP = ("'fast' detects faces on a 640-pixel copy every 10th frame and follows "
                   "them by their landmarks in between (finds faces down to about 1/8 of "
@@ -132,7 +137,10 @@ def build_parser():
                     "probabilities with a model shipped in emosk. Faces in an image are "
                     "numbered from 0, left to right; the number is drawn by --plot. The "
                     "'status' column says 'ok', 'no face', 'no face: whole image used' (or "
-                    "'whole frame used'), 'no audio' or 'error'. Unreadable inputs are "
+                    "'whole frame used'), 'no audio' or 'error' (a fused row says what went "
+                    "in); the 'answer' column is True on the rows to read: each image's "
+                    "faces, each video's clip row, or its fused row when the voice went "
+                    "in. Unreadable inputs are "
                     "listed as errors and make the exit status 1; a missing file, or one "
                     "that is neither an image nor a video (by its content when its "
                     "suffix does not say), is reported before any model loads. "
@@ -172,29 +180,45 @@ def build_parser():
                               "into this folder (default: no plots)")
     predict.add_argument("--audio-model", default="auto", metavar="MODEL",
                          type=audio_model_choice,
-                         help="also classify each video's sound and fuse it with the "
-                              "faces: a shipped audio model "
+                         help="also classify each video's sound (an 'audio' row) and "
+                              "fuse it with the faces when --fuse says so (a 'fused' "
+                              "row): a shipped audio model "
                               f"({', '.join(shipped_models('audio')) or 'none'}), a file "
                               "saved by `emosk train-audio`, 'none' for faces only, or "
                               "'auto': the shipped model when the audio extra (openSMILE) "
                               "is installed. A video without sound keeps its face rows, "
                               "its audio row says 'no audio' (default: auto)")
-    predict.add_argument("--audio-weight", type=unit_float, default=0.5, metavar="W",
-                         help="weight of the voice in the fused row, from 0 (faces only) "
-                              "to 1 (voice only) (default: 0.5)")
+    predict.add_argument("--fuse", choices=FUSE_OPTIONS, default=None,
+                         help="when the voice goes into a video's answer (the 'fused' "
+                              "row, then marked answer=True instead of the clip row): "
+                              "'same-speaker' only when it is speaker-normalised "
+                              "(--same-speaker with two or more videos with sound; one "
+                              "clip's voice alone is near chance on recordings unlike "
+                              "RAVDESS, see the audio model card), 'always', or 'never'; "
+                              "otherwise the fused row is the faces alone and its status "
+                              "says why (default: same-speaker, or always when "
+                              "--audio-weight is given)")
+    predict.add_argument("--audio-weight", type=unit_float, default=None, metavar="W",
+                         help="weight of the voice when it goes in, from 0 (faces only) "
+                              "to 1 (voice only); given alone it implies --fuse always "
+                              "(default: 0.5 for speaker-normalised voices, 0.2 for one "
+                              "clip's voice alone)")
     predict.add_argument("--same-speaker", action="store_true",
-                         help="the videos of this run are one speaker: standardise their "
-                              "sound together (the audio model's speaker normalisation) "
-                              "instead of each video alone (default: each alone)")
+                         help="the videos of this run are one speaker: standardise the "
+                              "sound of those that succeed together (the audio model's "
+                              "speaker normalisation) instead of each video alone "
+                              "(default: each alone)")
     predict.add_argument("--overwrite", action="store_true",
                          help="replace existing output files (default: refuse)")
+    predict.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     predict.set_defaults(func="cmd_predict")
 
     demo = sub.add_parser(
         "demo", help="the shipped model on a real photo (skimage's astronaut) and a video "
                      "made from it; offline",
         description="The shipped FER2013 model on skimage.data.astronaut() and on a short "
-                    "video made from it; writes two PNGs, the photo and the video.")
+                    "video made from it, with the defaults of `emosk predict` (the fast "
+                    "face path for the video); writes two PNGs, the photo and the video.")
     demo.add_argument("--out", default="emosk-demo", metavar="DIR",
                       help="output folder (default: emosk-demo)")
     demo.add_argument("--overwrite", action="store_true",
@@ -226,6 +250,7 @@ def build_parser():
                           help="confusion-matrix PNG to write (default: none)")
     evaluate.add_argument("--overwrite", action="store_true",
                           help="replace existing output files (default: refuse)")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     evaluate.set_defaults(func="cmd_evaluate")
 
     extract = sub.add_parser(
@@ -291,10 +316,23 @@ def check_combinations(parser, args):
             _subparser(parser, "extract").error(
                 f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to --what "
                 "faces only")
+    if args.command == "predict":
+        _check_fusion_options(_subparser(parser, "predict"), args)
     if args.command == "evaluate" and args.data == "ckplus48" and args.subset is not None:
         _subparser(parser, "evaluate").error(
             f"--subset {args.subset}: ckplus48 has no subsets (FER2013 has "
             f"{', '.join(FER2013_SUBSETS)})")
+
+
+def _check_fusion_options(predict, args):
+    """--fuse and --audio-weight need a voice to fuse; --fuse never takes no weight."""
+    given = [o for o, v in (("--fuse", args.fuse), ("--audio-weight", args.audio_weight))
+             if v is not None]
+    if args.audio_model == "none" and given:
+        predict.error(f"{' and '.join(given)} need an audio model; drop --audio-model none")
+    if args.fuse == "never" and args.audio_weight is not None:
+        predict.error("--audio-weight applies when the voice is fused; drop it or "
+                      "--fuse never")
 
 
 def _exit_status(code):

@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 import numpy as np
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+from ._media import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 #: Values of the ``status`` column of ``emosk predict``.
 OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
@@ -35,10 +35,6 @@ class CommandError(Exception):
     """A problem with the command line's input, reported without a traceback."""
 
 
-#: Suffixes of the videos taken from a folder (a file named on the command line is
-#: tried whatever its suffix).
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv",
-                  ".flv"}
 _GLOB_CHARACTERS = set("*?[")
 
 
@@ -143,9 +139,12 @@ def expand_inputs(paths, *, recursive=False):
 
 #: The keys of every row of ``emosk predict``, in order; a row without a value
 #: for one (an image has no time, an audio row no box) holds None: null in
-#: JSON, an empty cell in CSV.
-ROW_KEYS = ("source", "kind", "index", "track", "status", "time", "found", "box", "score",
-            "emotion", "probabilities", "error")
+#: JSON, an empty cell in CSV.  ``answer`` is True on the rows to read: each
+#: image's face rows, each video's clip row (one per followed face), or its
+#: fused row instead of the main face's clip row when the voice went in, and
+#: each error row; False on frame and audio rows.
+ROW_KEYS = ("source", "kind", "index", "track", "status", "answer", "time", "found", "box",
+            "score", "emotion", "probabilities", "error")
 
 
 def make_row(**values):
@@ -178,8 +177,9 @@ def image_rows(path, faces):
     """CSV/JSON rows of one image's faces (numbered left to right); one row with
     status 'no face' and no emotion when the image has none."""
     if not faces:
-        return [make_row(source=str(path), kind="face", status=NO_FACE, found=False)]
-    return [make_row(source=str(path), kind="face", index=f["face"],
+        return [make_row(source=str(path), kind="face", status=NO_FACE, answer=True,
+                         found=False)]
+    return [make_row(source=str(path), kind="face", index=f["face"], answer=True,
                      status=OK if f["found"] else WHOLE_IMAGE, found=f["found"],
                      box=_box(f["box"], 1), score=_fmt(f["score"]), emotion=f["emotion"],
                      probabilities={k: round(v, 4) for k, v in f["probabilities"].items()})
@@ -188,7 +188,7 @@ def image_rows(path, faces):
 
 def _frame_row(source, classes, frame, time, found, box, p, track):
     known = bool(np.isfinite(p).all())
-    return make_row(source=source, kind="frame", index=int(frame),
+    return make_row(source=source, kind="frame", index=int(frame), answer=False,
                     track=int(track) if found else None,
                     status=OK if found else (WHOLE_FRAME if known else NO_FACE),
                     time=_fmt(time), found=bool(found), box=_box(box),
@@ -197,7 +197,7 @@ def _frame_row(source, classes, frame, time, found, box, p, track):
 
 
 def _clip_row(source, classes, found, emotion, clip, track=None):
-    return make_row(source=source, kind="clip", track=track,
+    return make_row(source=source, kind="clip", track=track, answer=True,
                     status=OK if found else (WHOLE_FRAME if emotion else NO_FACE),
                     found=found, emotion=emotion or None,
                     probabilities=_probabilities(classes, clip))
@@ -238,37 +238,27 @@ def video_rows(result):
     return rows
 
 
-def audio_rows(source, face, face_classes, audio, audio_classes, *, weight=0.5):
+def voice_rows(source, fusion, voice, voice_classes):
     """The audio model's row and the fused row of one video.
 
-    The fused row is :func:`emosk.ensemble.fuse_probabilities` of the face
-    clip's and the audio's probabilities over the classes both models know,
-    with weight ``weight`` on the voice.  ``face`` or ``audio`` may be None (no
-    face in any frame, no sound): the fused row is then the other one alone,
-    and its status says so.
+    ``fusion`` is :func:`~emosk.ensemble.fuse_face_and_voice`'s answer: the
+    fused row holds it, its status says what went in, and it is the video's
+    ``answer`` only when the voice did (else the clip row is).  ``voice`` is
+    None for a video without sound (the audio row then says ``no audio``).
     """
-    from .ensemble import fuse_probabilities
-
-    if audio is None:
-        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO)
+    if voice is None:
+        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO,
+                             answer=False)
     else:
-        audio_row = make_row(source=str(source), kind="audio", status=OK,
-                             emotion=audio_classes[int(np.argmax(audio))],
-                             probabilities=_probabilities(audio_classes, audio))
-    if face is not None and audio is not None:
-        fused, shared = fuse_probabilities([face, audio], [face_classes, audio_classes],
-                                           weights=[1 - weight, weight],
-                                           names=["faces", "audio"])
-        fused, status = _probabilities(shared.tolist(), fused[0]), OK
-    elif face is not None:
-        fused, status = _probabilities(face_classes, face), "faces only: no audio"
-    elif audio is not None:
-        fused, status = dict(audio_row["probabilities"]), "audio only: no face"
-    else:
-        fused, status = None, "no face, no audio"
-    fused_row = make_row(source=str(source), kind="fused", status=status,
-                         emotion=max(fused, key=fused.get) if fused else None,
-                         probabilities=fused)
+        audio_row = make_row(source=str(source), kind="audio", status=OK, answer=False,
+                             emotion=voice_classes[int(np.argmax(voice))],
+                             probabilities=_probabilities(voice_classes, voice))
+    known = fusion["probabilities"] is not None
+    fused_row = make_row(source=str(source), kind="fused", status=fusion["status"],
+                         answer=fusion["voice_used"], emotion=fusion["emotion"],
+                         probabilities=_probabilities(fusion["classes"],
+                                                      fusion["probabilities"])
+                         if known else None)
     return [audio_row, fused_row]
 
 
@@ -375,7 +365,7 @@ def _audio_probabilities(audio_model, path):
 
 def error_row(path, err):
     """The row of an input that failed: its error, and no other value."""
-    return make_row(source=str(path), kind="error", status=ERROR,
+    return make_row(source=str(path), kind="error", status=ERROR, answer=True,
                     error=f"{type(err).__name__}: {err}")
 
 
@@ -391,7 +381,7 @@ def render(rows, fmt, classes):
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     buf = io.StringIO()
-    fields = ["source", "kind", "index", "track", "status", "time", "found",
+    fields = ["source", "kind", "index", "track", "status", "answer", "time", "found",
               "x0", "y0", "x1", "y1",
               "score", "emotion", *classes, "error"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -653,7 +643,6 @@ class _Models:
         self.audio = audio_model
         self.audio_classes = ([] if audio_model is None
                               else [str(c) for c in audio_model.classes_])
-        self.voices = {}
         self._aligners = {}
         if audio_model is not None:
             from .ensemble import shared_classes
@@ -688,32 +677,63 @@ def _predict_image(path, models, no_face, plot):
     return image_rows(path, in_image)
 
 
-def _predict_video(path, models, *, no_face, plot, audio_weight, same_speaker, overwrite,
-                   plot_dir, name, log):
-    import matplotlib.pyplot as plt
-
-    from .pretrained import plot_timeline, predict_video
+def _video_faces(path, models, *, no_face, same_speaker, progress=False):
+    """The faces of one video (:func:`~emosk.pretrained.predict_video`), and its
+    voice's probabilities when it is classified alone (None: no sound, or left
+    for :func:`_joint_voices`)."""
+    from .pretrained import predict_video
 
     result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
-                           no_face=no_face, faces=models.faces)
-    rows = video_rows(result)
+                           no_face=no_face, faces=models.faces, verbose=progress)
+    voice = None
+    if models.audio is not None and not same_speaker:
+        voice = _audio_probabilities(models.audio, path)
+    return result, voice
+
+
+def _joint_voices(models, paths):
+    """The voices of the videos that succeeded, standardised together as one
+    speaker (:func:`speaker_probabilities`): only these enter the statistics."""
+    return speaker_probabilities(models.audio, paths) if paths else {}
+
+
+def _fusion(result, voice, models, *, fuse, audio_weight, speaker_normalised):
+    """:func:`~emosk.ensemble.fuse_face_and_voice` of one video's faces and voice."""
+    from .ensemble import fuse_face_and_voice
+
+    clip = result["clip_probabilities"]
+    face = clip if np.isfinite(clip).all() else None
+    return fuse_face_and_voice(face, voice, face_classes=list(result["classes"]),
+                               voice_classes=models.audio_classes,
+                               speaker_normalised=speaker_normalised, fuse=fuse,
+                               voice_weight=audio_weight)
+
+
+def _video_output(path, result, voice, models, *, fusion_options, plot, plot_dir, name,
+                  overwrite, log):
+    """The rows of one video (faces, then audio and fused with an audio model),
+    and its plots, whose title states the row marked ``answer``."""
+    import matplotlib.pyplot as plt
+
+    from .pretrained import plot_timeline
+
+    rows, fusion = video_rows(result), None
     if models.audio is not None:
-        clip = result["clip_probabilities"]
-        face = clip if np.isfinite(clip).all() else None
-        voice = (models.voices[path] if same_speaker
-                 else _audio_probabilities(models.audio, path))
-        rows += audio_rows(path, face, list(result["classes"]), voice, models.audio_classes,
-                           weight=audio_weight)
+        fusion = _fusion(result, voice, models, **fusion_options)
+        if fusion["voice_used"]:  # the fused row answers for the main face
+            next(r for r in rows if r["kind"] == "clip")["answer"] = False
+        rows += voice_rows(path, fusion, voice, models.audio_classes)
     if plot is not None:
         plot.parent.mkdir(parents=True, exist_ok=True)
-        plt.close(plot_timeline(result, plot))
+        plt.close(plot_timeline(result, plot, fusion=fusion))
         _plot_tracks(result, plot_dir, name, overwrite, log)
     return rows
 
 
 def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  audio_model=None, audio_weight=0.5, same_speaker=False, no_face="skip",
-                  names=None, progress=True, log=None, faces="main", face_path="fast",
+                  audio_model=None, fuse="same-speaker", audio_weight=None,
+                  same_speaker=False, no_face="skip",
+                  names=None, progress=False, log=None, faces="main", face_path="fast",
                   tta=False, checked=None):
     """Run a shipped model on image and video files; unusable ones become error rows.
 
@@ -727,13 +747,18 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     error row.
 
     With ``audio_model`` (a classifier of file paths), every video's sound is
-    classified too, and its probabilities averaged with the face clip's over the
-    classes both know, with weight ``audio_weight`` on the voice (the score
-    averaging of Knyazev et al. 2017): rows ``audio`` and ``fused``; with
-    ``same_speaker``, the sound of all the videos is standardised together
-    (:func:`speaker_probabilities`).  A
-    video without sound keeps its face rows; its audio row has status ``no
-    audio`` and its fused row is the faces alone.
+    classified too (row ``audio``); with ``same_speaker``, the sound of the
+    videos whose faces were found without error is standardised together
+    (:func:`speaker_probabilities`): an input that fails does not enter the
+    speaker's statistics.  The ``fused`` row is
+    :func:`~emosk.ensemble.fuse_face_and_voice` of the main face's clip and
+    the voice, with ``fuse`` and ``audio_weight`` (its ``voice_weight``); the
+    voice counts as speaker-normalised with ``same_speaker`` and two or more
+    videos with sound.  By default the voice goes in only then, and the
+    fused row is otherwise the faces alone, its status saying why; the
+    ``answer`` key marks the row to read (the fused row when the voice went
+    in, else the clip row).  A video without sound keeps its face rows; its
+    audio row has status ``no audio``.
 
     ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
     :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
@@ -747,6 +772,11 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     ``names`` maps a path to the name of its plot, relative to ``plot_dir``
     (from :func:`expand_inputs`, which keeps sub-folders); by default the
     path's file name.
+
+    ``progress`` draws progress bars: over the inputs when there are several
+    (on ``log``), and over each video's frames (on stderr); ``emosk
+    predict`` turns them off with ``--quiet`` and when stderr is not a
+    terminal.
 
     Returns
     -------
@@ -772,36 +802,50 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
         return rows, [str(p) for p in paths], [str(c) for c in PRETRAINED[model].classes]
     models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
                      face_path=face_path, tta=tta)
-    if audio_model is not None and same_speaker:
-        models.voices = speaker_probabilities(audio_model,
-                                              [p for p in usable if checked[p] == "video"])
     if plot_dir is not None:
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
-    rows, failed = [], []
+    plots = {p: None if plot_dir is None else
+             _plot_path(plot_dir, names[p], _plot_kind(p, checked[p])) for p in paths}
+    out, videos, failed = {}, {}, []  # rows per input; faces and voice per video
+
+    def fail(path, err, bar=None):
+        out[path] = [error_row(path, err)]
+        failed.append(str(path))
+        if err is not checked[path]:  # ruled out by prepare_inputs, which said so
+            report_failure(path, err, log, bar)
+
     items, bar = paths, None
     if progress and len(usable) > 1:
         from tqdm.auto import tqdm
 
         items = bar = tqdm(paths, desc="emosk predict", file=log)
     for path in items:
-        kind = checked[path]
-        plot = (None if plot_dir is None
-                else _plot_path(plot_dir, names[path], _plot_kind(path, kind)))
         try:
-            if not isinstance(kind, str):
-                raise kind  # ruled out by prepare_inputs, which said so
-            if kind == "image":
-                rows += _predict_image(path, models, no_face, plot)
+            if not isinstance(checked[path], str):
+                raise checked[path]
+            if checked[path] == "image":
+                out[path] = _predict_image(path, models, no_face, plots[path])
             else:
-                rows += _predict_video(path, models, no_face=no_face, plot=plot,
-                                       audio_weight=audio_weight,
-                                       same_speaker=same_speaker, overwrite=overwrite,
-                                       plot_dir=plot_dir, name=names[path], log=log)
+                videos[path] = _video_faces(path, models, no_face=no_face,
+                                            same_speaker=same_speaker, progress=progress)
         except INPUT_ERRORS as err:
-            rows.append(error_row(path, err))
-            failed.append(str(path))
-            if err is not kind:
-                report_failure(path, err, log, bar)
+            fail(path, err, bar)
+    if models.audio is not None and same_speaker:  # the videos that succeeded only
+        voices = _joint_voices(models, list(videos))
+        videos = {p: (result, voices[p]) for p, (result, _) in videos.items()}
+    # standardised with their speaker's statistics: two or more voices together
+    voiced = sum(voice is not None for _, voice in videos.values())
+    fusion_options = {"fuse": fuse, "audio_weight": audio_weight,
+                      "speaker_normalised": same_speaker and voiced >= 2}
+    for path, (result, voice) in videos.items():
+        try:
+            out[path] = _video_output(path, result, voice, models,
+                                      fusion_options=fusion_options, plot=plots[path],
+                                      plot_dir=plot_dir, name=names[path],
+                                      overwrite=overwrite, log=log)
+        except INPUT_ERRORS as err:
+            fail(path, err)
+    rows = [row for path in paths for row in out[path]]
     return rows, failed, models.classes + [c for c in models.audio_classes
                                            if c not in models.classes]
 
@@ -812,6 +856,19 @@ def _is_model_file(audio_model):
 
     shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
     return audio_model not in (None, "auto", "none") and not shipped
+
+
+def _fuse_option(args):
+    """``--fuse``, whose default is "same-speaker", or "always" when
+    ``--audio-weight`` is given alone."""
+    if args.fuse is not None:
+        return args.fuse
+    return "same-speaker" if args.audio_weight is None else "always"
+
+
+def _show_progress(args):
+    """Progress bars on stderr: only on a terminal, and not with ``--quiet``."""
+    return not args.quiet and sys.stderr.isatty()
 
 
 def cmd_predict(args):
@@ -836,11 +893,13 @@ def cmd_predict(args):
         rows, failed, classes = predict_paths(paths, model=args.model, fps=args.fps,
                                               plot_dir=args.plot, overwrite=args.overwrite,
                                               audio_model=audio_model,
+                                              fuse=_fuse_option(args),
                                               audio_weight=args.audio_weight,
                                               same_speaker=args.same_speaker,
                                               no_face=args.no_face, names=dict(inputs),
                                               faces=args.faces, face_path=args.face_path,
-                                              tta=args.tta, checked=checked)
+                                              tta=args.tta, checked=checked,
+                                              progress=_show_progress(args))
     except CommandError:
         remove_empty_folders(made)
         raise
@@ -902,15 +961,7 @@ def cmd_demo(args):
     import matplotlib.pyplot as plt
     from skimage import data
 
-    from .pretrained import (
-        face_aligner,
-        image_aligner,
-        load,
-        plot_faces,
-        plot_timeline,
-        predict_image,
-        predict_video,
-    )
+    from .pretrained import plot_faces, plot_timeline, predict_image, predict_video
 
     out = Path(args.out)
     names = ["astronaut.png", "astronaut_faces.png", "astronaut_video.mp4",
@@ -925,16 +976,15 @@ def cmd_demo(args):
     cv2.imwrite(str(out / names[0]), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
     print("emosk demo: the shipped FER2013 model (emosk.pretrained.load('fer2013')) on "
           "skimage.data.astronaut(), a real photograph, and on a video made from it.")
-    model = load("fer2013")
-    faces = predict_image(out / names[0], model=model,
-                          aligner=image_aligner("fer2013").fit(), no_face="error")
+    # the defaults of predict_image and predict_video (model, aligners, TTA on
+    # photos only), which `emosk predict` uses too
+    faces = predict_image(out / names[0], no_face="error")
     _print_faces(out / names[0], faces, sys.stdout)
     plt.close(plot_faces(out / names[0], faces, out / names[1]))
     print(f"  annotated image: {out / names[1]}")
     x0, y0, x1, y1 = faces[0]["box"]
     make_demo_video(photo, out / names[2], center=((x0 + x1) / 2, (y0 + y1) / 2))
-    result = predict_video(out / names[2], model=model,
-                           aligner=face_aligner("fer2013").fit(), no_face="error")
+    result = predict_video(out / names[2], no_face="error")
     clip = "  ".join(f"{k} {v:.2f}" for k, v in zip(result["classes"],
                                                        result["clip_probabilities"]))
     print(f"{out / names[2]}: {len(result['frame'])} frames, face found in "
@@ -956,12 +1006,12 @@ def _evaluation_data(name, subset):
             parts = sorted(set(load_fer2013(subset="all").usage))
             raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
                                f"part; it has {', '.join(parts)}.")
-        return data.images, data.target_names[data.target], subset, "faces"
+        return data.images, data.target, subset, "faces"
     # CK+48: the last (apex) frame of every sequence, contempt included: whether
     # the model knows it is decided, and said, by _known_classes_only
     data = load_ckplus48(include_contempt=True)
     faces = np.stack([clip[-1] for clip in data.images])
-    return faces, data.target_names[data.target], "all sequences, last frame", "clips"
+    return faces, data.target, "all sequences, last frame", "clips"
 
 
 def _known_classes_only(faces, y, classes, unit, log):
@@ -980,6 +1030,19 @@ def _known_classes_only(faces, y, classes, unit, log):
         print(f"emosk evaluate: {name}: {n} {unit} left out, the model has no such class",
               file=log)
     return faces[known], y[known], left_out
+
+
+def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256):
+    """``model.predict(X)``, ``chunk`` samples at a time, with a progress bar over
+    the samples on stderr when ``verbose``."""
+    from .utils._progress import progress_bar
+
+    pred = []
+    with progress_bar(desc, verbose, total=len(X), unit=unit) as bar:
+        for start in range(0, len(X), chunk):
+            pred.append(np.asarray(model.predict(X[start:start + chunk])))
+            bar.update(len(pred[-1]))
+    return np.concatenate(pred) if pred else np.zeros(0, dtype=object)
 
 
 def _confusion_counts(y, pred):
@@ -1015,7 +1078,8 @@ def cmd_evaluate(args):
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
-    pred = model.predict(faces)
+    pred = predict_in_chunks(model, faces, desc=f"emosk evaluate {args.data}", unit=unit,
+                             verbose=_show_progress(args))
     matrix = _confusion_counts(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
               "n": int(len(y)), "n_available": int(n_available), "left_out": left_out,
@@ -1033,6 +1097,15 @@ def cmd_evaluate(args):
         disp.figure_.savefig(args.plot, dpi=100, bbox_inches="tight")
         print(f"confusion matrix: {args.plot}", file=sys.stderr)
     return 0
+
+
+def _one_clip(aligner, path):
+    """The face stack ``(T, s, s[, 3])`` of one file and its report; an image
+    file (read as one photo by the aligner) is a clip of one frame."""
+    faces, report = aligner.transform_with_report([str(path)])
+    if isinstance(report, dict):  # an image file
+        return faces, report
+    return faces[0], report[0]
 
 
 def cmd_extract(args):
@@ -1064,14 +1137,14 @@ def cmd_extract(args):
     failed = []
     for path, target in zip(paths, targets):
         try:
-            faces, report = aligner.transform_with_report([str(path)])
-            arrays = {"faces": faces[0]} if featurizer is None else {
-                "features": featurizer.transform(faces)[0].astype(np.float32)}
+            faces, report = _one_clip(aligner, path)
+            arrays = {"faces": faces} if featurizer is None else {
+                "features": featurizer.transform([faces])[0].astype(np.float32)}
             target.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(target, **arrays, frame=report[0]["frame"],
-                                found=report[0]["found"], box=report[0]["box"])
-            print(f"{path} -> {target} ({len(report[0]['frame'])} frames, face in "
-                  f"{int(report[0]['found'].sum())})", file=sys.stderr)
+            np.savez_compressed(target, **arrays, frame=report["frame"],
+                                found=report["found"], box=report["box"])
+            print(f"{path} -> {target} ({len(report['frame'])} frames, face in "
+                  f"{int(report['found'].sum())})", file=sys.stderr)
         except INPUT_ERRORS as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)
@@ -1095,7 +1168,7 @@ def cmd_train_audio(args):
 
     _check_free(args.out, args.overwrite)
     data = load_ravdess()
-    y = data.target_names[data.target]
+    y = data.target
     make_folders(args.out)  # before the features of 1,440 utterances, not after
     model = make_audio_pipeline(args.feature_set, probability=True, random_state=0,
                                 n_jobs=args.n_jobs, cache=args.cache)

@@ -29,7 +29,7 @@ else:
 
     ck = load_ckplus48()
     faces = np.stack([clip[-1] for clip in ck.images])  # the apex frame of each clip
-    y = ck.target_names[ck.target]
+    y = ck.target
     train, test = next(GroupShuffleSplit(1, test_size=0.3, random_state=0).split(
         faces, y, ck.groups))
     # stage 2: same network, a new head for CK+'s classes, the ng2015 recipe

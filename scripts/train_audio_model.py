@@ -31,7 +31,7 @@ NAME = "ravdess_audio"
 def train(feature_set, cache):
     """The fitted pipeline, and its training labels, paths and actors."""
     data = load_ravdess()
-    y = data.target_names[data.target]
+    y = data.target
     paths = list(data.filenames)
     pipe = make_audio_pipeline(feature_set, speaker_norm=True, class_weight="balanced",
                                classifier="logistic", cache=cache, random_state=0)

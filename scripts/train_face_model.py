@@ -31,7 +31,7 @@ from emosk.nn import CNNClassifier
 def training_set(side, use_nhfi):
     """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names."""
     fer = load_fer2013(subset="Training")
-    X, y = [resize_faces(fer.images, side)], [fer.target_names[fer.target]]
+    X, y = [resize_faces(fer.images, side)], [fer.target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)
@@ -56,7 +56,7 @@ def main():
     test = load_fer2013(subset="PublicTest")
     codes = {c: i for i, c in enumerate(np.unique(y))}
     valid = Dataset(resize_faces(test.images, args.side),
-                    np.array([codes[c] for c in test.target_names[test.target]]))
+                    np.array([codes[c] for c in test.target]))
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     clf = CNNClassifier(args.backbone, weights=args.weights, lr=args.lr,

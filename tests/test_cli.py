@@ -285,6 +285,55 @@ def test_video_without_sound_keeps_its_face_rows(files, tmp_path, capsys):
     assert fused["status"] == "faces only: no audio"
     assert [fused[c] for c in CLASSES] == [clip[c] for c in CLASSES]
     assert rows[-1]["kind"] == "face"  # images get no audio rows
+    answers = [(r["kind"], r["answer"]) for r in rows]
+    assert answers == [("frame", "False")] * 6 + [("clip", "True"), ("audio", "False"),
+                                                  ("fused", "False"), ("face", "True")]
+
+
+def test_fusion_options_agree_and_bad_combinations_are_usage_errors(capsys):
+    from emosk.__main__ import FUSE_OPTIONS
+    from emosk.ensemble import FUSE_OPTIONS as LIBRARY_FUSE_OPTIONS
+
+    assert FUSE_OPTIONS == LIBRARY_FUSE_OPTIONS
+    assert main(["predict", "x.mp4", "--fuse", "never", "--audio-weight", "0.3"]) == 2
+    assert "--audio-weight applies when the voice is fused" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--audio-model", "none", "--fuse", "always"]) == 2
+    assert "--fuse need an audio model" in capsys.readouterr().err
+    assert main(["predict", "x.mp4", "--fuse", "sometimes"]) == 2
+    assert "'sometimes'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_one_clip_s_voice_does_not_override_the_faces(shared_data, tmp_path, capsys):
+    """On s1_ha_1 the faces say happy and the shipped audio model, the clip alone,
+    says fear: by default the answer is the faces', and the fused row says the
+    voice stayed out; asked for, the voice goes in with the weight its trust
+    gives it (#24 item 5)."""
+    pytest.importorskip("opensmile")
+    clip = str(shared_data / "enterface05" / "s1_ha_1.avi")
+
+    def rows_of(*options):
+        assert main(["predict", clip, "--fps", "2", "--format", "json", *options]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        by = {r["kind"]: r for r in rows if r["kind"] != "frame"}
+        return by, [r["kind"] for r in rows if r["answer"]]
+
+    def probs(row):
+        return np.array([row["probabilities"][c] for c in CLASSES])
+
+    by, answers = rows_of()
+    assert (by["clip"]["emotion"], by["audio"]["emotion"]) == ("happy", "fear")
+    assert answers == ["clip"]
+    assert by["fused"]["status"] == "faces only: voice not speaker-normalised"
+    assert by["fused"]["emotion"] == "happy" and by["fused"]["answer"] is False
+    by, answers = rows_of("--fuse", "always")  # a clip's voice alone weighs 0.2
+    assert answers == ["fused"] and by["fused"]["status"] == "ok"
+    expected = 0.8 * probs(by["clip"]) + 0.2 * probs(by["audio"])
+    np.testing.assert_allclose(probs(by["fused"]), expected / expected.sum(), atol=2e-4)
+    by, answers = rows_of("--audio-weight", "0.5")  # a weight alone asks for fusion
+    np.testing.assert_allclose(probs(by["fused"]), (probs(by["clip"]) + probs(by["audio"])) / 2,
+                               atol=2e-4)
+    assert answers == ["fused"]
 
 
 def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_path,
@@ -304,9 +353,10 @@ def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_p
     assert main(["predict", *map(str, inputs), "--audio-model",
                  str(tmp_path / "audio.joblib"), "-o", str(out)]) == 1
     rows = json.loads(out.read_text())
-    keys = ["source", "kind", "index", "track", "status", "time", "found", "box", "score",
-            "emotion", "probabilities", "error"]
+    keys = ["source", "kind", "index", "track", "status", "answer", "time", "found", "box",
+            "score", "emotion", "probabilities", "error"]
     assert all(list(r) == keys for r in rows)
+    assert all(isinstance(r["answer"], bool) for r in rows)
     assert not [(r["source"], k) for r in rows for k, v in r.items() if v in ("", [], {})]
     by = {}
     for r in rows:
@@ -477,6 +527,44 @@ def test_evaluate_without_data_says_where_it_looked(tmp_path, monkeypatch, capsy
     assert not (tmp_path / "r.json").exists()
 
 
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal, to see the progress bars."""
+
+    def isatty(self):
+        return True
+
+
+def test_predict_shows_progress_over_a_video_s_frames(files, monkeypatch, capsys):
+    """One long video showed nothing while it worked: a bar over its frames on a
+    terminal's stderr, none with --quiet or when stderr is not a terminal (#24
+    item 14)."""
+    argv = ["predict", str(files / "clip.mp4"), "--audio-model", "none"]
+    assert main(argv) == 0
+    assert "frames" not in capsys.readouterr().err  # not a terminal: no bar
+    for quiet in (False, True):
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(argv + ["--quiet"] * quiet) == 0
+        monkeypatch.undo()
+        said = terminal.getvalue()
+        assert ("clip.mp4" in said and "6/6" in said and "frames" in said) is not quiet
+    assert capsys.readouterr().out.count(",clip,") == 2  # the rows, as without bars
+
+
+def test_evaluate_shows_progress_over_the_samples(shared_data, monkeypatch, capsys):
+    """emosk evaluate ran for minutes in silence (#24 item 14)."""
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    for quiet in (False, True):
+        terminal = FakeTerminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(["evaluate", "--data", "ckplus48", "--max-samples", "20"]
+                    + ["--quiet"] * quiet) == 0
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        said = terminal.getvalue()
+        assert ("20/20" in said and "clips" in said) is not quiet
+    assert json.loads(capsys.readouterr().out.split("\n}\n")[0] + "\n}")["n"] == 20
+
+
 def test_demo(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
@@ -485,6 +573,27 @@ def test_demo(tmp_path, capsys):
                  "astronaut_video_timeline.png"):
         assert (tmp_path / name).stat().st_size > 1000
     assert main(["demo", "--out", str(tmp_path)]) == 2
+
+
+def test_demo_shows_what_predict_does_by_default(tmp_path, capsys):
+    """The demo's video runs the default (fast) face path of `emosk predict`, not
+    the paper path: the same frames with a face, the same clip answer (#24 item 18)."""
+    import re
+
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    said = re.search(r"(\d+) frames, face found in (\d+); clip -> (\w+)", printed)
+    assert said is not None, printed
+    assert main(["predict", str(tmp_path / "astronaut_video.mp4"), "--audio-model",
+                 "none"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    frames = [r for r in rows if r["kind"] == "frame"]
+    clip = [r for r in rows if r["kind"] == "clip"][0]
+    assert int(said[1]) == len(frames) == 30
+    assert int(said[2]) == sum(r["found"] == "True" for r in frames)
+    assert said[3].lower() == clip["emotion"]
+    shown = dict(re.findall(r"(\w+) (\d\.\d\d)", printed.split("clip ->")[1]))
+    assert shown == {c: f"{float(clip[c]):.2f}" for c in CLASSES}
 
 
 def test_extract_features_and_faces(files, tmp_path, capsys):
@@ -604,12 +713,12 @@ def test_predict_enterface_video_with_its_audio(shared_data, tmp_path, capsys):
     keep = np.concatenate([np.flatnonzero(speech.target == k)[:6]
                            for k in np.unique(speech.target)])
     audio = make_audio_pipeline(probability=True, cv=3, random_state=0)
-    audio.fit([str(speech.filenames[i]) for i in keep], speech.target_names[speech.target[keep]])
+    audio.fit([str(speech.filenames[i]) for i in keep], speech.target[keep])
     joblib.dump({"model": audio}, tmp_path / "audio.joblib")
     clip = str(load_enterface05(data_home=shared_data).filenames[0])
     out = tmp_path / "pred.csv"
     status = main(["predict", clip, "--fps", "2", "--audio-model",
-                   str(tmp_path / "audio.joblib"), "-o", str(out)])
+                   str(tmp_path / "audio.joblib"), "--audio-weight", "0.5", "-o", str(out)])
     assert status == 0
     rows = list(csv.DictReader(out.open()))
     assert [r["kind"] for r in rows][-3:] == ["clip", "audio", "fused"]
@@ -636,21 +745,28 @@ def test_audio_model_default_is_the_shipped_one_with_the_audio_extra(files, caps
     assert rows[-2]["status"] == "no audio" and rows[-1]["status"] == "faces only: no audio"
 
 
-def test_fused_row_is_the_weighted_fusion_over_shared_classes():
-    from emosk._cli import audio_rows
+def test_fused_row_holds_the_fusion_and_is_the_answer_only_with_the_voice():
+    from emosk._cli import voice_rows
+    from emosk.ensemble import fuse_face_and_voice
 
     face = np.array([0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
-    voice = np.array([0.5, 0.2, 0.2, 0.1])
-    audio, fused = audio_rows("v.mp4", face, CLASSES, voice,
-                              ["angry", "calm", "happy", "sad"], weight=0.25)
-    assert audio["emotion"] == "angry" and set(audio["probabilities"]) == {
-        "angry", "calm", "happy", "sad"}
-    shared_face = np.array([0.1, 0.4, 0.1]) / 0.6
-    shared_voice = np.array([0.5, 0.2, 0.1]) / 0.8
-    expected = 0.75 * shared_face + 0.25 * shared_voice
+    voice, voice_classes = np.array([0.5, 0.2, 0.2, 0.1]), ["angry", "calm", "happy", "sad"]
+    fusion = fuse_face_and_voice(face, voice, face_classes=CLASSES,
+                                 voice_classes=voice_classes, fuse="always",
+                                 voice_weight=0.25)
+    audio, fused = voice_rows("v.mp4", fusion, voice, voice_classes)
+    assert audio["emotion"] == "angry" and set(audio["probabilities"]) == set(voice_classes)
     assert list(fused["probabilities"]) == ["angry", "happy", "sad"]
-    np.testing.assert_allclose(list(fused["probabilities"].values()), expected, atol=1e-4)
-    assert fused["emotion"] == "happy"
+    np.testing.assert_allclose(list(fused["probabilities"].values()),
+                               fusion["probabilities"], atol=1e-4)
+    assert (fused["emotion"], fused["status"], fused["answer"], audio["answer"]) == (
+        "happy", "ok", True, False)
+    alone = fuse_face_and_voice(face, voice, face_classes=CLASSES,
+                                voice_classes=voice_classes)
+    _, fused = voice_rows("v.mp4", alone, voice, voice_classes)
+    assert fused["answer"] is False and fused["status"] == (
+        "faces only: voice not speaker-normalised")
+    assert list(fused["probabilities"]) == CLASSES
 
 
 def test_audio_model_without_shared_classes_is_refused(files, tmp_path, capsys):
@@ -692,6 +808,54 @@ def test_same_speaker_normalises_the_videos_sound_together(tmp_path):
     np.testing.assert_allclose(np.stack([got[p] for p in paths]), expected, atol=1e-9)
     alone = model.predict_proba([str(p) for p in paths])
     assert not np.allclose(alone, expected)
+
+
+def _wall_with_voice(path, voice_of, seconds=2.0, fps=5):
+    """A video of a plain grey wall (no face) with the sound track of ``voice_of``."""
+    import av
+
+    from emosk.io import read_audio
+
+    wave, rate = read_audio(voice_of)
+    wave = wave[: int(seconds * rate)]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("mpeg4", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        sound = out.add_stream("aac", rate=rate, layout="mono")
+        for _ in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), 90, np.uint8),
+                                               format="rgb24")
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        chunk = av.AudioFrame.from_ndarray(wave[None].astype(np.float32), format="fltp",
+                                           layout="mono")
+        chunk.sample_rate = rate
+        out.mux(sound.encode(chunk))
+        out.mux(sound.encode())
+    return path
+
+
+@pytest.mark.slow
+def test_same_speaker_statistics_leave_out_failed_inputs(shared_data, tmp_path, capsys):
+    """A video that fails (here: no face, with --no-face error) must not enter the
+    speaker statistics and move the others' audio answers (#24 item 6)."""
+    pytest.importorskip("opensmile")
+    clips = [str(shared_data / "enterface05" / f"s1_{c}_1.avi") for c in ("ha", "di")]
+    wall = _wall_with_voice(tmp_path / "wall.mp4", shared_data / "enterface05" / "s1_an_2.avi")
+    common = ["--same-speaker", "--no-face", "error", "--fps", "1", "--format", "json"]
+
+    def audio_rows_of(paths):
+        status = main(["predict", *paths, *common])
+        rows = json.loads(capsys.readouterr().out)
+        fused = [(r["status"], r["answer"]) for r in rows if r["kind"] == "fused"]
+        assert fused == [("ok", True)] * 2  # two voices normalised together go in
+        return status, {r["source"]: r["probabilities"] for r in rows if r["kind"] == "audio"}
+
+    with_failure, seen = audio_rows_of([*clips, str(wall)])
+    without, expected = audio_rows_of(clips)
+    assert (with_failure, without) == (1, 0)
+    assert str(wall) not in seen  # the failed input has its error row only
+    assert seen == expected
 
 
 def test_same_speaker_needs_an_audio_model(capsys):
@@ -799,6 +963,19 @@ def test_nothing_to_read_is_a_usage_error(tmp_path, capsys, command, given, says
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_extract_takes_an_image_as_a_clip_of_one_frame(files, tmp_path, capsys):
+    """The aligner reads an image file as one photo (#24 item 15); extract still
+    writes it as a clip of one frame."""
+    assert main(["extract", str(files / "astronaut.jpg"), "--out", str(tmp_path)]) == 0
+    with np.load(tmp_path / "astronaut.npz") as z:
+        assert z["features"].shape == (1, 256) and z["found"].tolist() == [True]
+        assert z["frame"].tolist() == [0] and z["box"].shape == (1, 4)
+    assert main(["extract", str(files / "astronaut.jpg"), "--out", str(tmp_path / "f"),
+                 "--what", "faces", "--size", "32", "--mode", "box"]) == 0
+    with np.load(tmp_path / "f" / "astronaut.npz") as z:
+        assert z["faces"].shape == (1, 32, 32, 3)
 
 
 def test_extract_recursive_keeps_sub_folders_and_overwrites_nothing(files, tmp_path, capsys):

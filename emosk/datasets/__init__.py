@@ -1,4 +1,11 @@
-"""Loaders for emotion data sets in their published layouts."""
+"""Loaders for emotion data sets in their published layouts.
+
+Every loader gives its targets as class names (``"happy"``) by default, the
+labels emosk's shipped models predict, so that
+``load("fer2013").score(*load_fer2013(subset="PublicTest", return_X_y=True))``
+works as it reads; ``as_names=False`` gives integer indices into
+``target_names`` instead.
+"""
 
 from ._base import EMOTIONS, DatasetNotFoundError, get_data_home
 from ._ckplus import load_ckplus48

@@ -65,7 +65,7 @@ def _group_sequences(images, original, filenames, include_contempt):
 
 
 def load_ckplus48(*, data_home=None, include_contempt=False, return_X_y=False,
-                  as_names=False):
+                  as_names=True):
     """Load CK+48 as clips: one stack of frames per expression sequence.
 
     Reads ``ckplus48/ck_plus_48.npz`` (keys ``images``, ``original_label``,
@@ -80,17 +80,18 @@ def load_ckplus48(*, data_home=None, include_contempt=False, return_X_y=False,
         Keep the 18 contempt sequences as an eighth class.
     return_X_y : bool, default=False
         Return ``(images, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
         ``images``: list of (T, 48, 48) uint8 arrays, one per sequence, frames
-        in time order; ``target`` (n,) int64 (class names with
-        ``as_names``); ``target_names``; ``groups``
+        in time order; ``target`` (n,): class names (int64 indices into
+        ``target_names`` with ``as_names=False``); ``target_names``; ``groups``
         (subject id per clip, for subject-independent folds); ``sequences``
         (``"S010_004"`` ids); ``DESCR``.
 

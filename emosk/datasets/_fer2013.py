@@ -106,7 +106,7 @@ def _ferplus_targets(votes, vote_names):
     return majority, proba
 
 
-def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=False,
+def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=True,
                  labels="fer2013"):
     """Load FER2013 from the original ``fer2013.csv`` or emosk's ``.npz``,
     with its own labels or Microsoft's FER+ relabelling.
@@ -133,10 +133,11 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
         Part(s) to return.
     return_X_y : bool, default=False
         Return ``(images, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
     labels : {"fer2013", "ferplus-majority", "ferplus-votes"}, \
             default="fer2013"
         ``"fer2013"``: the original labels.  ``"ferplus-majority"``: ``target``
@@ -149,8 +150,8 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Fal
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``images`` (n, 48, 48) uint8, ``target`` (n,) int64 in
-        :data:`EMOTIONS` order (class names with ``as_names``),
+        ``images`` (n, 48, 48) uint8, ``target`` (n,): class names (int64
+        indices in :data:`EMOTIONS` order with ``as_names=False``),
         ``target_names``, ``usage`` (the part of each image), ``DESCR``.
         With FER+ labels also ``fer2013_target`` (the original labels, coded
         like ``target``), ``votes`` (n, 10) and ``vote_names``; with

@@ -98,7 +98,7 @@ def _parse_ravdess(path, include_calm):
 
 
 def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False,
-                 as_names=False):
+                 as_names=True):
     """List the RAVDESS files with labels parsed from their names.
 
     Looks for ``ravdess_speech16k/``, ``ravdess/`` and ``RAVDESS/`` under the
@@ -113,10 +113,11 @@ def load_ravdess(*, data_home=None, include_calm=False, return_X_y=False,
         Keep the 'calm' class (an eighth class after the seven emotions).
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------
@@ -171,7 +172,7 @@ def _parse_enterface(path):
     }
 
 
-def load_enterface05(*, data_home=None, return_X_y=False, as_names=False):
+def load_enterface05(*, data_home=None, return_X_y=False, as_names=True):
     """List the eNTERFACE'05 video clips with labels parsed from their names.
 
     Looks for ``enterface05/`` and ``enterface/`` under the data home and walks
@@ -184,10 +185,11 @@ def load_enterface05(*, data_home=None, return_X_y=False, as_names=False):
         See :func:`get_data_home`.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------
@@ -226,7 +228,7 @@ def _parse_afew(path, subset):
     return None if label is None else {"label": label, "subset": subset}
 
 
-def load_afew(*, data_home=None, subset="Train", return_X_y=False, as_names=False):
+def load_afew(*, data_home=None, subset="Train", return_X_y=False, as_names=True):
     """List the clips of an AFEW (EmotiW) folder tree with their labels.
 
     Expects ``<data home>/AFEW/<subset>/<Emotion>/*.avi`` (also ``afew/``, and
@@ -241,10 +243,11 @@ def load_afew(*, data_home=None, subset="Train", return_X_y=False, as_names=Fals
         Part(s) to list.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------
@@ -296,7 +299,7 @@ def _parse_tess(path):
             "word": parts[1].lower(), "original_label": emotion}
 
 
-def load_tess(*, data_home=None, return_X_y=False, as_names=False):
+def load_tess(*, data_home=None, return_X_y=False, as_names=True):
     """List the TESS recordings with labels parsed from their names.
 
     Looks for ``tess/`` and ``TESS/`` under the data home and walks it (the
@@ -308,10 +311,11 @@ def load_tess(*, data_home=None, return_X_y=False, as_names=False):
         See :func:`get_data_home`.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------
@@ -352,7 +356,7 @@ def _parse_emodb(path, include_boredom):
 
 
 def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False,
-               as_names=False):
+               as_names=True):
     """List the Berlin EmoDB recordings with labels parsed from their names.
 
     Looks for ``emodb/`` and ``EmoDB/`` under the data home (the published
@@ -366,10 +370,11 @@ def load_emodb(*, data_home=None, include_boredom=False, return_X_y=False,
         Keep 'boredom' as an extra class after the seven emotions.
     return_X_y : bool, default=False
         Return ``(filenames, target)`` instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``.
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names).
 
     Returns
     -------

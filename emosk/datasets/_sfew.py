@@ -107,7 +107,7 @@ def _read_images(paths):
 
 
 def load_sfew(*, data_home=None, subset="Train", load_images=True, return_X_y=False,
-              as_names=False):
+              as_names=True):
     """Load SFEW 2.0 (EmotiW static faces): images, labels and movies.
 
     Expects ``<data home>/sfew/<subset>/<Emotion>/*.png`` (also ``SFEW/``,
@@ -130,10 +130,11 @@ def load_sfew(*, data_home=None, subset="Train", load_images=True, return_X_y=Fa
     return_X_y : bool, default=False
         Return ``(images, target)`` (``(filenames, target)`` without
         ``load_images``) instead of a Bunch.
-    as_names : bool, default=False
+    as_names : bool, default=True
         Return ``target`` as class names (``"happy"``), the labels of emosk's
-        shipped models (:func:`emosk.pretrained.load`) and of any classifier
-        trained on names, instead of indices into ``target_names``;
+        shipped models (:func:`emosk.pretrained.load`), so that
+        ``model.score(X, y)`` works as loaded; False gives integer indices
+        into ``target_names`` (``target_names[target]`` are the names);
         unlabelled images get ``""``.
 
     Returns
@@ -142,8 +143,9 @@ def load_sfew(*, data_home=None, subset="Train", load_images=True, return_X_y=Fa
         ``images``: ``(n, H, W, 3)`` uint8 RGB (a list of ``(H, W, 3)``
         arrays when the sizes differ; absent without ``load_images``), the
         input of :class:`~emosk.face.FaceAligner`; ``filenames``;
-        ``target`` (n,) int64 indices into ``target_names``, -1 for an
-        unlabelled image (Test); ``target_names``: the seven
+        ``target`` (n,): class names, ``""`` for an unlabelled image
+        (Test) (with ``as_names=False``, int64 indices into
+        ``target_names``, -1 for an unlabelled image); ``target_names``: the seven
         :data:`EMOTIONS`, always, so that the targets of every subset
         agree; ``groups``: the movie of each face, for folds grouped by
         movie; ``original_label`` (the folder name); ``subset``;

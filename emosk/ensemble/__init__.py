@@ -1,6 +1,12 @@
 """Score averaging across feature sources and class-prior reweighting."""
 
-from ._fusion import fuse_probabilities, shared_classes
+from ._fusion import (
+    FUSE_OPTIONS,
+    VOICE_WEIGHTS,
+    fuse_face_and_voice,
+    fuse_probabilities,
+    shared_classes,
+)
 from ._pipelines import (
     KNYAZEV2017_C_GRID,
     make_clip_pipeline,
@@ -17,7 +23,10 @@ from ._reweight import (
 __all__ = [
     "ClassPriorReweighter",
     "EMOTIW2017_TEST_COUNTS",
+    "FUSE_OPTIONS",
+    "VOICE_WEIGHTS",
     "KNYAZEV2017_C_GRID",
+    "fuse_face_and_voice",
     "fuse_probabilities",
     "make_clip_pipeline",
     "make_pooling",

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..io._image import read_image
 from ..io._video import as_frames, is_video_path, iter_frames, prefetched
 from ..utils._progress import progress
 from ..utils.validation import check_images, check_media, images_to_uint8
@@ -218,7 +219,8 @@ def _replay(video, aligner, tracks, index):
             f"stored face tracks do not match the frames of {video!r:.80}")
 
 
-def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None):
+def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None,
+                       allow_empty=False):
     """Stream one video's aligned faces, following the same person (or everyone).
 
     Faces are detected every ``aligner.detect_every`` frames (and when a
@@ -240,6 +242,10 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
         from them without detecting again, in any alignment mode.
     on_tracks : callable, default=None
         Called once, after the last frame, with the tracks of this pass.
+    allow_empty : bool, default=False
+        With ``on_missing="drop"``, end quietly when no frame had a face
+        (every crop None) instead of raising; for callers that report a
+        video without a face themselves (:func:`emosk.pretrained.predict_video`).
 
     Yields
     ------
@@ -249,15 +255,20 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
         ``frame`` (index in the stream), ``time`` (seconds; NaN for arrays),
         ``found`` (bool: a face was detected or followed in this frame),
         ``box`` (4 floats, NaN when none), ``score`` (of the detection the
-        face was last matched to) and ``track`` (the followed face's id,
-        from 0 in order of appearance; -1 for a frame without a face).
+        face was last matched to), ``track`` (the followed face's id,
+        from 0 in order of appearance; -1 for a frame without a face) and
+        ``repeated`` (True where ``on_missing="last"`` cut the last face
+        found, at its place, from a frame without one: ``found`` is then
+        False, the crop is not None and ``track`` is that face's).
         With ``select="all"`` a frame gives one pair per face in it (by
         ``track``), and one pair with ``track=-1`` when it has none.
 
     Raises
     ------
     RuntimeError
-        With ``on_missing="raise"``, at the first frame without a face.
+        With ``on_missing="raise"``, at the first frame without a face; with
+        ``on_missing="drop"``, after the last frame when none had a face
+        (unless ``allow_empty``).
     TrackMismatchError
         When ``tracks`` do not match the video's frames (a ValueError).
     """
@@ -283,8 +294,9 @@ def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=Non
                 rows.append((frame_index, time, what, found, used[0], used[2], used[1],
                              track))
             yield crop, {"frame": frame_index, "time": time, "found": found,
-                         "box": box, "score": score, "track": track}
-    if not kept:
+                         "box": box, "score": score, "track": track,
+                         "repeated": what == _FACE and not found}
+    if not kept and not allow_empty:
         where = video if is_video_path(video) else f"video {index}"
         raise RuntimeError(
             f"No face found in any frame of {where}: on_missing='drop' left it "
@@ -352,10 +364,13 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     Input: images ``(n, H, W)`` or ``(n, H, W, C)`` (uint8, or float in [0, 1]
     or [0, 255], one scale for the whole batch:
     :func:`~emosk.utils.validation.images_to_uint8`), or a list of ``(H, W,
-    C)`` photos of any sizes; or a list (or 1-D array) of videos, each a file
-    path or a ``(T, H, W[, C])`` uint8 array.  One ``(H, W, C)`` photo without
-    the batch axis is refused (pass ``photo[None]``).  Output: aligned faces
-    ``(n, size, size[, 3])`` for images
+    C)`` photos of any sizes; or a list (or 1-D array) of image file paths
+    (suffix in :data:`~emosk.io.IMAGE_SUFFIXES`, any case), each read as one
+    photo; or a list (or 1-D array) of videos, each a file path (any other
+    suffix) or a ``(T, H, W[, C])`` uint8 array.  One ``(H, W, C)`` photo
+    without the batch axis is refused (pass ``photo[None]``), and so is a list
+    that mixes photos, image files and videos.  Output: aligned faces
+    ``(n, size, size[, 3])`` for images and image files
     (a list of ``(k_i, size, size[, 3])`` with ``select="all"``); a list of
     face stacks ``(T_i, size, size[, 3])`` for videos (with ``select="all"``
     the faces of every track, frame by frame; the report's ``track`` says
@@ -576,8 +591,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray of shape (n, H, W[, C]), or list of videos
-            Images, or video paths / ``(T, H, W[, C])`` uint8 arrays.
+        X : ndarray of shape (n, H, W[, C]), list of photos, image files or videos
+            Images, image file paths (one photo each), or video paths /
+            ``(T, H, W[, C])`` uint8 arrays.
 
         Returns
         -------
@@ -591,7 +607,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray of shape (n, H, W[, C]), or list of videos
+        X : ndarray of shape (n, H, W[, C]), list of photos, image files or videos
+            As :meth:`transform`.
 
         Returns
         -------
@@ -601,14 +618,24 @@ class FaceAligner(TransformerMixin, BaseEstimator):
             Images: one dict of arrays over the images (``found``, ``box``,
             ``score``, ``frame`` = image index, ``n_faces`` detected and
             passing the fit check, ``assumed``: the face is the whole image,
-            see ``assume_face``).  Videos: one such dict per
+            see ``assume_face``; ``source``: the file names for image
+            files, else None).  Videos: one such dict per
             video, over its kept frames, plus ``source`` and ``track`` (see
             :func:`iter_aligned_faces`; with ``select="all"`` a frame has one
             row per face, in the order of the faces of the stack).
         """
         check_is_fitted(self)
         kind, data = check_media(X)
+        if kind == "image files":
+            return self._image_files(data)
         return self._images(data) if kind == "images" else self._videos(data)
+
+    def _image_files(self, paths):
+        """Each file read as one photo (:func:`~emosk.io.read_image`), then as
+        :meth:`_images`; the report's ``source`` names the files."""
+        faces, report = self._images([read_image(p) for p in paths])
+        report["source"] = np.array([str(p) for p in paths])
+        return faces, report
 
     def _images(self, X):
         images = images_to_uint8(check_images(X, ragged=True))

@@ -1,10 +1,12 @@
-"""Reading media: video frames (streamed) and audio tracks."""
+"""Reading media: image files, video frames (streamed) and audio tracks."""
 
 from ._audio import as_waveform, load_audio, read_audio
 from ._errors import MediaReadError, NoAudioError
+from ._image import IMAGE_SUFFIXES, read_image
 from ._video import VideoInfo, iter_frames, prefetched, video_info
 
 __all__ = [
+    "IMAGE_SUFFIXES",
     "MediaReadError",
     "NoAudioError",
     "VideoInfo",
@@ -13,5 +15,6 @@ __all__ = [
     "prefetched",
     "load_audio",
     "read_audio",
+    "read_image",
     "video_info",
 ]

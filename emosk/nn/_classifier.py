@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
+from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._featurizer import _viewed, resolve_device
 from ._input import InputAdapter, prepare_images, tta_views
@@ -515,6 +516,27 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         """Most probable class of every image."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on faces ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W[, C])
+        y : array-like of shape (n,)
+            Labels of the kind of ``classes_``: class names for the shipped
+            models, as emosk's loaders give them by default.  Integer codes
+            against named classes are refused with a message that says what
+            to pass.
+        sample_weight : array-like of shape (n,), default=None
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        check_targets_match_classes(y, self.classes_, what=f"this {type(self).__name__}")
+        return super().score(X, y, sample_weight=sample_weight)
 
     def backbone_module_(self):
         """The fitted backbone (without the input stage), for :class:`CNNFeaturizer`."""

@@ -88,51 +88,11 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
     return model, aligner
 
 
-def _decode(data, path):
-    """OpenCV's decoding of an image file's bytes (None if it cannot), its own
-    errors (a header claiming too many pixels...) raised as MediaReadError."""
-    import cv2
-
-    from ..io import MediaReadError
-
-    try:
-        return cv2.imdecode(data, cv2.IMREAD_COLOR)
-    except cv2.error as err:
-        reason = str(err).strip().splitlines()[-1].split("error: ")[-1]
-        if "CV_IO_MAX_IMAGE_PIXELS" in reason:
-            why = ("its header claims more pixels than OpenCV decodes (2^30 unless the "
-                   "environment variable OPENCV_IO_MAX_IMAGE_PIXELS says otherwise)")
-        else:
-            why = f"OpenCV cannot decode it ({reason})"
-        raise MediaReadError(f"Cannot read image {path}: {why}.") from err
-
-
-def read_image(path):
-    """An image file as an RGB uint8 array.
-
-    Raises
-    ------
-    MediaReadError
-        If the file is missing or not an image OpenCV can decode (also when
-        its header claims more pixels than OpenCV accepts).
-    """
-    import cv2
-
-    from ..io import MediaReadError
-
-    path = Path(path)
-    data = np.fromfile(path, dtype=np.uint8) if path.is_file() else None
-    image = None if data is None or data.size == 0 else _decode(data, path)
-    if image is None:
-        why = "no such file" if data is None else "not a decodable image"
-        raise MediaReadError(f"Cannot read image {path}: {why}.")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
 def _one_image(image):
     """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
     read, an array checked and, if floating point, converted by the one rule
     (:func:`~emosk.utils.validation.images_to_uint8`)."""
+    from ..io import read_image
     from ..utils.validation import check_images, images_to_uint8
 
     rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
@@ -292,14 +252,17 @@ class _BatchedModel:
         return np.concatenate(self.done) if self.done else np.zeros((0, n_classes))
 
 
-def _clip(probs, found, no_face, method="mean", classes=None):
-    """Clip probabilities: pooled over frames with a face (see ``no_face``)."""
+def _clip(probs, faced, no_face, method="mean", classes=None):
+    """Clip probabilities: pooled over the frames with a face (found or
+    repeated); when there is none, over the classified whole frames with
+    ``no_face="whole-image"``, else NaN."""
     from ..pooling import pool_probabilities
 
-    if found.any():
-        return pool_probabilities(probs[found], method=method, classes=classes)
-    if no_face == "whole-image":
-        return pool_probabilities(probs, method=method, classes=classes)
+    use = faced
+    if not faced.any() and no_face == "whole-image":
+        use = np.isfinite(probs).all(axis=1)  # frames dropped by the aligner: none
+    if use.any():
+        return pool_probabilities(probs[use], method=method, classes=classes)
     return np.full(probs.shape[1], np.nan)
 
 
@@ -332,7 +295,8 @@ def _main_rows(frames, tracks, found, main):
 
 
 def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=64,
-                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean"):
+                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean",
+                  verbose=False):
     """Per-frame and per-clip emotion probabilities of the faces of a video.
 
     Frames are streamed (never loaded whole; decoded ahead in a background
@@ -347,7 +311,14 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with
-        ``face_path`` and ``faces``.
+        ``face_path`` and ``faces``.  Its ``on_missing`` decides what a
+        frame without a face gives: ``"frame"`` (the default) the whole
+        frame, classified only with ``no_face="whole-image"``; ``"drop"``
+        no crop at all, so the frame stays in the result with
+        ``found=False`` and NaN probabilities whatever ``no_face``;
+        ``"last"`` the last face found, cut at its place from this frame,
+        classified and kept (``repeated=True``, counted in the clip);
+        ``"raise"`` a RuntimeError.
     fps : float, default=None
         Frames per second to analyse (None: every frame).  With a shipped
         model's name and no ``aligner``; otherwise set the aligner's ``fps``.
@@ -376,16 +347,21 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         How the frames' probabilities make the clip's, see
         :func:`emosk.pooling.pool_probabilities` (compared on CK+ and
         eNTERFACE'05 in ``benchmarks/results/clip_pooling.md``).
+    verbose : bool, default=False
+        Draw a progress bar over the analysed frames on stderr (tqdm; its
+        total is estimated from the container before the first frame).
 
     Returns
     -------
     dict
         ``source``; ``classes``; ``time``, ``frame``, ``found``, ``track``
         (arrays over the analysed frames, for the main face: the face
-        followed in the most frames), ``box`` ``(n, 4)``, ``probabilities``
-        ``(n, n_classes)``; ``clip_probabilities``: pooled (``clip``) over
-        frames with a face, and ``emotion``, its most probable class (see
-        ``no_face``).
+        followed in the most frames), ``repeated`` (True where an aligner
+        with ``on_missing="last"`` repeated the last face found: ``found``
+        is False there, the probabilities are kept), ``box`` ``(n, 4)``,
+        ``probabilities`` ``(n, n_classes)``; ``clip_probabilities``:
+        pooled (``clip``) over frames with a face (found or repeated), and
+        ``emotion``, its most probable class (see ``no_face``).
         With ``faces="all"``, also ``tracks``: one dict per followed face
         (``track`` id, ``frame``, ``time``, ``box``, ``probabilities`` over
         the frames it was found in, ``clip_probabilities``, ``emotion``,
@@ -404,8 +380,6 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         of those listed, or ``faces="all"`` with an aligner that follows one
         face.
     """
-    from ..face import iter_aligned_faces
-    from ..io import MediaReadError
     from ..pooling import CLIP_METHODS
 
     _check_no_face(no_face)
@@ -426,23 +400,18 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     if faces == "all" and aligner.select != "all":
         raise ValueError("faces='all' needs an aligner with select='all'; got "
                          f"select={aligner.select!r}.")
-    records, batches = [], _BatchedModel(model, batch_size)
-    for crop, rec in iter_aligned_faces(str(video), aligner):
-        records.append(rec)
-        batches.add(crop)
-    if not records:
-        raise MediaReadError(f"Video {video} has no frames.")
-    probs = batches.probabilities(len(model.classes_))
+    records, probs = _classify_frames(video, model, aligner, batch_size, verbose)
     frames = np.array([r["frame"] for r in records])
     times = np.array([r["time"] for r in records], dtype=float)
     tracks = np.array([r["track"] for r in records], dtype=int)
     found = np.array([r["found"] for r in records])
+    repeated = np.array([r.get("repeated", False) for r in records], dtype=bool)
     boxes = np.array([r["box"] for r in records], dtype=float).reshape(-1, 4)
     if not found.any() and no_face == "error":
         raise NoFaceError(f"No face found in any of the {len(set(frames))} analysed frames "
                           f"of {video}.")
     if no_face != "whole-image":
-        probs[~found] = np.nan
+        probs[~found & ~repeated] = np.nan
     classes = model.classes_
     counts = np.bincount(tracks[found & (tracks >= 0)], minlength=1)
     main = int(np.argmax(counts))
@@ -451,17 +420,63 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         result["tracks"] = _track_results(classes, frames, times, tracks, found, boxes, probs,
                                           clip)
         result["main_track"] = main if found.any() else None
-        rows = _main_rows(frames, tracks, found, main)
+        rows = _main_rows(frames, tracks, found | repeated, main)
         frames, times, tracks, boxes, probs = (a[rows] for a in (frames, times, tracks,
                                                                    boxes, probs))
-        found = found[rows] & (tracks == main)
-        probs[~found & (tracks >= 0)] = np.nan  # another person's face, not the main one
+        found, repeated = (a[rows] & (tracks == main) for a in (found, repeated))
+        # another person's face, not the main one
+        probs[~found & ~repeated & (tracks >= 0)] = np.nan
         boxes[~found] = np.nan
-    pooled = _clip(probs, found, no_face, clip, classes)
-    result.update({"frame": frames, "time": times, "found": found, "track": tracks,
-                   "box": boxes, "probabilities": probs, "clip_probabilities": pooled,
-                   "emotion": _emotion(classes, pooled)})
+    pooled = _clip(probs, found | repeated, no_face, clip, classes)
+    result.update({"frame": frames, "time": times, "found": found, "repeated": repeated,
+                   "track": tracks, "box": boxes, "probabilities": probs,
+                   "clip_probabilities": pooled, "emotion": _emotion(classes, pooled)})
     return result
+
+
+def _expected_frames(video, aligner):
+    """About how many frames ``aligner`` analyses in ``video`` (a progress bar's
+    total), from the container's frame count and duration; None if unknown."""
+    from ..io import video_info
+
+    try:
+        info = video_info(video)
+    except (OSError, ValueError):
+        return None  # the frames loop reports it
+    n = info.n_frames
+    if aligner.fps is not None and info.duration > 0:
+        n = int(np.ceil(info.duration * min(aligner.fps, info.fps or aligner.fps)))
+    elif aligner.step:
+        n = -(-n // aligner.step)
+    if aligner.max_frames is not None:
+        n = min(n, aligner.max_frames)
+    return n or None
+
+
+def _classify_frames(video, model, aligner, batch_size, verbose=False):
+    """Every analysed frame's record (:func:`~emosk.face.iter_aligned_faces`)
+    and its face's probabilities, ``(n_records, n_classes)``: NaN for a frame
+    the aligner dropped (``on_missing="drop"``: no crop to classify).  With
+    ``verbose``, a progress bar over the frames on stderr."""
+    from ..face import iter_aligned_faces
+    from ..io import MediaReadError
+    from ..utils._progress import progress_bar
+
+    records, has_crop, batches = [], [], _BatchedModel(model, batch_size)
+    total = _expected_frames(video, aligner) if verbose else None
+    with progress_bar(Path(video).name, verbose, total=total, unit="frames") as bar:
+        for crop, rec in iter_aligned_faces(str(video), aligner, allow_empty=True):
+            if not records or rec["frame"] != records[-1]["frame"]:
+                bar.update()  # a frame, whatever its number of faces
+            records.append(rec)
+            has_crop.append(crop is not None)
+            if crop is not None:
+                batches.add(crop)
+    if not records:
+        raise MediaReadError(f"Video {video} has no frames.")
+    probs = np.full((len(records), len(model.classes_)), np.nan)
+    probs[np.array(has_crop)] = batches.probabilities(len(model.classes_))
+    return records, probs
 
 
 def plot_faces(image, faces, path=None):
@@ -521,11 +536,13 @@ def _track_view(result, track):
             "found": np.ones(t["n_frames"], dtype=bool), "emotion": t["emotion"]}
 
 
-def plot_timeline(result, path=None, *, track=None):
+def plot_timeline(result, path=None, *, track=None, fusion=None):
     """Per-frame emotion probabilities of a video over time.
 
     Frames without a face are shaded grey (their probabilities are NaN with
-    ``no_face="skip"``, so the curves break there).
+    ``no_face="skip"``, so the curves break there).  The title states the
+    video's answer: the faces' clip emotion, or with ``fusion`` the answer
+    it holds, saying whether the voice went in.
 
     Parameters
     ----------
@@ -536,6 +553,11 @@ def plot_timeline(result, path=None, *, track=None):
     track : int, default=None
         With a result of ``faces="all"``: plot this face's track (the frames
         it was found in) instead of the main face's.
+    fusion : dict, default=None
+        :func:`~emosk.ensemble.fuse_face_and_voice`'s answer for this video
+        (its main face): the title gives its emotion when the voice went in
+        ("fear (faces + voice, voice weight 0.5; faces alone: happy)"), else
+        the faces' and why the voice stayed out.
 
     Returns
     -------
@@ -557,14 +579,27 @@ def plot_timeline(result, path=None, *, track=None):
     ax.set_xlabel("seconds" if t is result["time"] else "frame")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
-    emotion = result["emotion"] or "no face found"
-    ax.set_title(f"{Path(result['source']).name}{title}: {emotion} (grey: no face)",
+    answer = _answer_title(result, None if track is not None else fusion)
+    ax.set_title(f"{Path(result['source']).name}{title}: {answer} (grey: no face)",
                  fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
+
+
+def _answer_title(result, fusion):
+    """The answer a timeline's title states (see :func:`plot_timeline`)."""
+    faces = result["emotion"] or "no face found"
+    if fusion is None:
+        return faces
+    if not fusion["voice_used"]:
+        return f"{faces} ({fusion['status']})"
+    if result["emotion"] is None:
+        return f"{fusion['emotion']} (voice only: no face)"
+    return (f"{fusion['emotion']} (faces + voice, voice weight "
+            f"{fusion['voice_weight']:g}; faces alone: {faces})")
 
 
 def _spacing(t):

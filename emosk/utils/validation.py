@@ -18,9 +18,14 @@ Images
     :func:`images_to_uint8`: the scale is decided once for everything passed
     together (a batch, a list of photos), never image by image.
 
+Image files
+    Paths whose suffixes are image suffixes (``.jpg``, ``.png``...), in a
+    list, a tuple or a 1-D array: one photo each.
+
 Videos
-    File paths, or ``(T, H, W, C)`` / ``(T, H, W)`` uint8 arrays, collected
-    in a list, a tuple or a 1-D array (what the loaders' ``filenames`` are).
+    File paths (any other suffix), or ``(T, H, W, C)`` / ``(T, H, W)`` uint8
+    arrays, collected in a list, a tuple or a 1-D array (what the loaders'
+    ``filenames`` are).
 
 Multi-source samples
     A mapping from a source name (``"video_a"``, ``"audio"``) to that source's
@@ -36,6 +41,7 @@ __all__ = [
     "check_clips",
     "check_images",
     "check_media",
+    "check_targets_match_classes",
     "check_videos",
     "images_to_uint8",
     "is_clip_collection",
@@ -436,9 +442,19 @@ def check_videos(X):
 
 
 def _media_item_kind(item):
+    """"image file", "video" (a path or an array) or "image" (one photo array)."""
+    from .._media import has_image_suffix
+
     if _is_path(item):
-        return "video"
+        return "image file" if has_image_suffix(item) else "video"
     return "image" if _photo_shape(np.shape(item)) else "video"
+
+
+def _describe_item(item, kind):
+    if kind == "image":
+        return f"has the shape {np.shape(item)} of one photo"
+    what = "an image file" if kind == "image file" else "a video"
+    return f"is {what} ({item if _is_path(item) else np.shape(item)})"
 
 
 def check_media(X):
@@ -446,39 +462,81 @@ def check_media(X):
 
     Parameters
     ----------
-    X : ndarray of shape (n, H, W[, C]), list of photos, or collection of videos
+    X : ndarray of shape (n, H, W[, C]), list of photos, image files or videos
         A numeric array is a batch of images; a list whose items are all
-        ``(H, W, C)`` photos (sizes may differ) is a list of images; any
-        other collection (a list, tuple or 1-D array of paths or
+        ``(H, W, C)`` photos (sizes may differ) is a list of images; a
+        collection (list, tuple or 1-D array) of paths whose suffixes are all
+        image suffixes (:data:`~emosk.io.IMAGE_SUFFIXES`, any case) is a list
+        of image files, one photo each; any other collection (of paths or
         ``(T, H, W[, C])`` arrays) is a collection of videos.
 
     Returns
     -------
-    kind : {"images", "videos"}
+    kind : {"images", "image files", "videos"}
         What ``X`` holds.
     data : ndarray, list of ndarray, or list
         The images as :func:`check_images` returns them (``ragged=True``), or
-        the videos as :func:`check_videos` returns them.
+        the image files or videos as :func:`check_videos` returns them.
+        Nothing is read.
 
     Raises
     ------
     ValueError
-        For a single photo without its batch axis, a list that mixes photos
-        and videos (naming the first item of each), or what
-        :func:`check_images` and :func:`check_videos` refuse.
+        For a single photo without its batch axis, a collection that mixes
+        photos, image files and videos (naming the first item of two kinds),
+        or what :func:`check_images` and :func:`check_videos` refuse.
     """
     if isinstance(X, np.ndarray) and X.dtype.kind not in "UO":
         return "images", check_images(X)
-    videos = check_videos(X)
-    kinds = [_media_item_kind(v) for v in videos]
-    if "image" not in kinds:
-        return "videos", videos
-    if "video" in kinds:
-        i, j = kinds.index("image"), kinds.index("video")
+    items = check_videos(X)
+    kinds = [_media_item_kind(v) for v in items]
+    if len(set(kinds)) > 1:
+        a, b = [k for k in _KIND_WORDS if k in kinds][:2]
+        i, j = kinds.index(a), kinds.index(b)
         raise ValueError(
-            f"X mixes photos and videos: item {i} has the shape "
-            f"{np.shape(videos[i])} of one photo, item {j} is a video "
-            f"({videos[j] if _is_path(videos[j]) else np.shape(videos[j])}). "
-            "Pass photos and videos separately."
+            f"X mixes {_KIND_WORDS[a]} and {_KIND_WORDS[b]}: item {i} "
+            f"{_describe_item(items[i], a)}, item {j} {_describe_item(items[j], b)}. "
+            "Pass photos (arrays, or image files) and videos separately."
         )
-    return "images", check_images(videos, ragged=True)
+    if kinds[0] == "image":
+        return "images", check_images(items, ragged=True)
+    return ("image files" if kinds[0] == "image file" else "videos"), items
+
+
+#: How :func:`check_media`'s errors call the kinds of item.
+_KIND_WORDS = {"image": "photo arrays", "image file": "image files", "video": "videos"}
+
+
+def check_targets_match_classes(y, classes, *, what="the model"):
+    """Refuse integer codes as labels of a model whose classes are names.
+
+    emosk's data-set loaders give class names by default; with
+    ``as_names=False`` they give integer codes into ``target_names``, which a
+    model trained on names (every shipped model) cannot compare with its
+    predictions.  scikit-learn would say only "Mix of label input types".
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        The true labels passed to ``score``.
+    classes : array-like
+        The model's ``classes_``.
+    what : str, default="the model"
+        How the message calls the model.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds numbers and ``classes`` holds strings; the message
+        names both and says what to pass.
+    """
+    y, classes = np.asarray(y), np.asarray(classes)
+    numeric = y.dtype.kind in "iuf" or (
+        y.dtype == object and len(y) and all(isinstance(v, (int, np.integer)) for v in y))
+    if numeric and classes.dtype.kind in "UO" and all(isinstance(c, str) for c in classes):
+        shown = np.unique(y)[:8].tolist()
+        raise ValueError(
+            f"y holds integer codes ({shown}) but the classes of {what} are names "
+            f"{classes.tolist()}. Pass class names: the emosk data-set loaders give them "
+            "by default (as_names=True; an as_names=False Bunch gives them as "
+            "data.target_names[y]).")

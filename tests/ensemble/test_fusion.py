@@ -1,5 +1,7 @@
 """Late fusion of faces and voice over their shared classes."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -57,3 +59,92 @@ def test_shape_mismatch_names_the_model():
     with pytest.raises(ValueError, match=r"audio: probabilities of shape \(1, 3\)"):
         fuse_probabilities([np.ones((1, 2)) / 2, np.ones((1, 3)) / 3],
                            [["a", "b"], ["a", "b"]], names=["faces", "audio"])
+
+
+# ------------------------------------------- one video's answer: faces and voice
+# A happy face (margin 0.3 over fear) and a voice sure of fear: the eNTERFACE case
+# of #24 item 5, where one clip's voice alone said fear on every clip.
+HAPPY_FACE = np.array([0.05, 0.02, 0.25, 0.55, 0.05, 0.05, 0.03])
+FEARFUL_VOICE = np.array([0.005, 0.005, 0.97, 0.005, 0.005, 0.005, 0.005])
+
+
+def test_one_clip_s_voice_does_not_override_the_faces_by_default():
+    """By default the voice is fused only when speaker-normalised (#24 item 5)."""
+    from emosk.ensemble import fuse_face_and_voice
+
+    alone = fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
+                                voice_classes=FACE)
+    assert alone["voice_used"] is False and alone["voice_weight"] == 0.0
+    assert alone["emotion"] == "happy"
+    assert alone["status"] == "faces only: voice not speaker-normalised"
+    assert alone["classes"] == FACE
+    np.testing.assert_allclose(alone["probabilities"], HAPPY_FACE)
+    normalised = fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
+                                     voice_classes=FACE, speaker_normalised=True)
+    assert normalised["voice_used"] and normalised["voice_weight"] == 0.5
+    assert normalised["status"] == "ok" and normalised["emotion"] == "fear"
+    np.testing.assert_allclose(normalised["probabilities"], (HAPPY_FACE + FEARFUL_VOICE) / 2)
+
+
+def test_a_voice_fused_without_speaker_normalisation_weighs_less():
+    """fuse="always": a clip's voice alone weighs VOICE_WEIGHTS["alone"] (0.2), so
+    a voice sure of one class overturns the faces only where their top two
+    classes are within 0.25 of each other."""
+    from emosk.ensemble import VOICE_WEIGHTS, fuse_face_and_voice
+
+    assert VOICE_WEIGHTS == {"speaker-normalised": 0.5, "alone": 0.2}
+    asked = fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
+                                voice_classes=FACE, fuse="always")
+    assert asked["voice_used"] and asked["voice_weight"] == 0.2
+    np.testing.assert_allclose(asked["probabilities"], 0.8 * HAPPY_FACE + 0.2 * FEARFUL_VOICE)
+    assert asked["emotion"] == "happy"  # margin 0.30 > 0.25: the faces keep it
+    unsure = HAPPY_FACE + np.array([0, 0, 0.1, -0.1, 0, 0, 0])  # margin 0.10
+    assert fuse_face_and_voice(unsure, FEARFUL_VOICE, face_classes=FACE, voice_classes=FACE,
+                               fuse="always")["emotion"] == "fear"
+    weighed = fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
+                                  voice_classes=FACE, fuse="always", voice_weight=0.25)
+    assert weighed["voice_weight"] == 0.25
+
+
+def test_fusion_over_the_classes_both_models_know():
+    from emosk.ensemble import fuse_face_and_voice
+
+    face = np.array([0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
+    voice = np.array([0.5, 0.2, 0.2, 0.1])
+    fused = fuse_face_and_voice(face, voice, face_classes=FACE, voice_classes=VOICE,
+                                speaker_normalised=True, voice_weight=0.25)
+    assert fused["classes"] == ["angry", "happy", "sad"]
+    expected = 0.75 * np.array([0.1, 0.4, 0.1]) / 0.6 + 0.25 * np.array([0.5, 0.2, 0.1]) / 0.8
+    np.testing.assert_allclose(fused["probabilities"], expected)
+    assert fused["emotion"] == "happy"
+
+
+@pytest.mark.parametrize("face, voice, options, status, emotion", [
+    (None, FEARFUL_VOICE, {"speaker_normalised": True}, "audio only: no face", "fear"),
+    (None, FEARFUL_VOICE, {}, "no face, voice not speaker-normalised", None),
+    (None, None, {}, "no face, no audio", None),
+    (HAPPY_FACE, None, {"fuse": "always"}, "faces only: no audio", "happy"),
+    (HAPPY_FACE, FEARFUL_VOICE, {"fuse": "never", "speaker_normalised": True},
+     "faces only: fusion off", "happy"),
+    (None, FEARFUL_VOICE, {"fuse": "never"}, "no face, fusion off", None),
+])
+def test_what_each_case_gives_and_says(face, voice, options, status, emotion):
+    from emosk.ensemble import fuse_face_and_voice
+
+    got = fuse_face_and_voice(face, voice, face_classes=FACE, voice_classes=FACE, **options)
+    assert (got["status"], got["emotion"]) == (status, emotion)
+    assert got["voice_used"] == (status == "audio only: no face")
+    assert (got["probabilities"] is None) == (emotion is None)
+
+
+@pytest.mark.parametrize("options, says", [
+    ({"fuse": "sometimes"}, "fuse must be one of ('same-speaker', 'always', 'never'); "
+                            "got 'sometimes'"),
+    ({"voice_weight": 1.5}, "voice_weight must be a number in [0, 1]; got 1.5"),
+])
+def test_bad_fusion_options_are_refused(options, says):
+    from emosk.ensemble import fuse_face_and_voice
+
+    with pytest.raises(ValueError, match=re.escape(says)):
+        fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
+                            voice_classes=FACE, **options)

@@ -61,7 +61,7 @@ def test_audio_model_on_real_speech_with_speaker_normalisation(shared_data):
     pytest.importorskip("opensmile")
     from emosk.datasets import load_ravdess
 
-    data = load_ravdess(data_home=shared_data, as_names=True)
+    data = load_ravdess(data_home=shared_data)
     keep = np.concatenate([np.flatnonzero(data.groups == a)[::3][:16] for a in (1, 2)])
     paths, y, actors = data.filenames[keep], data.target[keep], data.groups[keep]
     model = load("ravdess_audio")

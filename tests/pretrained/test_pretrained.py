@@ -214,6 +214,104 @@ def test_predict_video_without_face(fast, tmp_path):
     assert (tmp_path / "t.png").stat().st_size > 5000
 
 
+def _face_then_wall(path, n_face=4, n_wall=3):
+    """A 10 fps video: the astronaut in ``n_face`` frames, then a cut to a plain
+    grey wall for ``n_wall`` frames."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width = stream.height = 256
+        stream.pix_fmt, stream.bit_rate = "yuv420p", 4_000_000
+        face, wall = data.astronaut()[:256, 100:356], np.full((256, 256, 3), 90, np.uint8)
+        for frame in [face] * n_face + [wall] * n_wall:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def test_predict_video_with_an_aligner_that_drops_frames(fast, tmp_path):
+    """on_missing="drop" failed with "all input arrays must have the same shape";
+    frames without a face stay in the result, marked (#24 item 11)."""
+    from emosk._cli import make_demo_video
+
+    path = _face_then_wall(tmp_path / "cut.mp4")
+    aligner = face_aligner("fer2013", on_missing="drop").fit()
+    result = predict_video(path, model=fast["model"], aligner=aligner)
+    assert result["frame"].tolist() == list(range(7))
+    assert result["found"].tolist() == [True] * 4 + [False] * 3
+    assert np.isfinite(result["probabilities"][:4]).all()
+    assert np.isnan(result["probabilities"][4:]).all() and np.isnan(result["box"][4:]).all()
+    assert result["emotion"] == "happy" and not result["repeated"].any()
+    framed = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit())
+    np.testing.assert_allclose(result["probabilities"][:4], framed["probabilities"][:4])
+    np.testing.assert_allclose(result["clip_probabilities"], framed["clip_probabilities"])
+    whole = predict_video(path, model=fast["model"], aligner=aligner, no_face="whole-image")
+    assert np.isnan(whole["probabilities"][4:]).all()  # dropped: nothing to classify
+    plot_timeline(result, tmp_path / "t.png")
+    wall = make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
+                           center=(100, 100), seconds=0.5, fps=6)
+    nothing = predict_video(wall, model=fast["model"], aligner=aligner)
+    assert not nothing["found"].any() and nothing["emotion"] is None
+    with pytest.raises(NoFaceError, match="wall.mp4"):
+        predict_video(wall, model=fast["model"], aligner=aligner, no_face="error")
+
+
+def test_predict_video_with_an_aligner_that_repeats_the_last_face(fast, tmp_path):
+    """on_missing="last" classified the repeated faces, then threw them away as
+    NaN; they are kept, and the frames say they are repeated (#24 item 11)."""
+    path = _face_then_wall(tmp_path / "cut.mp4")
+    aligner = face_aligner("fer2013", on_missing="last").fit()
+    result = predict_video(path, model=fast["model"], aligner=aligner)
+    assert result["found"].tolist() == [True] * 4 + [False] * 3
+    assert result["repeated"].tolist() == [False] * 4 + [True] * 3
+    assert np.isfinite(result["probabilities"]).all()
+    expected = result["probabilities"].mean(axis=0)  # the repeated faces count too
+    np.testing.assert_allclose(result["clip_probabilities"], expected / expected.sum())
+    plot_timeline(result, tmp_path / "t.png")
+
+
+def test_predict_video_shows_progress_over_frames_when_verbose(fast, tmp_path, capsys):
+    """A long video showed nothing while it ran; verbose=True draws a bar over the
+    analysed frames on stderr (#24 item 14)."""
+    path = _face_then_wall(tmp_path / "cut.mp4", n_face=5, n_wall=3)
+    capsys.readouterr()
+    quiet = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit())
+    assert capsys.readouterr().err == ""  # the default stays silent
+    loud = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit(),
+                         verbose=True)
+    err = capsys.readouterr().err
+    assert "cut.mp4" in err and "8/8" in err and "frames" in err
+    np.testing.assert_array_equal(loud["probabilities"], quiet["probabilities"])
+
+
+def test_timeline_title_states_the_answer(fast, tmp_path):
+    """The --plot title agrees with the row marked answer (#24 item 5)."""
+    import matplotlib.pyplot as plt
+
+    from emosk.ensemble import fuse_face_and_voice
+
+    path = _face_then_wall(tmp_path / "cut.mp4", n_face=3, n_wall=0)
+    result = predict_video(path, model=fast["model"], aligner=face_aligner("fer2013").fit())
+    face, classes = result["clip_probabilities"], result["classes"]
+    voice = np.eye(7)[classes.index("fear")]
+
+    def title(**fusion_options):
+        fusion = fuse_face_and_voice(face, voice, face_classes=classes,
+                                     voice_classes=classes, **fusion_options)
+        fig = plot_timeline(result, fusion=fusion)
+        plt.close(fig)
+        return fig.axes[0].get_title()
+
+    assert title() == ("cut.mp4: happy (faces only: voice not speaker-normalised) "
+                       "(grey: no face)")
+    assert title(speaker_normalised=True) == (
+        "cut.mp4: fear (faces + voice, voice weight 0.5; faces alone: happy) (grey: no face)")
+    plain = plot_timeline(result)
+    plt.close(plain)
+    assert plain.axes[0].get_title() == "cut.mp4: happy (grey: no face)"
+
+
 def test_predict_video_fps_with_custom_aligner_refused(model):
     with pytest.raises(ValueError, match="set its fps"):
         predict_video("x.mp4", model=model, aligner=face_aligner("fer2013"), fps=2)

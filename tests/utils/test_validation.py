@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -143,6 +145,43 @@ def test_a_list_of_photos_of_different_sizes(photo):
         model.predict(photos)
 
 
+def test_readme_pipeline_takes_photo_files(photo, tmp_path):
+    """The README's ``make_pipeline(face_aligner(...), load(...))`` given photo
+    paths read them as videos ("Images of shape (2, 1, 48, 48) have 48
+    channels"); an image file is one photo (#24 item 15)."""
+    import cv2
+    from sklearn.pipeline import make_pipeline
+
+    from emosk.pretrained import face_aligner, load
+
+    small = photo[::2, ::2]
+    photos = [small, np.ascontiguousarray(small[:, ::-1])]
+    paths = [tmp_path / "left.png", tmp_path / "right.JPG"]
+    for path, rgb in zip(paths, photos, strict=True):
+        cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    # the README's example, with files
+    model = make_pipeline(face_aligner("fer2013").fit(), load("fer2013", tta=False))
+    predicted = model.predict([str(paths[0]), paths[1]])
+    assert predicted.shape == (2,) and set(predicted) <= set(model.classes_)
+    as_arrays = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in paths]
+    np.testing.assert_array_equal(predicted, model.predict(as_arrays))
+    faces, report = model[0].transform_with_report(np.array([str(p) for p in paths]))
+    assert faces.shape == (2, 48, 48) and report["found"].tolist() == [True, True]
+    assert report["source"].tolist() == [str(p) for p in paths]
+
+
+def test_photo_files_and_videos_are_not_mixed(tmp_path):
+    from emosk.face import FaceAligner
+    from emosk.io import MediaReadError
+
+    aligner = FaceAligner(mode="box", size=16).fit()
+    with pytest.raises(ValueError, match=r"item 0 is an image file \(a\.png\), item 1 is "
+                                         r"a video \(b\.mp4\)"):
+        aligner.transform(["a.png", "b.mp4"])
+    with pytest.raises(MediaReadError, match=r"missing\.jpg"):
+        aligner.transform([str(tmp_path / "missing.jpg")])
+
+
 def test_media_sorting():
     photo = np.zeros((20, 30, 3), np.uint8)
     video = np.zeros((2, 20, 30, 3), np.uint8)
@@ -150,6 +189,7 @@ def test_media_sorting():
     assert check_media([photo, photo[:10]])[0] == "images"
     assert check_media([video, "a.mp4"])[0] == "videos"
     assert check_media(np.array(["a.mp4", "b.mp4"])) == ("videos", ["a.mp4", "b.mp4"])
+    assert check_media(["a.png", Path("b.JPEG")]) == ("image files", ["a.png", Path("b.JPEG")])
     with pytest.raises(ValueError, match=r"item 1 has the shape \(20, 30, 3\) of one photo, "
                                          r"item 0 is a video \(a\.mp4\)"):
         check_media(["a.mp4", photo])

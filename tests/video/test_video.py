@@ -226,8 +226,7 @@ def ck_subset(shared_data):
     keep = np.sort(np.concatenate([
         rng.choice(np.flatnonzero(data.target == k), 18, replace=False)
         for k in np.unique(data.target)]))
-    return ([data.images[i] for i in keep], data.target_names[data.target[keep]],
-            data.groups[keep])
+    return [data.images[i] for i in keep], data.target[keep], data.groups[keep]
 
 
 @pytest.mark.slow
@@ -257,7 +256,7 @@ def test_system_on_enterface_videos_with_audio(tmp_path, shared_data):
     pytest.importorskip("opensmile")
     data = load_enterface05(data_home=shared_data)
     videos = [str(p) for p in data.filenames] * 3  # 6 clips, 3 classes: tiled so CV works
-    y = np.tile(data.target_names[data.target], 3)
+    y = np.tile(data.target, 3)
     aligner = FaceAligner(mode="fer2013", size=48, color="gray", fps=2)
     clf = make_emotiw2017_classifier(["compact"], aligner=aligner, cache=tmp_path, cv=2,
                                      random_state=0)
