@@ -70,7 +70,7 @@ def load_nhfi(*, subset="train", data_home=None, drop_contempt=False, return_X_y
         groups = data["group"].astype(np.int64)
         source = data["source"].astype(str) if "source" in data.files else \
             np.full(len(images), "", dtype=str)
-    unknown = sorted(set(labels) - set(_CLASSES))
+    unknown = sorted(str(c) for c in set(labels) - set(_CLASSES))
     if unknown:
         raise ValueError(f"{path}: unknown labels {unknown}; expected among {_CLASSES}.")
     if images.ndim != 3 or images.dtype != np.uint8 or len(images) != len(labels):
