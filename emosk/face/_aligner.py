@@ -583,6 +583,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         """
         if self.fps is not None and self.step is not None:
             raise ValueError("Give fps or step, not both.")
+        if self.mode == "five-point" and self.landmarks == 5:
+            raise ValueError("mode='five-point' needs the eye centres, nose tip and mouth "
+                             "corners, which dlib's 5-point predictor does not give; use "
+                             "landmarks=68.")
         self.detector_, self.landmarks_ = _build_models(self)
         return self
 

@@ -51,8 +51,9 @@ def default_aligner(backbone, *, face_path="fast"):
     A backbone with shipped weights (``compact``): the crops in their
     registry entry, FER2013-like 48x48 gray faces (as
     :func:`emosk.pretrained.face_aligner` makes); ``dlib_resnet``: dlib's
-    150x150 face chips; any other backbone: 224x224 similarity-aligned RGB
-    crops.
+    150x150 face chips; ``"mobilefacenet"`` by name (its face-recognition
+    weights): 112x112 RGB five-point crops; any other backbone: 224x224
+    similarity-aligned RGB crops.
 
     Parameters
     ----------
@@ -71,6 +72,8 @@ def default_aligner(backbone, *, face_path="fast"):
         Unfitted.
     """
     path = face_path_params(face_path)
+    if backbone == "mobilefacenet":  # by name: its face-recognition weights ("auto")
+        return FaceAligner(mode="five-point", size=112, **path)
     name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
     shipped = shipped_weights_for(name)
     if shipped is not None:
