@@ -34,6 +34,14 @@ from emosk.nn._classifier import _replace_head
 EARLY = ["conv1.*", "bn1.*", "blocks.[0-6].*"]  # the 32- and 64-channel stages
 
 
+#: Said under the tables: where the GPU rows come from.
+GPU_NOTE = ("GPU rows: no GPU was available for these figures; on a lent GPU, "
+            "`scripts/gpu_run.sh` (`benchmarks/gpu.py run`, part `speed`) measures rows of "
+            "this table there (dlib ResNet at 150 and 112 px, channels_last, bf16 autocast, "
+            "batch 128; MobileFaceNet, compact, AlexNet, VGG-CNN-M-2048) and writes them in "
+            "its report, ready to paste below these (docs/guide/scaling.rst says how).")
+
+
 def make_step(backbone_name, side, *, freeze=(), channels_last=False, device="cpu",
               mixed_precision=False, weights="auto"):
     """A function running one training step on a batch (and waiting for the
@@ -119,7 +127,8 @@ def main():
             "augmentation on the batch tensors; median of "
             f"{args.steps} timed steps.\n\n"
             + markdown_table(["setting", "train images/s", "ratio", "minutes per FER2013 "
-                              "epoch (28,709 faces)"], rows))
+                              "epoch (28,709 faces)"], rows)
+            + "\n\n" + GPU_NOTE)
     write_result("train_speed", "Training speed on this CPU", body)
 
 
