@@ -335,6 +335,7 @@ def test_dlib_features_separate_fer2013_classes(shared_data):
     assert score > 0.65, score  # balanced happy vs surprise, 200 test images: chance 0.5
 
 
+@pytest.mark.gpu
 @pytest.mark.cuda
 def test_featurizer_on_cuda_matches_cpu(faces):
     if not torch.cuda.is_available():
