@@ -21,6 +21,12 @@ from skimage import data as skdata
 from emosk.face import FaceAligner, dlib_model_path
 from emosk.nn import CNNClassifier, CNNFeaturizer
 
+#: Said under the tables: where the GPU rows come from.
+GPU_NOTE = ("GPU rows: no GPU was available for these figures; on a lent GPU, "
+            "`scripts/gpu_run.sh` (`benchmarks/gpu.py run`, part `speed`) measures the same "
+            "rows there (no dlib C++ on that machine, so no ratio to it) and writes them in "
+            "its report, ready to paste below the CPU rows (docs/guide/scaling.rst says how).")
+
 
 def chips(n):
     base = list(FaceAligner(mode="dlib-chip", size=150).fit_transform(skdata.astronaut()[None]))
@@ -107,6 +113,7 @@ def main():
         "train img/s / dlib C++ inference img/s at batch "
         f"{args.batch} in the same run):\n\n"
         + markdown_table(["backbone", "device", "train img/s", "ratio to dlib C++"], train)
+        + "\n\n" + GPU_NOTE
     )
     write_result("cnn_throughput", "CNN throughput: emosk's dlib ResNet in torch vs dlib", body)
 

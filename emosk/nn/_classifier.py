@@ -39,16 +39,32 @@ RECIPES = {
 }
 
 
-class _Net(nn.Module):
-    """The input stage (resize, colour, normalise, augment) followed by the backbone."""
+def _autocast(device, enabled):
+    """bf16 autocast on a CUDA ``device`` when ``enabled``; a no-op elsewhere."""
+    return torch.autocast("cuda", torch.bfloat16,
+                          enabled=bool(enabled) and torch.device(device).type == "cuda")
 
-    def __init__(self, adapter, backbone):
+
+class _Net(nn.Module):
+    """The input stage (resize, colour, normalise, augment) followed by the backbone.
+
+    With ``mixed_precision``, the backbone runs under bf16 autocast on CUDA and
+    its output is cast back to float32, so the loss and the input stage stay
+    in float32.
+    """
+
+    def __init__(self, adapter, backbone, *, mixed_precision=False):
         super().__init__()
         self.input = adapter
         self.backbone = backbone
+        self.mixed_precision = mixed_precision
 
     def forward(self, x):
-        return self.backbone(self.input(x))
+        x = self.input(x)
+        # networks pickled before the option existed lack the attribute
+        with _autocast(x.device, getattr(self, "mixed_precision", False)):
+            out = self.backbone(x)
+        return out.float()
 
 
 def _replace_head(backbone, head_name, n_classes, *, force=False):
@@ -170,6 +186,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     device : str or None, default="auto"
         ``"auto"``: CUDA when present, else CPU; None leaves placement to
         the net (what skorch's ``AccelerateMixin`` needs).
+    mixed_precision : bool, default=False
+        Run the backbone under bf16 autocast on CUDA, in training and in
+        ``predict_proba`` (ignored on CPU).  The weights, the optimizer, the
+        input stage and the loss stay in float32; bf16 has float32's exponent
+        range, so no gradient scaling is needed.  See Notes for float16.
     checkpoint : str, path-like or None, default=None
         File where, after every epoch, the training state is saved: module
         weights, optimizer and LR-scheduler states, the best epoch so far,
@@ -222,6 +243,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     ImageNet networks on FER2013 and then on the target set
     (``recipe="ng2015"``, ``warm_start=True`` for the second stage).
 
+    ``mixed_precision`` offers bf16 only: float16 needs a gradient scaler
+    between the backward pass and the optimizer step, which a plain skorch
+    net has no place for; train in float16 through skorch's
+    ``AccelerateMixin`` instead (``net_params``, see the user guide's scaling
+    page), whose ``Accelerator(mixed_precision="fp16")`` scales the loss.
+
+    A classifier fitted on CUDA and unpickled where there is none runs on the
+    CPU (``device_`` becomes ``"cpu"``; skorch warns).
+
     Examples
     --------
     >>> import numpy as np
@@ -252,6 +282,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "device": [str, None],
+        "mixed_precision": ["boolean"],
         "checkpoint": [str, os.PathLike, None],
         "resume": ["boolean"],
         "random_state": ["random_state"],
@@ -264,8 +295,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                  momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
                  input_size=None, lr_schedule=None, freeze=None, augment=True, tta=False,
                  valid_fraction=0.1, class_weight=None, warm_start=False, device="auto",
-                 checkpoint=None, resume=False, random_state=None, verbose=0,
-                 net_params=None):
+                 mixed_precision=False, checkpoint=None, resume=False, random_state=None,
+                 verbose=0, net_params=None):
         self.backbone = backbone
         self.weights = weights
         self.recipe = recipe
@@ -283,6 +314,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.device = device
+        self.mixed_precision = mixed_precision
         self.checkpoint = checkpoint
         self.resume = resume
         self.random_state = random_state
@@ -306,7 +338,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
                                augment=self.augment)
         self._fitted_backbone = self.backbone
-        return _Net(adapter, backbone)
+        return _Net(adapter, backbone, mixed_precision=self.mixed_precision)
 
     def _shipped_head_fits(self):
         """False when ``weights`` names shipped weights whose outputs are other
@@ -332,6 +364,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.spec_ = with_input_size(self.spec_, self.input_size, module.backbone,
                                      self.backbone)
         module.input.size = self.spec_.input_size
+        module.mixed_precision = self.mixed_precision
         return module.cpu()
 
     def _fingerprint(self):
@@ -508,7 +541,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         with torch.inference_mode():
             for start in range(0, len(images), chunk):
                 batch = torch.from_numpy(images[start:start + chunk]).to(device)
-                logits = module.backbone(torch.cat([stage(batch) for stage in stages]))
+                views = torch.cat([stage(batch) for stage in stages])
+                with _autocast(device, self.mixed_precision):
+                    logits = module.backbone(views)
                 proba = torch.softmax(logits.float(), dim=1)
                 out.append(proba.view(len(stages), len(batch), -1).mean(0).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
@@ -542,6 +577,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """The fitted backbone (without the input stage), for :class:`CNNFeaturizer`."""
         check_is_fitted(self)
         return self.net_.module_.backbone
+
+    def __setstate__(self, state):
+        # skorch moves the unpickled network to the CPU where CUDA is missing;
+        # device_ says so too
+        super().__setstate__(state)
+        device = getattr(self, "device_", None)
+        if isinstance(device, str) and device.startswith("cuda") \
+                and not torch.cuda.is_available():
+            self.device_ = "cpu"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

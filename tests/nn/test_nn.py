@@ -205,6 +205,27 @@ def test_classifier_learns_and_round_trips():
     assert feats.shape == (3, 256)
 
 
+def test_mixed_precision_is_ignored_on_cpu():
+    X, y = _stripes(32, 3)
+    settings = dict(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
+                    device="cpu")
+    plain = CNNClassifier(**settings).fit(X, y)
+    mixed = CNNClassifier(mixed_precision=True, **settings).fit(X, y)
+    assert mixed.net_.module_.mixed_precision
+    np.testing.assert_array_equal(mixed.predict_proba(X), plain.predict_proba(X))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_unpickled_cuda_classifier_says_it_runs_on_the_cpu():
+    X, y = _stripes(16, 4)
+    clf = CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
+                        device="cpu").fit(X, y)
+    clf.device_ = "cuda"  # as fitted on a GPU; the network itself is on the CPU here
+    again = pickle.loads(pickle.dumps(clf))
+    assert again.device_ == "cpu"
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
 def test_input_size_is_trained_and_carried_to_the_featurizer():
     X, y = _stripes(160, 0)
     Xt, yt = _stripes(60, 1)
@@ -314,6 +335,7 @@ def test_dlib_features_separate_fer2013_classes(shared_data):
     assert score > 0.65, score  # balanced happy vs surprise, 200 test images: chance 0.5
 
 
+@pytest.mark.gpu
 @pytest.mark.cuda
 def test_featurizer_on_cuda_matches_cpu(faces):
     if not torch.cuda.is_available():
