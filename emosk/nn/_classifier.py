@@ -513,8 +513,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return np.concatenate(out).astype(np.float64)
 
     def predict(self, X):
-        """Most probable class of every image."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Most probable class of every image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W[, C])
+
+        Returns
+        -------
+        ndarray of shape (n,)
+        """
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def backbone_module_(self):
         """The fitted backbone (without the input stage), for :class:`CNNFeaturizer`."""
@@ -527,6 +537,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = True
         return tags
+
+    @classmethod
+    def get_test_params(cls):
+        """Parameter sets that emosk's common tests instantiate: the compact
+        network at its smallest input side, one epoch."""
+        return [{"input_size": 16, "max_epochs": 1, "valid_fraction": 0.0,
+                 "random_state": 0}]
 
 
 def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=False,
