@@ -518,10 +518,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, H, W[, C])
+            Face images, as for :meth:`predict_proba`.
 
         Returns
         -------
         ndarray of shape (n,)
+            The class of ``classes_`` with the highest probability.
         """
         proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_
         return self.classes_[np.argmax(proba, axis=1)]
@@ -540,8 +542,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def get_test_params(cls):
-        """Parameter sets that emosk's common tests instantiate: the compact
-        network at its smallest input side, one epoch."""
+        """Parameter sets that emosk's common tests instantiate.
+
+        The compact network at its smallest input side, one epoch.
+        """
         return [{"input_size": 16, "max_epochs": 1, "valid_fraction": 0.0,
                  "random_state": 0}]
 

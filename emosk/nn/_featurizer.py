@@ -390,6 +390,8 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
 
     @classmethod
     def get_test_params(cls):
-        """Parameter sets that emosk's common tests instantiate: the default
-        network, and the compact one at its smallest input side."""
+        """Parameter sets that emosk's common tests instantiate.
+
+        The default network, and the compact one at its smallest input side.
+        """
         return [{}, {"backbone": "compact", "input_size": 16}]

@@ -179,10 +179,20 @@ def check_video_roundtrip(name, estimator):
 
 
 def check_media_nan_inf(name, estimator):
-    """NaN or infinity in one item of an estimator's media raises a ValueError
-    naming that item, in ``fit`` (classifiers) and in ``predict`` or
-    ``transform``: scikit-learn's ``check_estimators_nan_inf``, with media
-    (videos are uint8, so a float video is refused as such)."""
+    """NaN or infinity in one item of media raises a ValueError naming the item.
+
+    In ``fit`` (classifiers) and in ``predict`` or ``transform``: what
+    scikit-learn's ``check_estimators_nan_inf`` checks of tables, with media
+    made by :func:`media_from_table` (videos are uint8, so a float video is
+    refused as such).
+
+    Parameters
+    ----------
+    name : str
+        The estimator's name, for messages.
+    estimator : estimator instance
+        An estimator of media (its ``_emosk_input``).
+    """
     import pytest
     from sklearn.base import is_classifier
 
@@ -309,14 +319,18 @@ def media_from_table(estimator, X):
 
 @contextmanager
 def media_inputs():
-    """Within this block, scikit-learn's checks give emosk's estimators of media
-    their own input.
+    """Within this block, scikit-learn's checks give emosk's media their input.
 
     scikit-learn adapts each check's table to what an estimator's tags say
     it takes (positive values, pairwise kernels, 1-D input) in one private
     function, ``_enforce_estimator_tags_X``; this wraps it with
     :func:`media_from_table` for estimators whose ``_emosk_input`` is media.
     Other estimators get scikit-learn's tables unchanged.
+
+    Yields
+    ------
+    None
+        Nothing; scikit-learn's module is restored on leaving the block.
     """
     from sklearn.utils import estimator_checks as ec
 
