@@ -167,8 +167,14 @@ def main(argv=None):
 
         def build():
             shutil.rmtree(dist, ignore_errors=True)
-            out = _run([python, "-m", "build", "--outdir", dist, ROOT], log=log,
-                       env=env)
+            egg_info = ROOT / "emosk.egg-info"  # the sdist's metadata, written there
+            had_egg_info = egg_info.exists()
+            try:
+                out = _run([python, "-m", "build", "--outdir", dist, ROOT], log=log,
+                           env=env)
+            finally:
+                if not had_egg_info:
+                    shutil.rmtree(egg_info, ignore_errors=True)
             warned = build_warnings(out)
             if warned:
                 raise CheckFailed("The build warns:\n" + "\n".join(warned))
