@@ -15,7 +15,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 EXTRAS ?= test,face,audio
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test test-all bench docs clean venv
+.PHONY: demo test test-all bench docs clean venv check-wheel
 
 venv: $(STAMP)
 
@@ -46,6 +46,15 @@ docs: $(STAMP)
 	$(PY) -m pip install -q -e ".[docs]"
 	EMOSK_DOCS_OFFLINE=$(DOCS_OFFLINE) $(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html
 
+# What a user of the wheel gets: the sdist and the wheel built in a fresh virtual
+# environment outside the checkout, torch installed there as above, then the wheel
+# with WHEEL_EXTRAS, and `emosk demo` run from it.  Needs only $(PYTHON); prints
+# the time of each step (scripts/check_wheel.py).
+WHEEL_EXTRAS ?= face,audio
+check-wheel:
+	$(PYTHON) scripts/check_wheel.py --torch-spec "$(TORCH_SPEC)" \
+		--torch-index "$(TORCH_INDEX)" --extras "$(WHEEL_EXTRAS)"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/generated \
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache docs/_build docs/generated \
 		docs/auto_examples docs/sg_execution_times.rst

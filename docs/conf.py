@@ -39,8 +39,7 @@ autosummary_generate = True
 templates_path = ["_templates"]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-exclude_patterns = ["_build", "generated/*.examples", "_model_card_results.rst",
-                    "_model_card_audio_results.rst", "_audio_results.rst"]
+exclude_patterns = ["_build", "generated/*.examples", "_audio_results.rst"]
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
     "numpy": ("https://numpy.org/doc/stable/", None),

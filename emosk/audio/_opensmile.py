@@ -321,6 +321,7 @@ class AudioFeaturizer(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []  # openSMILE's own float type
         return tags
 
 

@@ -672,6 +672,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = []  # uint8 faces of any image
         return tags
 
     @classmethod

@@ -549,8 +549,20 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return np.concatenate(out).astype(np.float64)
 
     def predict(self, X):
-        """Most probable class of every image."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """Most probable class of every image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W[, C])
+            Face images, as for :meth:`predict_proba`.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            The class of ``classes_`` with the highest probability.
+        """
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy on faces ``X`` with labels ``y``.
@@ -593,6 +605,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = True
         return tags
+
+    @classmethod
+    def get_test_params(cls):
+        """Parameter sets that emosk's common tests instantiate.
+
+        The compact network at its smallest input side, one epoch.
+        """
+        return [{"input_size": 16, "max_epochs": 1, "valid_fraction": 0.0,
+                 "random_state": 0}]
 
 
 def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=False,

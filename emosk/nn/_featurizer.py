@@ -385,4 +385,13 @@ class CNNFeaturizer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
+        tags.transformer_tags.preserves_dtype = []  # float32 features of any image
         return tags
+
+    @classmethod
+    def get_test_params(cls):
+        """Parameter sets that emosk's common tests instantiate.
+
+        The default network, and the compact one at its smallest input side.
+        """
+        return [{}, {"backbone": "compact", "input_size": 16}]

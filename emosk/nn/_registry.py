@@ -6,7 +6,8 @@ and the face crops it expects, so that :func:`~emosk.nn.build_backbone`,
 and the command line read these facts from one place.  Only the standard
 library is imported here: ``emosk --help`` lists the shipped models without
 loading torch.  The weights files themselves are package data in
-``emosk/pretrained/``.
+``emosk/pretrained/``, each model's card beside them
+(``model_card_<name>.rst``: data, recipe, results, known limits).
 """
 
 import hashlib

@@ -1,18 +1,30 @@
-"""emosk's own estimator checks, run beside scikit-learn's.
+"""emosk's own estimator checks, run beside scikit-learn's, and scikit-learn's
+checks run on the estimators of media.
 
 scikit-learn's ``check_estimator`` only feeds 2-D arrays.  The checks here cover
 what emosk adds: clip collections of unequal lengths, the equivalence of the
 three clip layouts, feature names, and that nothing the user passed is changed.
+
+scikit-learn skips every check of an estimator whose tags say it does not take
+2-D arrays: emosk's estimators of images, videos and audio.
+:func:`sklearn_media_checks` runs scikit-learn's own checks on them all the
+same, each check's table turned into the estimator's input by
+:func:`media_from_table` (see :func:`media_inputs`); :func:`left_out_checks`
+says which checks cannot apply, and why.
 """
 
 import importlib
 import inspect
 import pkgutil
+from contextlib import contextmanager
+from functools import partial
+from unittest import mock
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-__all__ = ["all_estimators", "emosk_checks", "estimator_instances"]
+__all__ = ["all_estimators", "emosk_checks", "estimator_instances", "media_from_table",
+           "media_inputs", "left_out_checks", "sklearn_media_checks"]
 
 
 def all_estimators():
@@ -166,23 +178,355 @@ def check_video_roundtrip(name, estimator):
         np.testing.assert_array_equal(v, k, err_msg=f"{name} changed its input")
 
 
-def api_checks():
-    """scikit-learn checks that need no numeric input, for media estimators.
+def check_media_nan_inf(name, estimator):
+    """NaN or infinity in one item of media raises a ValueError naming the item.
 
-    scikit-learn skips every check of an estimator that does not take 2-D
-    arrays; these API checks still apply to it.
+    In ``fit`` (classifiers) and in ``predict`` or ``transform``: what
+    scikit-learn's ``check_estimators_nan_inf`` checks of tables, with media
+    made by :func:`media_from_table` (videos are uint8, so a float video is
+    refused as such).
+
+    Parameters
+    ----------
+    name : str
+        The estimator's name, for messages.
+    estimator : estimator instance
+        An estimator of media (its ``_emosk_input``).
+    """
+    import pytest
+    from sklearn.base import is_classifier
+
+    rng = np.random.default_rng(3)
+    table = rng.uniform(size=(6, 3))
+    y = np.arange(6) % 2
+    est = clone(estimator).fit(media_from_table(estimator, table), y)
+    method = est.predict if hasattr(est, "predict") else est.transform
+    pattern = r"(?i)(image|waveform|video) 2\b.*(nan|infinity|uint8)"
+    for bad in (np.nan, np.inf):
+        broken = table.copy()
+        broken[2, 1] = bad
+        X = media_from_table(estimator, broken)
+        if is_classifier(estimator):
+            with pytest.raises(ValueError, match=pattern):
+                clone(estimator).fit(X, y)
+        with pytest.raises(ValueError, match=pattern):
+            method(X)
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn's own checks on the estimators of media
+# ---------------------------------------------------------------------------
+
+#: The values of an estimator's ``_emosk_input`` that are media (not tables or clips).
+MEDIA_INPUTS = ("images", "media", "videos", "audio")
+
+#: Side of the images a check's table rows become: the smallest input of the
+#: compact network (four 2x2 poolings), so the test networks run fast.
+MEDIA_SIDE = 16
+
+_AUDIO_RATE = 16000
+_AUDIO_SAMPLES = 8000  # half a second: openSMILE's 10 ms frames, several pitch periods
+
+
+def _is_media_estimator(estimator):
+    return getattr(estimator, "_emosk_input", None) in MEDIA_INPUTS
+
+
+def _unit(X):
+    """Table values mapped into [0, 1] by a logistic; NaN and infinities kept."""
+    X = np.asarray(X)
+    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64
+    X = X.astype(dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        unit = 1.0 / (1.0 + np.exp(-X))
+    return np.where(np.isfinite(X), unit, X).astype(dtype, copy=False)
+
+
+def _row_images(X):
+    """``(n, d)`` -> ``(n, MEDIA_SIDE, MEDIA_SIDE)``: each row's values in
+    [0, 1], repeated in reading order to fill its image."""
+    pixels = _unit(X)
+    cycle = np.arange(MEDIA_SIDE * MEDIA_SIDE) % X.shape[1]
+    return pixels[:, cycle].reshape(len(pixels), MEDIA_SIDE, MEDIA_SIDE)
+
+
+def _row_videos(X):
+    """Each row as a ``(2, MEDIA_SIDE, MEDIA_SIDE)`` uint8 video: its image,
+    then the image mirrored."""
+    videos = []
+    for image in _row_images(X):
+        frames = np.stack([image, image[:, ::-1]])
+        if np.isfinite(frames).all():
+            frames = np.round(frames * 255).astype(np.uint8)
+        videos.append(frames)  # a non-finite row stays float: the estimator refuses it
+    return videos
+
+
+def _row_waveforms(X):
+    """Each row as a ``(waveform, 16000)`` tuple: half a second of a 150 Hz
+    tone whose harmonics have the row's values (in [0, 1]) as amplitudes."""
+    t = np.arange(_AUDIO_SAMPLES) / _AUDIO_RATE
+    harmonics = np.sin(2 * np.pi * 150.0 * np.arange(1, X.shape[1] + 1)[:, None] * t)
+    amplitude = 0.3 / X.shape[1]
+    with np.errstate(invalid="ignore"):  # an infinite value times sin(0)
+        return [(amplitude * (row[:, None] * harmonics).sum(axis=0), _AUDIO_RATE)
+                for row in _unit(X).astype(np.float64)]
+
+
+def media_from_table(estimator, X):
+    """The input an estimator of media takes, made from a check's 2-D table.
+
+    scikit-learn's checks make their data as ``(n_samples, n_features)``
+    tables.  Each row becomes one item of the estimator's own input, by a
+    fixed rule of that row alone, so that a subset or a permutation of the
+    rows gives the same subset or permutation of items, and NaN or infinite
+    values reach the estimator.  The values are first mapped into [0, 1] by
+    a logistic.
+
+    - images (:class:`~emosk.nn.CNNClassifier`, :class:`~emosk.nn.CNNFeaturizer`,
+      :class:`~emosk.face.FaceAligner`): a ``(n, 16, 16)`` float array, each
+      image the row's values repeated in reading order;
+    - videos (:class:`~emosk.video.VideoFeaturizer`): a list of
+      ``(2, 16, 16)`` uint8 videos (the image and its mirror);
+    - audio (:class:`~emosk.audio.AudioFeaturizer`): a list of
+      ``(waveform, 16000)`` tuples, half a second of a 150 Hz tone whose
+      harmonics have the row's values as amplitudes.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Its ``_emosk_input`` says which input it takes.
+    X : array-like
+        A 2-D table; anything else (1-D, empty, sparse, object arrays) is
+        returned unchanged, for the checks of input validation.
+
+    Returns
+    -------
+    ndarray or list
+        The estimator's input, one item per row of ``X``.
+    """
+    kind = getattr(estimator, "_emosk_input", None)
+    if kind not in MEDIA_INPUTS or not isinstance(X, np.ndarray):
+        return X
+    if X.ndim != 2 or X.size == 0 or X.dtype.kind not in "biuf":
+        return X
+    if kind == "videos":
+        return _row_videos(X)
+    if kind == "audio":
+        return _row_waveforms(X)
+    return _row_images(X)
+
+
+@contextmanager
+def media_inputs():
+    """Within this block, scikit-learn's checks give emosk's media their input.
+
+    scikit-learn adapts each check's table to what an estimator's tags say
+    it takes (positive values, pairwise kernels, 1-D input) in one private
+    function, ``_enforce_estimator_tags_X``; this wraps it with
+    :func:`media_from_table` for estimators whose ``_emosk_input`` is media.
+    Other estimators get scikit-learn's tables unchanged.
+
+    Yields
+    ------
+    None
+        Nothing; scikit-learn's module is restored on leaving the block.
     """
     from sklearn.utils import estimator_checks as ec
 
-    return [
-        ec.check_estimator_cloneable,
-        ec.check_estimator_repr,
-        ec.check_no_attributes_set_in_init,
-        ec.check_parameters_default_constructible,
-        ec.check_get_params_invariance,
-        ec.check_set_params,
-        ec.check_do_not_raise_errors_in_init_or_set_params,
+    enforce = ec._enforce_estimator_tags_X
+
+    def enforce_media(estimator, X, X_test=None, **kwargs):
+        if X_test is None:
+            return media_from_table(estimator, enforce(estimator, X, **kwargs))
+        X, X_test = enforce(estimator, X, X_test=X_test, **kwargs)
+        return media_from_table(estimator, X), media_from_table(estimator, X_test)
+
+    with mock.patch.object(ec, "_enforce_estimator_tags_X", enforce_media):
+        yield
+
+
+#: scikit-learn checks that assume a table in a way no input adaptation can
+#: change; none of them runs on an estimator of media.
+NOT_APPLICABLE = {
+    "check_n_features_in": "images, videos and audio have no feature columns to count",
+    "check_n_features_in_after_fitting": "n_features_in_ counts the columns of a table",
+    "check_transformer_general": "unpacks X.shape into (n_samples, n_features)",
+    "check_transformer_data_not_an_array": "unpacks X.shape as (n_samples, n_features)",
+    "check_methods_subset_invariance": "reshapes each sample to (1, n_features)",
+    "check_classifier_data_not_an_array": "builds pandas DataFrames (2-D only) from X",
+    "check_estimators_nan_inf": "its NaN and inf tables are not adapted; emosk's "
+                                "check_media_nan_inf does it with media",
+    "check_complex_data": "a complex table, not adapted",
+    "check_dtype_object": "an object-dtype table (emosk's images are uint8 or float)",
+    "check_estimators_empty_data_messages": "expects the messages of table validation",
+    "check_fit1d": "a 1-D table, not adapted",
+    "check_fit2d_predict1d": "expects the message about a 1-D table",
+    "check_supervised_y_no_nan": "fits on a table that is not adapted",
+    "check_estimator_sparse_tag": "sparse data are tables",
+    "check_estimator_sparse_array": "sparse data are tables",
+    "check_estimator_sparse_matrix": "sparse data are tables",
+    "check_array_api_input": "array-API data are tables",
+}
+
+#: Checks that use the adapted X as a table themselves, so that they apply
+#: to images in an array but not to collections given as lists (videos,
+#: audio clips).
+_ARRAY_X = {
+    "check_dont_overwrite_parameters": "makes y from X[:, 0]",
+    "check_dict_unchanged": "makes y from X[:, 0]",
+    "check_f_contiguous_array_estimator": "makes y from X[:, 0] (X Fortran-ordered)",
+    "check_fit2d_1sample": "makes y from X[:, 0]",
+    "check_fit2d_1feature": "makes y from X[:, 0]",
+    "check_methods_sample_order_invariance": "makes y from X[:, 0]",
+    "check_positive_only_tag_during_fit": "subtracts X.mean() from X",
+    "check_estimators_dtypes": "casts X with X.astype",
+}
+
+#: Of those, the checks whose y (``X[:, 0]``, a row of pixels per image once X
+#: is images) is refused by a classifier, as a 2-D target.
+_Y_FROM_X = {name for name, why in _ARRAY_X.items() if "y from" in why}
+
+
+def _check_names(estimator):
+    """scikit-learn's checks for ``estimator``, as ``_yield_all_checks`` picks
+    them for a table estimator of the same kind (classifier, transformer,
+    sample weights, deterministic or not), in its order."""
+    from sklearn.base import is_classifier
+    from sklearn.utils import get_tags
+    from sklearn.utils.validation import has_fit_parameter
+
+    tags = get_tags(estimator)
+    classifier = is_classifier(estimator)
+    deterministic = not tags.non_deterministic
+    names = [
+        "check_estimator_cloneable", "check_estimator_tags_renamed",
+        "check_valid_tag_types", "check_estimator_repr",
+        "check_no_attributes_set_in_init", "check_fit_score_takes_y",
+        "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self", "check_readonly_memmap_input",
+        # (for a transformer, which has no predict, it tests nothing:
+        # check_transformers_unfitted does, below)
+        "check_estimators_unfitted" if classifier and tags.requires_fit else None,
+        "check_do_not_raise_errors_in_init_or_set_params",
+        "check_n_features_in_after_fitting", "check_mixin_order",
+        "check_positive_only_tag_during_fit",
+        # the legacy checks of any estimator
+        "check_estimators_dtypes", "check_complex_data", "check_dtype_object",
+        "check_estimators_empty_data_messages",
+        "check_pipeline_consistency" if deterministic else None,
+        "check_estimators_nan_inf", "check_estimator_sparse_tag",
+        "check_estimator_sparse_array", "check_estimator_sparse_matrix",
+        "check_estimators_pickle",
+        ("check_estimators_pickle", {"readonly_memmap": True}),
+        "check_array_api_input", "check_f_contiguous_array_estimator",
     ]
+    if has_fit_parameter(estimator, "sample_weight"):  # none of emosk's takes one
+        raise NotImplementedError("the sample-weight checks are not adapted to media")
+    if classifier:
+        names += [
+            "check_classifier_data_not_an_array", "check_classifiers_one_label",
+            "check_classifiers_classes", "check_classifiers_train",
+            ("check_classifiers_train", {"readonly_memmap": True}),
+            ("check_classifiers_train",
+             {"readonly_memmap": True, "X_dtype": "float32"}),
+            "check_classifiers_regression_target", "check_supervised_y_no_nan",
+            "check_supervised_y_2d",
+        ]
+    if hasattr(estimator, "transform"):
+        names += [
+            "check_transformer_data_not_an_array", "check_transformer_general",
+            ("check_transformer_general", {"readonly_memmap": True}),
+            "check_transformers_unfitted" if tags.requires_fit
+            else "check_transformers_unfitted_stateless",
+        ]
+        if tags.transformer_tags.preserves_dtype:
+            names.append("check_transformer_preserve_dtypes")
+    names += ["check_parameters_default_constructible"]
+    if deterministic:
+        names += ["check_methods_sample_order_invariance",
+                  "check_methods_subset_invariance"]
+    names += ["check_fit2d_1sample", "check_fit2d_1feature",
+              "check_get_params_invariance", "check_set_params", "check_dict_unchanged",
+              "check_fit_idempotent", "check_fit_check_is_fitted",
+              "check_n_features_in", "check_fit1d", "check_fit2d_predict1d"]
+    if classifier and tags.target_tags.required:
+        names.append("check_requires_y_none")
+    # scikit-learn's checks of n_iter_, decision_function, partial_fit and
+    # max_iter do nothing for estimators without them: not listed.
+    return [(n, {}) if isinstance(n, str) else n for n in names if n is not None]
+
+
+def left_out_checks(estimator):
+    """scikit-learn's checks that do not run on an estimator of media, with why.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        An estimator whose ``_emosk_input`` is one of :data:`MEDIA_INPUTS`.
+
+    Returns
+    -------
+    dict of str to str
+        Check name to the reason it does not apply.
+    """
+    from sklearn.base import is_classifier
+
+    kind = getattr(estimator, "_emosk_input", None)
+    left_out = {}
+    for name, _ in _check_names(estimator):
+        if name in NOT_APPLICABLE:
+            left_out[name] = NOT_APPLICABLE[name]
+        elif name in _ARRAY_X and kind in ("videos", "audio"):
+            left_out[name] = f"{_ARRAY_X[name]}; {kind} are a list here"
+        elif name in _Y_FROM_X and is_classifier(estimator):
+            left_out[name] = (f"{_ARRAY_X[name]}: once X is images that is a row of "
+                              "pixels per image, a 2-D y")
+    return left_out
+
+
+def sklearn_media_checks(estimator):
+    """scikit-learn's own checks that apply to an estimator of media.
+
+    scikit-learn runs no check of an estimator whose tags say it does not
+    take 2-D arrays (a ``SkipTestWarning``).  These are the checks it runs
+    for a table estimator of the same kind, in its order, less those of
+    :func:`left_out_checks`; each runs inside :func:`media_inputs`, so the
+    data it makes is the estimator's own input.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        An estimator whose ``_emosk_input`` is one of :data:`MEDIA_INPUTS`.
+
+    Yields
+    ------
+    callable
+        ``check(estimator)``, raising on failure; its ``check_name`` (with
+        the keyword arguments of a variant) names it in test ids.
+    """
+    if not _is_media_estimator(estimator):
+        raise ValueError(f"{type(estimator).__name__} does not take media; give it to "
+                         "scikit-learn's parametrize_with_checks.")
+    left_out = left_out_checks(estimator)
+    for check, kwargs in _check_names(estimator):
+        if check not in left_out:
+            yield _on_media(type(estimator).__name__, check, kwargs)
+
+
+def _on_media(name, check, kwargs):
+    from sklearn.utils import estimator_checks as ec
+
+    bound = partial(getattr(ec, check), name, **kwargs)
+
+    def run(estimator):
+        with media_inputs():
+            bound(estimator)
+
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    run.check_name = f"{check}({args})" if args else check
+    run.__name__ = check
+    return run
 
 
 def emosk_checks(estimator):
@@ -197,6 +541,8 @@ def emosk_checks(estimator):
     callable
         Each takes ``(name, estimator)`` and raises on failure.
     """
+    if _is_media_estimator(estimator):
+        yield check_media_nan_inf
     if getattr(estimator, "_emosk_input", None) == "audio":
         yield check_audio_roundtrip
         return

@@ -512,6 +512,7 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
+        tags.transformer_tags.preserves_dtype = []  # float32 features of uint8 videos
         return tags
 
     @classmethod
