@@ -71,6 +71,18 @@ PRETRAINED = {
                     "48x48 gray) by benchmarks/fer2013.py; the best epoch chosen on "
                     "PublicTest.",
     ),
+    "mobilefacenet_fer_nhfi": PretrainedModel(
+        filename="mobilefacenet_fer_nhfi.pt",
+        sha256="9d06569d2785dab4e824e8012239014813a5600e32b12b5e4182580eaa8088ed",
+        backbone="mobilefacenet",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 64, "color": "gray"},
+        description="MobileFaceNet from its MS-Celeb-1M face-recognition weights, "
+                    "fine-tuned on FER2013 Training and NHFI's in-the-wild photos "
+                    "(64x64 gray) by scripts/train_face_model.py; the best epoch chosen "
+                    "on PublicTest.",
+        input_size=64,
+    ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
         sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
