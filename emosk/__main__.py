@@ -80,6 +80,13 @@ def int_at_least(minimum):
     return check
 
 
+def default_model():
+    """The face model used when none is named."""
+    from .nn._registry import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
 def shipped_models(kind):
     """Names of the shipped models of one kind ("face" or "audio")."""
     from .pretrained import PRETRAINED
@@ -149,8 +156,8 @@ def build_parser():
                          help="image or video files, folders of them, or quoted glob "
                               "patterns ('clips/*.mp4')")
     predict.add_argument("--recursive", action="store_true", help=RECURSIVE_HELP)
-    predict.add_argument("--model", choices=shipped_models("face"), default="fer2013",
-                         help="shipped model (default: fer2013)")
+    predict.add_argument("--model", choices=shipped_models("face"), default=default_model(),
+                         help=f"shipped model (default: {default_model()})")
     predict.add_argument("--fps", type=positive_float, default=None,
                          help="video frames per second to analyse (default: every frame)")
     predict.add_argument("--faces", choices=["main", "all"], default="main",
@@ -233,9 +240,10 @@ def build_parser():
                     "out, with a line on stderr saying how many; the matrix has a row "
                     "per class of the data and a column per class of the data or the "
                     "predictions (no all-zero row for a class the data lacks).")
-    evaluate.add_argument("--model", default="fer2013", type=model_or_file("face"),
+    evaluate.add_argument("--model", default=default_model(), type=model_or_file("face"),
                           help="a shipped model's name or a joblib file of a fitted face "
-                               "classifier; load only files you trust (default: fer2013)")
+                               "classifier; load only files you trust (default: "
+                               f"{default_model()})")
     evaluate.add_argument("--data", choices=["fer2013", "ckplus48"], default="fer2013",
                           help="data set: FER2013 faces or the last (apex) frame of every "
                                "CK+48 sequence (default: fer2013)")

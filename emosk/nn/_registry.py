@@ -97,7 +97,7 @@ PRETRAINED = {
 }
 
 #: The face model used when none is named (``load()``, ``predict_image``, the CLI).
-DEFAULT_MODEL = "fer2013"
+DEFAULT_MODEL = "mobilefacenet_fer_nhfi"
 
 
 def available_models(kind=None):

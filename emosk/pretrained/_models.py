@@ -21,7 +21,7 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", cache=None):
 
     Parameters
     ----------
-    name : str, default="fer2013"
+    name : str, default="mobilefacenet_fer_nhfi"
         One of :func:`available_models`.
     tta : bool, default=True
         Average the probabilities of the 18 test-time views of Knyazev et al.
@@ -74,7 +74,7 @@ def face_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="fer2013"
+    name : str, default="mobilefacenet_fer_nhfi"
     **params
         Other FaceAligner parameters (``detector``, ``fps``, ``n_jobs``...).
 

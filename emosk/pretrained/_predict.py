@@ -116,7 +116,7 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         An image file or an RGB (or gray) array: uint8, or floating point in
         [0, 1] or [0, 255] (converted by
         :func:`~emosk.utils.validation.images_to_uint8`).
-    model : str or fitted classifier, default="fer2013"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi"
         A shipped model's name (see :func:`available_models`), a model
         returned by :func:`load`, or another fitted classifier of aligned
         faces, then with ``aligner``.  Shipped models and their default
@@ -196,7 +196,7 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **param
 
     Parameters
     ----------
-    name : str, default="fer2013"
+    name : str, default="mobilefacenet_fer_nhfi"
         The shipped model whose input faces it makes.
     face_path : {"fast", "paper"}, default="fast"
         Detection settings, see :data:`emosk.face.FACE_PATHS`.
@@ -307,7 +307,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     ----------
     video : str or path-like
         A video file PyAV can read.
-    model : str or fitted classifier, default="fer2013"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi"
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with

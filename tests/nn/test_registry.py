@@ -42,7 +42,8 @@ def test_pretrained_re_exports_the_registry():
 
 
 def test_shipped_weights_for():
-    assert _registry.shipped_weights_for("compact") == _registry.DEFAULT_MODEL
+    assert _registry.shipped_weights_for("compact") == "fer2013"
+    assert _registry.shipped_weights_for("mobilefacenet") == _registry.DEFAULT_MODEL
     assert _registry.shipped_weights_for("alexnet") is None
     assert _registry.shipped_weights_for(None) is None  # the audio model is no backbone's
 
