@@ -1,6 +1,8 @@
 """Pretrained models that ship inside emosk and work offline.
 
-``load("fer2013")`` returns a fitted :class:`~emosk.nn.CNNClassifier`: emosk's
+``load()`` returns the default face model, ``mobilefacenet_fer_nhfi`` (MobileFaceNet
+fine-tuned on FER2013 and NHFI photos), as a fitted :class:`~emosk.nn.CNNClassifier`;
+``load("fer2013")`` the earlier default: emosk's
 compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Its weights
 file is inside the package; its SHA-256 is checked whenever it is loaded.
 The backbone is also available to :class:`~emosk.nn.CNNFeaturizer` and as a
