@@ -210,7 +210,22 @@ def predict_image_cases():
         Case(e, "unknown option", "model='affectnet'",
              lambda f: predict_image(f / "good.png", model="affectnet"), ERROR,
              ("'affectnet'",)),
+        Case(e, "loaded model", "model=load('fer2013') without an aligner (#24 item 12)",
+             lambda f: predict_image(photo, model=model()), FALLBACK,
+             fallback=lambda r: [x["emotion"] for x in r] == ["happy"]),
+        Case(e, "custom model", "a classifier that is no shipped model, no aligner",
+             lambda f: predict_image(photo, model=_custom_model()), ERROR,
+             ("aligner=", "image_aligner", "video_aligner")),
     ]
+
+
+def _custom_model():
+    """The shipped network under another name: emosk cannot know its faces."""
+    from emosk.nn import classifier_from_weights
+    from emosk.pretrained import PRETRAINED, weights_path
+
+    spec = PRETRAINED["fer2013"]
+    return classifier_from_weights(spec.backbone, str(weights_path("fer2013")), spec.classes)
 
 
 def predict_video_cases():
