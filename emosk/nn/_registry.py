@@ -10,9 +10,10 @@ loading torch.  The weights files themselves are package data in
 (``model_card_<name>.rst``: data, recipe, results, known limits).
 """
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from .._digest import sha256_file
 
 __all__ = ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
            "get_model", "shipped_weights_for", "weights_path"]
@@ -135,14 +136,6 @@ def shipped_weights_for(backbone):
     return names[0] if names else None
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def weights_path(name=DEFAULT_MODEL, *, verify=True):
     """Path of a shipped model's weights file, checked against its SHA-256.
 
@@ -170,7 +163,7 @@ def weights_path(name=DEFAULT_MODEL, *, verify=True):
         raise FileNotFoundError(f"The weights of pretrained model {name!r} ({path}) are "
                                 "missing; reinstall emosk.")
     if verify:
-        found = _sha256(path)
+        found = sha256_file(path)
         if found != spec.sha256:
             raise OSError(f"Checksum mismatch for {path}: SHA-256 {found}, expected "
                           f"{spec.sha256}. The file is damaged or was replaced; "

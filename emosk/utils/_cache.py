@@ -26,6 +26,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
+from .._digest import sha256_file
+
 __all__ = ["FeatureCache", "CacheWarning", "content_digest", "params_digest",
            "library_versions"]
 
@@ -38,20 +40,11 @@ LOCK_STALE = 120.0
 _TMP = ".tmp-"
 _TRASH = ".trash-"
 _LOCK = ".lock-"
-_HASH_CHUNK = 1 << 20
 _file_digests = {}
 
 
 class CacheWarning(UserWarning):
     """A cache entry was damaged and has been recomputed."""
-
-
-def _sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_HASH_CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def content_digest(item):
@@ -77,7 +70,7 @@ def content_digest(item):
     stat = os.stat(path)
     key = (path, stat.st_size, stat.st_mtime_ns)
     if key not in _file_digests:
-        _file_digests[key] = _sha256_file(path)
+        _file_digests[key] = sha256_file(path)
     return _file_digests[key]
 
 

@@ -7,7 +7,6 @@ named by the ``EMOSK_WEIGHTS`` environment variable (machines without network,
 shared folders, CI).  Only the standard library is imported here.
 """
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -15,9 +14,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._digest import sha256_file
+
 __all__ = ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home", "sha256_file"]
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 20  # download block size
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,6 @@ def get_weights_home():
     root = os.environ.get("EMOSK_CACHE")
     base = Path(root).expanduser() if root else Path("~/.cache/emosk").expanduser()
     return base / "weights"
-
-
-def sha256_file(path):
-    """SHA-256 of a file's bytes, as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _checked(path, source):
