@@ -223,7 +223,7 @@ def build_parser():
     demo = sub.add_parser(
         "demo", help="the shipped model on a real photo (skimage's astronaut) and a video "
                      "made from it; offline",
-        description="The shipped FER2013 model on skimage.data.astronaut() and on a short "
+        description="The default face model on skimage.data.astronaut() and on a short "
                     "video made from it, with the defaults of `emosk predict` (the fast "
                     "face path for the video); writes two PNGs, the photo and the video.")
     demo.add_argument("--out", default="emosk-demo", metavar="DIR",

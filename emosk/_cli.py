@@ -974,8 +974,10 @@ def cmd_demo(args):
     out.mkdir(parents=True, exist_ok=True)
     photo = data.astronaut()  # NASA portrait of Eileen Collins, public domain
     cv2.imwrite(str(out / names[0]), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
-    print("emosk demo: the shipped FER2013 model (emosk.pretrained.load('fer2013')) on "
-          "skimage.data.astronaut(), a real photograph, and on a video made from it.")
+    from .nn._registry import DEFAULT_MODEL
+
+    print(f"emosk demo: the default face model (emosk.pretrained.load('{DEFAULT_MODEL}')) "
+          "on skimage.data.astronaut(), a real photograph, and on a video made from it.")
     # the defaults of predict_image and predict_video (model, aligners, TTA on
     # photos only), which `emosk predict` uses too
     faces = predict_image(out / names[0], no_face="error")
