@@ -202,11 +202,12 @@ def _shipped(weights, name):
 
 def _load_state(model, weights, spec, name):
     weights = _shipped(weights, name) or weights
-    third_party = [w for (b, w) in _THIRD_PARTY if b == name]
-    if isinstance(weights, str) and weights in third_party:
+    owners = [b for (b, w) in _THIRD_PARTY if w == weights]
+    if owners:
+        if name not in owners:
+            raise ValueError(f"weights={weights!r} is for backbone {owners[0]!r} only, not "
+                             f"{name!r}.")
         weights = fetch_weights(_THIRD_PARTY[name, weights])
-    elif weights == "ms1m":
-        raise ValueError(f"weights='ms1m' is for backbone 'mobilefacenet' only, not {name!r}.")
     if weights == "dlib":
         if name != "dlib_resnet":
             raise ValueError("weights='dlib' is for backbone 'dlib_resnet' only.")

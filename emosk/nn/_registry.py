@@ -13,7 +13,7 @@ loading torch.  The weights files themselves are package data in
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._digest import sha256_file
+from .._digest import check_sha256
 
 __all__ = ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
            "get_model", "shipped_weights_for", "weights_path"]
@@ -163,9 +163,6 @@ def weights_path(name=DEFAULT_MODEL, *, verify=True):
         raise FileNotFoundError(f"The weights of pretrained model {name!r} ({path}) are "
                                 "missing; reinstall emosk.")
     if verify:
-        found = sha256_file(path)
-        if found != spec.sha256:
-            raise OSError(f"Checksum mismatch for {path}: SHA-256 {found}, expected "
-                          f"{spec.sha256}. The file is damaged or was replaced; "
-                          "reinstall emosk.")
+        check_sha256(path, spec.sha256, "The file is damaged or was replaced; reinstall "
+                                        "emosk.")
     return path

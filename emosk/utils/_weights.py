@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._digest import sha256_file
+from .._digest import check_sha256, sha256_file
 
 __all__ = ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home", "sha256_file"]
 
@@ -86,12 +86,9 @@ def get_weights_home():
 
 
 def _checked(path, source):
-    found = sha256_file(path)
-    if found != source.sha256:
-        raise OSError(f"Checksum mismatch for {path}: SHA-256 {found}, expected "
-                      f"{source.sha256} ({source.filename} from {source.url}). The file "
-                      "is damaged or another one; delete it to download it again.")
-    return path
+    return check_sha256(path, source.sha256,
+                        f"It should be {source.filename} from {source.url}; the file is "
+                        "damaged or another one: delete it to download it again.")
 
 
 def _download(source, target):
