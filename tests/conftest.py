@@ -15,42 +15,37 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _shared_data():
-    env = os.environ.get("EMOSK_DATA")
+def _shared(variable, folder):
+    """The folder named by ``variable``, else ``../shared/<folder>`` beside the
+    repository if it exists, else None."""
+    env = os.environ.get(variable)
     if env:
         return Path(env)
-    guess = Path(__file__).resolve().parents[2] / "shared" / "data"
+    guess = Path(__file__).resolve().parents[2] / "shared" / folder
     return guess if guess.is_dir() else None
 
 
-def _shared_weights():
-    env = os.environ.get("EMOSK_WEIGHTS")
-    if env:
-        return Path(env)
-    guess = Path(__file__).resolve().parents[2] / "shared" / "weights"
-    return guess if guess.is_dir() else None
+def _shared_or_skip(variable, folder, what):
+    path = _shared(variable, folder)
+    if path is None or not path.is_dir():
+        pytest.skip(f"{what} not found: set {variable} to their folder")
+    return path
 
 
-if _shared_weights() is not None:  # third-party weights for every test process
-    os.environ.setdefault("EMOSK_WEIGHTS", str(_shared_weights()))
+if _shared("EMOSK_WEIGHTS", "weights") is not None:  # third-party weights for every test
+    os.environ.setdefault("EMOSK_WEIGHTS", str(_shared("EMOSK_WEIGHTS", "weights")))
 
 
 @pytest.fixture(scope="session")
 def shared_weights():
     """The folder of third-party weights (EMOSK_WEIGHTS), or skip with the reason."""
-    path = _shared_weights()
-    if path is None or not path.is_dir():
-        pytest.skip("third-party weights not found: set EMOSK_WEIGHTS to their folder")
-    return path
+    return _shared_or_skip("EMOSK_WEIGHTS", "weights", "third-party weights")
 
 
 @pytest.fixture(scope="session")
 def shared_data():
-    """The folder of real data sets, or skip with the reason."""
-    path = _shared_data()
-    if path is None or not path.is_dir():
-        pytest.skip("real data sets not found: set EMOSK_DATA to the data folder")
-    return path
+    """The folder of real data sets (EMOSK_DATA), or skip with the reason."""
+    return _shared_or_skip("EMOSK_DATA", "data", "real data sets")
 
 
 @pytest.fixture(scope="session")
