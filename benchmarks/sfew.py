@@ -62,7 +62,7 @@ from emosk.metrics import (
     similarity_cost_matrix,
 )
 from emosk.nn import BACKBONES, CNNClassifier, CNNFeaturizer
-from emosk.pretrained import face_aligner, load, weights_path
+from emosk.pretrained import PRETRAINED, face_aligner, load, weights_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TIGHT = {"detect_border": 0.25, "assume_face": True}
@@ -72,6 +72,8 @@ ALIGNERS = {  # name -> FaceAligner; "_tight" ones carry the tight-crop setting
     "dlib_chip_tight": FaceAligner(mode="dlib-chip", size=150, **TIGHT),
     "ng2015": FaceAligner("opencv-haar", mode="ng2015", size=256),
     "ng2015_tight": FaceAligner("opencv-haar", mode="ng2015", size=256, **TIGHT),
+    # the default model's 64x64 gray fer2013 crop with the tight-crop setting
+    "mfn_tight": face_aligner("mobilefacenet_fer_nhfi", **TIGHT),
 }
 # C = 1 was chosen once (dlib ResNet, one fold) in a first run and made HOG's
 # liblinear hit its iteration limit (half of that run's 8 CPU minutes).
@@ -257,27 +259,30 @@ def svm_probas(train, val, sources, cache):
     return out
 
 
-ZERO_SHOT = {  # row label -> (aligner, test-time augmentation)
+ZERO_SHOT = {  # row label -> (aligner, test-time augmentation, shipped model)
     "FER-only zero-shot: shipped compact FER2013 model, default aligner":
-        ("fer2013", False),
+        ("fer2013", False, "fer2013"),
     "FER-only zero-shot: shipped compact FER2013 model, tight-crop aligner":
-        ("fer2013_tight", False),
+        ("fer2013_tight", False, "fer2013"),
     "FER-only zero-shot: shipped compact FER2013 model, tight-crop aligner, 18-view TTA":
-        ("fer2013_tight", True),
+        ("fer2013_tight", True, "fer2013"),
+    "zero-shot: shipped default model (MobileFaceNet, FER2013 + NHFI, 64 px), "
+    "tight-crop aligner": ("mfn_tight", False, "mobilefacenet_fer_nhfi"),
 }
 
 
-def zero_shot_predictions(split, aligner_name, tta, cache):
-    """The shipped model's predictions on one split, as indices into EMOTIONS."""
+def zero_shot_predictions(split, aligner_name, tta, cache, model="fer2013"):
+    """A shipped model's predictions on one split, as indices into EMOTIONS."""
     faces = aligned(split, aligner_name, cache)
 
     def compute():
-        model = load("fer2013", tta=tta, device="cpu")
+        clf = load(model, tta=tta, device="cpu")
         names = list(split.target_names)
-        return {"pred": np.array([names.index(c) for c in model.predict(faces["faces"])])}
+        return {"pred": np.array([names.index(c) for c in clf.predict(faces["faces"])])}
     key = _key(_settings(ALIGNERS[aligner_name]), list(split.filenames), tta,
-               str(weights_path("fer2013")), "v1")
-    out = _cached(cache, f"zeroshot_{aligner_name}_tta{int(tta)}_{split.subset[0]}", key,
+               str(weights_path(model)), "v1")
+    prefix = "zeroshot" if model == "fer2013" else f"zeroshot_{model}"
+    out = _cached(cache, f"{prefix}_{aligner_name}_tta{int(tta)}_{split.subset[0]}", key,
                   compute)
     return out["pred"], float(out["cpu_s"]) + float(faces["cpu_s"])
 
@@ -301,6 +306,7 @@ FROZEN_EARLY = ["features.[0-9].*", "features.1[0-7].*"]
 # about 43 times the cost of an SFEW-only fold.
 FER2013_SUBSET = 3000
 _DLIB_KNYAZEV = {"backbone": "dlib_resnet", "input_size": 112, "recipe": "knyazev2017"}
+_MFN = {"backbone": "mobilefacenet", "input_size": 64, "aligner": "mfn_tight"}
 # Settings beyond CNNClassifier's: "fer2013_subset" adds the FER2013 faces to each
 # fold's training set; "first_stage" trains a network on them first (settings of
 # that stage) and starts the SFEW training from it.
@@ -351,6 +357,19 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
                                     "SFEW: dlib ResNet, 112 px, Knyazev recipe, new head",
                                     {**_DLIB_KNYAZEV, "first_stage": {
                                         **_DLIB_KNYAZEV, "weights": "dlib"}}, True),
+    # issue 25: Ng et al.'s cascade from the default model (face recognition ->
+    # FER2013 + NHFI -> SFEW) on its own 64x64 gray crops
+    "mfn_cascade_new": ("cascade face recognition -> FER2013 + NHFI -> SFEW: shipped "
+                        "default MobileFaceNet, new head (Ng et al.), 64 px",
+                        {**_MFN, "weights": "mobilefacenet_fer_nhfi"}, True),
+    "mfn_cascade_kept": ("cascade face recognition -> FER2013 + NHFI -> SFEW: shipped "
+                         "default MobileFaceNet, its head kept, 64 px",
+                         {**_MFN, "weights": "mobilefacenet_fer_nhfi"}, False),
+    "mfn_cascade_knyazev": ("cascade face recognition -> FER2013 + NHFI -> SFEW: "
+                            "shipped default MobileFaceNet, new head, 64 px, Knyazev "
+                            "recipe (lr 5e-4, Nesterov, polynomial decay)",
+                            {**_MFN, "weights": "mobilefacenet_fer_nhfi",
+                             "recipe": "knyazev2017"}, True),
 }
 
 
@@ -371,6 +390,7 @@ def _cnn(settings, new_head):
     settings = dict(settings)
     settings.pop("fer2013_subset", None)
     settings.pop("first_stage", None)
+    settings.pop("aligner", None)
     backbone = settings.pop("backbone", "compact")
     if settings.get("weights") == "dlib-fer2013":
         settings["weights"] = str(DLIB_FER2013["path"])
@@ -435,12 +455,13 @@ def _fit_cnn(settings, new_head, X_tr, y_tr, X_te, names):
 def cnn_probas(train, val, cache, rows):
     """Out-of-fold probabilities of each CNN row on Train (one cached file per
     fold), Val probabilities when Val exists, and CPU seconds."""
-    faces = aligned(train, CNN_ALIGNER, cache)
     names = list(train.target_names)
     y_names = np.array(names)[train.target]
     out = {}
     for key in rows:
         _, settings, new_head = CNN_ROWS[key]
+        aligner_name = settings.get("aligner", CNN_ALIGNER)
+        faces = aligned(train, aligner_name, cache)
         cpu, train_acc, first = float(faces["cpu_s"]), [], None
         if "first_stage" in settings:
             path, first = fer2013_first_stage(settings["first_stage"], cache)
@@ -448,8 +469,10 @@ def cnn_probas(train, val, cache, rows):
             cpu += first["cpu_s"]
         params = _cnn(settings, new_head).get_params()
         params.pop("net_params")
-        base = [_settings(ALIGNERS[CNN_ALIGNER]), params, new_head,
+        base = [_settings(ALIGNERS[aligner_name]), params, new_head,
                 str(weights_path("fer2013")), "v1"]
+        if settings.get("weights") in PRETRAINED and settings["weights"] != "fer2013":
+            base.append(PRETRAINED[settings["weights"]].sha256)
         if settings.get("weights") == "dlib-fer2013":
             base.append(_file_hash(DLIB_FER2013["path"]))
         if settings.get("fer2013_subset"):
@@ -468,7 +491,7 @@ def cnn_probas(train, val, cache, rows):
                   f"final train loss {fold['train_loss'][-1]:.3f}", flush=True)
         val_proba = None
         if val is not None:
-            val_faces = aligned(val, CNN_ALIGNER, cache)
+            val_faces = aligned(val, aligner_name, cache)
             whole = _cached(cache, f"cnn_{key}_all_{train.subset[0]}_{val.subset[0]}",
                             _key(*base, list(train.filenames), list(val.filenames)),
                             partial(_fit_cnn, settings, new_head, faces["faces"],
@@ -497,11 +520,12 @@ def evaluation_rows(train, val, cache, rows_wanted, cnn_rows=tuple(CNN_ROWS)):
     rows, preds = [], {}
     cmd = "python benchmarks/sfew.py --rows"
     if "zero-shot" in rows_wanted:
-        for label, (aligner_name, tta) in ZERO_SHOT.items():
-            pred, cpu = zero_shot_predictions(train, aligner_name, tta, cache)
+        for label, (aligner_name, tta, model) in ZERO_SHOT.items():
+            pred, cpu = zero_shot_predictions(train, aligner_name, tta, cache, model)
             val_pred = None
             if val is not None:
-                val_pred, val_cpu = zero_shot_predictions(val, aligner_name, tta, cache)
+                val_pred, val_cpu = zero_shot_predictions(val, aligner_name, tta, cache,
+                                                          model)
                 cpu += val_cpu
             rows.append(_row(label, train, pred, val, val_pred, cpu,
                              f"{cmd} zero-shot", "no SFEW training"))
@@ -593,7 +617,7 @@ def _fmt_c(values):
     return ", ".join(f"{c:g}" for c in values)
 
 
-def best_system(train, preds):
+def best_system(train, preds, result="sfew"):
     """Confusion matrix, per-class recall and cost-sensitive accuracy of the
     row with the best out-of-fold accuracy."""
     label = max(preds, key=lambda k: np.mean(preds[k] == train.target))
@@ -614,7 +638,7 @@ def best_system(train, preds):
         disp = plot_confusion_matrix(y, p, labels=names)
         disp.ax_.set_title(f"SFEW Train, out-of-fold: {label[:60]}", fontsize=8)
         disp.figure_.tight_layout()
-        disp.figure_.savefig(RESULTS / "sfew_confusion.png", dpi=110)
+        disp.figure_.savefig(RESULTS / f"{result}_confusion.png", dpi=110)
     except ImportError:
         pass
     hardest = [f"{n} {recall[n]:.2f}" for n in sorted(names, key=recall.get)[:4]]
@@ -627,6 +651,9 @@ def main():
     parser.add_argument("--rows", nargs="+", default=row_groups, choices=row_groups)
     parser.add_argument("--cnn-rows", nargs="+", default=list(CNN_ROWS),
                         choices=list(CNN_ROWS), help="the cnn rows to run (all)")
+    parser.add_argument("--result", default="sfew",
+                        help="name of the results file (benchmarks/results/NAME.md); "
+                             "give another name when running some rows only")
     parser.add_argument("--cache", default=str(Path("~/.cache/emosk-sfew").expanduser()))
     parser.add_argument("--dlib-weights", default=str(DLIB_FER2013["path"]),
                         help="the dlib ResNet fine-tuned on FER2013 at 112 px (the "
@@ -687,7 +714,11 @@ def main():
                      "is `--dlib-weights` (issue #15's claim run: 14,000 FER2013 "
                      "Training faces, 15 epochs, see `fr_claim.md`). The differences "
                      "between the cascade and zero-shot rows are smaller than the "
-                     "spread over folds.\n\n"
+                     "spread over folds. The MobileFaceNet rows (issue 25) start from "
+                     "the shipped default model, `weights=\"mobilefacenet_fer_nhfi\"`, "
+                     "on its own 64x64 gray crops from the same tight-crop setting "
+                     "(`face_aligner(\"mobilefacenet_fer_nhfi\", detect_border=0.25, "
+                     "assume_face=True)`), `input_size=64`, same folds and epochs.\n\n"
                      "The combined rows are Ng et al.'s third setting in miniature: "
                      f"each fold trains one network on {FER2013_SUBSET:,} FER2013 "
                      "Training faces (the seeded subset of `fer2013.py --max-train`) "
@@ -700,14 +731,15 @@ def main():
                      "full FER2013 Training set would make each fold about 43 times "
                      "the cost of an SFEW-only fold.\n\n")
         parts.append("## Accuracy\n\n" + intro + markdown_table(header, rows + paper))
-        label, table, acc, csa, hardest = best_system(train, preds)
+        label, table, acc, csa, hardest = best_system(train, preds, args.result)
         parts.append(
             f"## Best row: {label}\n\nOut-of-fold predictions on Train (accuracy "
             f"{acc:.1%}). Cost-sensitive accuracy {csa:.1%}: emosk's "
             "`cost_sensitive_accuracy` with `similarity_cost_matrix` (a confusion "
             "between similar emotions costs half), emosk's form of the idea of Ng et "
             "al., not their exact cost matrix. Hardest classes here: "
-            f"{', '.join(hardest)} (recall). Plot: `benchmarks/results/sfew_confusion.png`.\n\n"
+            f"{', '.join(hardest)} (recall). Plot: "
+            f"`benchmarks/results/{args.result}_confusion.png`.\n\n"
             + table)
     parts.append(
         "## Not run (issue 18)\n\n"
@@ -719,7 +751,7 @@ def main():
         "without ImageNet weights here (their FER2013 runs in `fer2013_runs.md` reach "
         "0.454 and 0.395 PublicTest after 3 epochs). Val accuracy (the split is held "
         "out of this project).")
-    write_result("sfew", "SFEW 2.0 (Ng et al. 2015): faces, zero-shot, frozen-feature "
+    write_result(args.result, "SFEW 2.0 (Ng et al. 2015): faces, zero-shot, frozen-feature "
                  "SVMs and CNNs trained on SFEW on a CPU", "\n\n".join(parts))
 
 

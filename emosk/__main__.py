@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from ._cli import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # numpy only, no torch
+from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # standard library only
 
 #: ``emosk.face.ALIGN_MODES`` (kept here so that parsing does not import dlib and
 #: OpenCV; a test checks they agree).
@@ -82,7 +82,7 @@ def int_at_least(minimum):
 
 def default_model():
     """The face model used when none is named."""
-    from .nn._registry import DEFAULT_MODEL
+    from .nn import DEFAULT_MODEL
 
     return DEFAULT_MODEL
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 import numpy as np
 
-from ._media import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 #: Values of the ``status`` column of ``emosk predict``.
 OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
@@ -974,7 +974,7 @@ def cmd_demo(args):
     out.mkdir(parents=True, exist_ok=True)
     photo = data.astronaut()  # NASA portrait of Eileen Collins, public domain
     cv2.imwrite(str(out / names[0]), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
-    from .nn._registry import DEFAULT_MODEL
+    from .nn import DEFAULT_MODEL
 
     print(f"emosk demo: the default face model (emosk.pretrained.load('{DEFAULT_MODEL}')) "
           "on skimage.data.astronaut(), a real photograph, and on a video made from it.")
@@ -1037,7 +1037,7 @@ def _known_classes_only(faces, y, classes, unit, log):
 def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256):
     """``model.predict(X)``, ``chunk`` samples at a time, with a progress bar over
     the samples on stderr when ``verbose``."""
-    from .utils._progress import progress_bar
+    from .utils import progress_bar
 
     pred = []
     with progress_bar(desc, verbose, total=len(X), unit=unit) as bar:

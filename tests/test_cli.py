@@ -626,7 +626,8 @@ def test_evaluate_missing_subset_is_an_error(shared_data, tmp_path, monkeypatch,
 def test_evaluate_on_fer2013_publictest(shared_data, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("EMOSK_DATA", str(shared_data))
     png = tmp_path / "cm.png"
-    assert main(["evaluate", "--max-samples", "300", "--plot", str(png)]) == 0
+    assert main(["evaluate", "--max-samples", "300", "--model", "fer2013",
+                 "--plot", str(png)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["subset"] == "PublicTest" and report["n_available"] == 3589
     # PublicTest accuracy of the shipped model is 0.684 (benchmarks/results/

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..ensemble import make_clip_pipeline
 from ..io import NoAudioError, load_audio
 from ..preprocessing import GroupStandardScaler
-from ..utils._cache import (
+from ..utils import (
     FeatureCache,
     content_digest,
     library_versions,

@@ -14,7 +14,14 @@ from ._align import (
     resize_faces,
     similarity_matrix,
 )
-from ._aligner import FACE_PATHS, FaceAligner, face_path_params, iter_aligned_faces
+from ._aligner import (
+    FACE_PATHS,
+    TRACKING_PARAMS,
+    FaceAligner,
+    TrackMismatchError,
+    face_path_params,
+    iter_aligned_faces,
+)
 from ._detect import (
     DETECTORS,
     RETINAFACE_THRESHOLD,
@@ -36,6 +43,8 @@ __all__ = [
     "FaceDetector",
     "LandmarkPredictor",
     "RETINAFACE_THRESHOLD",
+    "TRACKING_PARAMS",
+    "TrackMismatchError",
     "add_border",
     "align_face",
     "box_iou",

@@ -8,10 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..io._image import read_image
-from ..io._video import as_frames, is_video_path, iter_frames, prefetched
-from ..utils._progress import progress
-from ..utils.validation import check_images, check_media, images_to_uint8
+from ..io import as_frames, is_video_path, iter_frames, prefetched, read_image
+from ..utils import check_images, check_media, images_to_uint8, progress
 from ._align import (
     ALIGN_MODES,
     LandmarkPredictor,

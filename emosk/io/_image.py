@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._media import IMAGE_SUFFIXES
+from ._media import IMAGE_SUFFIXES
 from ._errors import MediaReadError
 
 __all__ = ["IMAGE_SUFFIXES", "read_image"]

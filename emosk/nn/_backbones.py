@@ -211,7 +211,7 @@ def _load_state(model, weights, spec, name):
     if weights == "dlib":
         if name != "dlib_resnet":
             raise ValueError("weights='dlib' is for backbone 'dlib_resnet' only.")
-        from ..face._models import dlib_model_path
+        from ..face import dlib_model_path
 
         head = model.fc
         model.fc = nn.Linear(256, 128, bias=False)

@@ -13,7 +13,7 @@ loading torch.  The weights files themselves are package data in
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._digest import check_sha256
+from ..utils import check_sha256
 
 __all__ = ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
            "get_model", "shipped_weights_for", "weights_path"]

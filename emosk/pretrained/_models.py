@@ -1,9 +1,9 @@
 """Loading the shipped models as fitted estimators; the registry itself is
-:mod:`emosk.nn._registry` (re-exported here)."""
+:mod:`emosk.nn` (re-exported here)."""
 
 import numpy as np
 
-from ..nn._registry import (
+from ..nn import (
     DEFAULT_MODEL,
     PRETRAINED,
     PretrainedModel,

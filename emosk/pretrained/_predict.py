@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..nn._registry import DEFAULT_MODEL
+from ..nn import DEFAULT_MODEL
 
 __all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline", "clear_loaded",
            "image_aligner", "video_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
@@ -56,7 +56,7 @@ def clear_loaded():
 
 def _shipped_name(model):
     """The shipped model a fitted classifier was loaded from, or None."""
-    from ..nn._registry import PRETRAINED
+    from ..nn import PRETRAINED
 
     weights = getattr(model, "weights", None)
     return weights if isinstance(weights, str) and weights in PRETRAINED else None
@@ -460,7 +460,7 @@ def _classify_frames(video, model, aligner, batch_size, verbose=False):
     ``verbose``, a progress bar over the frames on stderr."""
     from ..face import iter_aligned_faces
     from ..io import MediaReadError
-    from ..utils._progress import progress_bar
+    from ..utils import progress_bar
 
     records, has_crop, batches = [], [], _BatchedModel(model, batch_size)
     total = _expected_frames(video, aligner) if verbose else None

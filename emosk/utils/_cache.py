@@ -26,7 +26,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from .._digest import sha256_file
+from ._digest import sha256_file
 
 __all__ = ["FeatureCache", "CacheWarning", "content_digest", "params_digest",
            "library_versions"]

@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._digest import check_sha256, sha256_file
+from ._digest import check_sha256, sha256_file
 
 __all__ = ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home", "sha256_file"]
 

@@ -443,7 +443,7 @@ def check_videos(X):
 
 def _media_item_kind(item):
     """"image file", "video" (a path or an array) or "image" (one photo array)."""
-    from .._media import has_image_suffix
+    from ..io import has_image_suffix
 
     if _is_path(item):
         return "image file" if has_image_suffix(item) else "video"

@@ -4,7 +4,7 @@ from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
 
 from ..ensemble import ClassPriorReweighter, make_clip_pipeline
-from ..ensemble._pipelines import KNYAZEV2017_C_GRID
+from ..ensemble import KNYAZEV2017_C_GRID
 from ..nn import CNNFeaturizer
 from ._featurizer import VideoFeaturizer, default_aligner
 

@@ -14,20 +14,24 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..face import FaceAligner, face_path_params
-from ..face._aligner import TRACKING_PARAMS, TrackMismatchError, iter_aligned_faces
-from ..io._video import as_frames, is_video_path, iter_frames
-from ..nn import CNNFeaturizer
-from ..nn._registry import PRETRAINED, shipped_weights_for
-from ..utils._cache import (
+from ..face import (
+    TRACKING_PARAMS,
+    FaceAligner,
+    TrackMismatchError,
+    face_path_params,
+    iter_aligned_faces,
+)
+from ..io import as_frames, is_video_path, iter_frames
+from ..nn import PRETRAINED, CNNFeaturizer, shipped_weights_for
+from ..utils import (
     CacheCorruptError,
     CacheWarning,
     FeatureCache,
     content_digest,
     library_versions,
     params_digest,
+    progress,
 )
-from ..utils._progress import progress
 from ..utils.validation import check_videos
 
 __all__ = ["VideoFeaturizer", "default_aligner", "estimator_fingerprint"]
