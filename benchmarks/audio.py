@@ -153,7 +153,7 @@ def ravdess(args):
 
 
 def enterface(args):
-    from emosk._cli import speaker_probabilities
+    from emosk.audio import speaker_probabilities
     from emosk.ensemble import fuse_face_and_voice
     from emosk.pretrained import face_aligner, load, predict_video
 

@@ -76,7 +76,7 @@ def make_inputs(folder):
     import cv2
     from skimage import data
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     photo = data.astronaut()
     cv2.imwrite(str(folder / "good.png"), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))

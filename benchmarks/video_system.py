@@ -190,7 +190,7 @@ def part_throughput():
 def _make_long_video(path, minutes):
     from skimage import data as skdata
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     make_demo_video(skdata.astronaut(), path, center=(220, 125), seconds=60 * minutes,
                     fps=25, size=256)

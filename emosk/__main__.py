@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # standard library only
+from .nn import DEFAULT_MODEL, PRETRAINED  # the registry: standard library only
 
 #: ``emosk.face.ALIGN_MODES`` (kept here so that parsing does not import dlib and
 #: OpenCV; a test checks they agree).
@@ -82,15 +83,11 @@ def int_at_least(minimum):
 
 def default_model():
     """The face model used when none is named."""
-    from .nn import DEFAULT_MODEL
-
     return DEFAULT_MODEL
 
 
 def shipped_models(kind):
     """Names of the shipped models of one kind ("face" or "audio")."""
-    from .pretrained import PRETRAINED
-
     return sorted(n for n, s in PRETRAINED.items() if getattr(s, "kind", "face") == kind)
 
 

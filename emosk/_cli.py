@@ -5,7 +5,6 @@ command checks its output paths before reading any input and imports its heavy
 modules (torch, dlib, openSMILE) only when it runs.
 """
 
-import copy
 import csv
 import glob
 import io
@@ -17,18 +16,32 @@ from pathlib import Path, PurePath
 
 import numpy as np
 
-from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from . import __version__
+from .audio import make_audio_pipeline
+from .datasets import load_ckplus48, load_fer2013, load_ravdess, make_demo_video
+from .face import FaceAligner, face_path_params
+from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaReadError, media_kind
+from .metrics import per_class_recall, plot_confusion_matrix, unweighted_average_recall
+from .nn import DEFAULT_MODEL, PRETRAINED
+from .pretrained import (
+    FILE_ERRORS,
+    available_models,
+    error_row,
+    flat_rows,
+    load,
+    load_model_file,
+    plot_faces,
+    plot_timeline,
+    predict_files,
+    predict_image,
+    predict_video,
+)
+from .pretrained import load_audio_model as load_named_audio_model
+from .utils import progress_bar
 
-#: Values of the ``status`` column of ``emosk predict``.
-OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
-    "ok", "no face", "no face: whole image used", "no face: whole frame used", "no audio",
-    "error")
-
-
-#: What one input may raise and still leave the others to run: unreadable or
-#: malformed media (MediaReadError is a ValueError), no face with --no-face error,
-#: and a frame or image too large for memory.
-INPUT_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
+#: What one input may raise and still leave the others to run (see
+#: :data:`emosk.pretrained.FILE_ERRORS`).
+INPUT_ERRORS = FILE_ERRORS
 
 
 class CommandError(Exception):
@@ -46,7 +59,6 @@ def is_image_file(path):
 def _walk(folder, recursive, skipped):
     """The files of ``folder`` (and of its sub-folders with ``recursive``), sorted;
     sub-folders not entered and hidden folders are counted in ``skipped``."""
-
     def cannot_list(err):
         raise CommandError(f"Cannot list folder {err.filename}: {err.strerror or err}.")
 
@@ -137,236 +149,34 @@ def expand_inputs(paths, *, recursive=False):
     return list(files.items()), skipped
 
 
-#: The keys of every row of ``emosk predict``, in order; a row without a value
-#: for one (an image has no time, an audio row no box) holds None: null in
-#: JSON, an empty cell in CSV.  ``answer`` is True on the rows to read: each
-#: image's face rows, each video's clip row (one per followed face), or its
-#: fused row instead of the main face's clip row when the voice went in, and
-#: each error row; False on frame and audio rows.
-ROW_KEYS = ("source", "kind", "index", "track", "status", "answer", "time", "found", "box",
-            "score", "emotion", "probabilities", "error")
-
-
-def make_row(**values):
-    """A row with every key of :data:`ROW_KEYS`, None where ``values`` has none."""
-    unknown = set(values) - set(ROW_KEYS)
-    if unknown:
-        raise ValueError(f"Unknown row keys {sorted(unknown)}; rows have {ROW_KEYS}.")
-    return {key: values.get(key) for key in ROW_KEYS}
-
-
-def _fmt(v):
-    """A number rounded to 4 decimals; None for None and NaN."""
-    return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else round(v, 4)
-
-
-def _box(box, digits=4):
-    """A box as 4 rounded numbers, or None when there is none (NaN)."""
-    if box is None or not np.isfinite(np.asarray(box, dtype=float)).all():
-        return None
-    return [round(float(v), digits) for v in box]
-
-
-def _probabilities(classes, p):
-    """class -> rounded probability, or None where there is none (NaN)."""
-    p = np.asarray(p, dtype=float)
-    return dict(zip(classes, np.round(p, 4).tolist())) if np.isfinite(p).all() else None
-
-
-def image_rows(path, faces):
-    """CSV/JSON rows of one image's faces (numbered left to right); one row with
-    status 'no face' and no emotion when the image has none."""
-    if not faces:
-        return [make_row(source=str(path), kind="face", status=NO_FACE, answer=True,
-                         found=False)]
-    return [make_row(source=str(path), kind="face", index=f["face"], answer=True,
-                     status=OK if f["found"] else WHOLE_IMAGE, found=f["found"],
-                     box=_box(f["box"], 1), score=_fmt(f["score"]), emotion=f["emotion"],
-                     probabilities={k: round(v, 4) for k, v in f["probabilities"].items()})
-            for f in faces]
-
-
-def _frame_row(source, classes, frame, time, found, box, p, track):
-    known = bool(np.isfinite(p).all())
-    return make_row(source=source, kind="frame", index=int(frame), answer=False,
-                    track=int(track) if found else None,
-                    status=OK if found else (WHOLE_FRAME if known else NO_FACE),
-                    time=_fmt(time), found=bool(found), box=_box(box),
-                    emotion=classes[int(np.argmax(p))] if known else None,
-                    probabilities=_probabilities(classes, p))
-
-
-def _clip_row(source, classes, found, emotion, clip, track=None):
-    return make_row(source=source, kind="clip", track=track, answer=True,
-                    status=OK if found else (WHOLE_FRAME if emotion else NO_FACE),
-                    found=found, emotion=emotion or None,
-                    probabilities=_probabilities(classes, clip))
-
-
-def video_rows(result):
-    """Rows of one video: one per analysed frame, then the clip's.
-
-    With every face followed (a result with ``tracks``): one row per face
-    per frame (``track`` says whose; a frame without any face has one row
-    without a track), then one clip row per face, the main face's first.
-    """
-    source, classes = result["source"], result["classes"]
-    if "tracks" not in result:
-        rows = [_frame_row(source, classes, result["frame"][i], result["time"][i],
-                           result["found"][i], result["box"][i],
-                           result["probabilities"][i], result["track"][i])
-                for i in range(len(result["frame"]))]
-        any_face = bool(result["found"].any())
-        return rows + [_clip_row(source, classes, any_face, result["emotion"],
-                                 result["clip_probabilities"])]
-    frames = []
-    for t in result["tracks"]:
-        frames += [(int(t["frame"][i]), t["track"], t["time"][i], t["box"][i],
-                    t["probabilities"][i]) for i in range(t["n_frames"])]
-    faceless = ~np.isin(result["frame"], [f[0] for f in frames])
-    for i in np.flatnonzero(faceless):
-        frames.append((int(result["frame"][i]), -1, result["time"][i], result["box"][i],
-                       result["probabilities"][i]))
-    rows = [_frame_row(source, classes, f, time, track >= 0, box, p, track)
-            for f, track, time, box, p in sorted(frames, key=lambda r: r[:2])]
-    tracks = sorted(result["tracks"], key=lambda t: t["track"] != result["main_track"])
-    rows += [_clip_row(source, classes, True, t["emotion"], t["clip_probabilities"],
-                       t["track"]) for t in tracks]
-    if not tracks:
-        rows.append(_clip_row(source, classes, False, result["emotion"],
-                              result["clip_probabilities"]))
-    return rows
-
-
-def voice_rows(source, fusion, voice, voice_classes):
-    """The audio model's row and the fused row of one video.
-
-    ``fusion`` is :func:`~emosk.ensemble.fuse_face_and_voice`'s answer: the
-    fused row holds it, its status says what went in, and it is the video's
-    ``answer`` only when the voice did (else the clip row is).  ``voice`` is
-    None for a video without sound (the audio row then says ``no audio``).
-    """
-    if voice is None:
-        audio_row = make_row(source=str(source), kind="audio", status=NO_AUDIO,
-                             answer=False)
-    else:
-        audio_row = make_row(source=str(source), kind="audio", status=OK, answer=False,
-                             emotion=voice_classes[int(np.argmax(voice))],
-                             probabilities=_probabilities(voice_classes, voice))
-    known = fusion["probabilities"] is not None
-    fused_row = make_row(source=str(source), kind="fused", status=fusion["status"],
-                         answer=fusion["voice_used"], emotion=fusion["emotion"],
-                         probabilities=_probabilities(fusion["classes"],
-                                                      fusion["probabilities"])
-                         if known else None)
-    return [audio_row, fused_row]
+def _command_error(err):
+    """A library error about the command's arguments (a model file, a model
+    pair) as the CommandError ``emosk`` prints without a traceback."""
+    return CommandError(str(err))
 
 
 def load_saved_model(path, what="audio model"):
-    """A fitted estimator saved with joblib, bare or as ``{"model": estimator, ...}``
-    (what ``emosk train-audio`` writes).  Unpickling runs code: load only trusted files."""
-    import joblib
-
+    """:func:`~emosk.pretrained.load_model_file`, its errors as CommandError."""
     try:
-        saved = joblib.load(path)
-    except FileNotFoundError as err:
-        raise CommandError(f"{what.capitalize()} {path} not found.") from err
-    except Exception as err:  # noqa: BLE001 - any unpickling failure
-        raise CommandError(f"Cannot read {what} {path}: {err}") from err
-    model = saved.get("model") if isinstance(saved, dict) else saved
-    if not hasattr(model, "predict_proba"):
-        raise CommandError(f"{path} holds no fitted classifier with predict_proba.")
-    return model
-
-
-#: The shipped audio model ``--audio-model auto`` uses.
-DEFAULT_AUDIO_MODEL = "ravdess_audio"
+        return load_model_file(path, what)
+    except (OSError, ValueError) as err:
+        raise _command_error(err) from err
 
 
 def load_audio_model(name):
-    """The audio model of ``--audio-model``: None for ``"none"`` (and for ``"auto"``
-    without the audio extra), a shipped audio model, or a classifier saved by
-    ``emosk train-audio``."""
-    import importlib.util
-
-    from .pretrained import PRETRAINED, load
-
-    if name in (None, "none"):
-        return None
-    if name == "auto":
-        if importlib.util.find_spec("opensmile") is None:
-            return None
-        name = DEFAULT_AUDIO_MODEL
-    if getattr(PRETRAINED.get(name), "kind", None) == "audio":
-        return load(name)
-    return load_saved_model(name, "audio model")
+    """The audio model of ``--audio-model``
+    (:func:`~emosk.pretrained.load_audio_model`), its errors as CommandError."""
+    try:
+        return load_named_audio_model(name)
+    except (OSError, ValueError) as err:
+        raise _command_error(err) from err
 
 
 def _evaluation_model(name):
     """A shipped model's name, or a joblib file of a fitted face classifier."""
-    from .pretrained import available_models, load
-
     if name in available_models():
         return load(name)
     return load_saved_model(name, "model")
-
-
-def speaker_probabilities(audio_model, paths):
-    """The audio probabilities of videos that share one speaker, normalised together.
-
-    Each video's features are extracted alone (one without sound gets None);
-    those with sound go through the rest of the model as one group, so the
-    speaker normalisation uses their joint statistics.  Needs a pipeline whose
-    steps are ``features`` (an AudioFeaturizer) and ``norm`` (a
-    GroupStandardScaler), then the classifier: the shipped audio model.
-
-    Returns
-    -------
-    dict
-        Path to probabilities, or to None for a video without sound.
-    """
-    import sklearn
-
-    from .io import MediaReadError, NoAudioError
-    from .preprocessing import GroupStandardScaler
-
-    steps = getattr(audio_model, "named_steps", {})
-    if not isinstance(steps.get("norm"), GroupStandardScaler) or "features" not in steps:
-        raise CommandError("--same-speaker needs an audio model with speaker "
-                           "normalisation (features -> norm -> classifier), such as the "
-                           "shipped one.")
-    rows = {}
-    for path in paths:
-        try:
-            rows[path] = steps["features"].transform([str(path)])[0]
-        except (NoAudioError, MediaReadError):
-            rows[path] = None
-    voiced = [p for p, r in rows.items() if r is not None]
-    out = dict.fromkeys(paths)
-    if voiced:
-        rest = audio_model[1:]
-        with sklearn.config_context(enable_metadata_routing=True):
-            proba = rest.predict_proba(np.stack([rows[p] for p in voiced]),
-                                       groups=np.zeros(len(voiced), dtype=int))
-        out.update(zip(voiced, proba))
-    return out
-
-
-def _audio_probabilities(audio_model, path):
-    """The probabilities of a file's sound, or None when it has none (no audio
-    track, or silence)."""
-    from .io import NoAudioError
-
-    try:
-        return audio_model.predict_proba([str(path)])[0]
-    except NoAudioError:
-        return None
-
-
-def error_row(path, err):
-    """The row of an input that failed: its error, and no other value."""
-    return make_row(source=str(path), kind="error", status=ERROR, answer=True,
-                    error=f"{type(err).__name__}: {err}")
 
 
 def output_format(output, fmt=None):
@@ -380,17 +190,13 @@ def render(rows, fmt, classes):
     """Rows as CSV (one column per class) or JSON text."""
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
+
+    fields, flat = flat_rows(rows, classes)
     buf = io.StringIO()
-    fields = ["source", "kind", "index", "track", "status", "answer", "time", "found",
-              "x0", "y0", "x1", "y1",
-              "score", "emotion", *classes, "error"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    for r in rows:
-        flat = {k: r.get(k) for k in fields}
-        flat.update(dict(zip(["x0", "y0", "x1", "y1"], r["box"] or [None] * 4)))
-        flat.update(r["probabilities"] or {})
-        writer.writerow({k: "" if v is None else v for k, v in flat.items()})
+    for row in flat:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -513,62 +319,14 @@ def _plot_kind(path, kind=None):
     return "faces" if image else "timeline"
 
 
-def _has_image_signature(path):
-    """Whether the file starts like an image format OpenCV decodes (its header only)."""
-    import cv2
-
-    try:
-        return bool(cv2.haveImageReader(str(path)))
-    except cv2.error:
-        return False
-
-
 def input_kind(path):
-    """What ``emosk predict`` makes of one input, from its suffix and header only.
-
-    A suffix in ``IMAGE_SUFFIXES`` or ``VIDEO_SUFFIXES`` says which it is;
-    any other file is an image if it starts like an image format OpenCV
-    decodes, else a video if FFmpeg opens it and finds a video track.
-
-    Returns
-    -------
-    {"image", "video"}
-
-    Raises
-    ------
-    MediaReadError
-        Naming the file: missing, not a readable file, an image suffix on a
-        file that is no image, a video FFmpeg cannot open (with FFmpeg's
-        reason), or a file that is "not an image or video file".
-    """
-    from .io import MediaReadError, video_info
-
-    path = Path(path)
-    if not path.exists():
-        raise MediaReadError(f"Cannot read {path}: no such file.")
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise MediaReadError(f"Cannot read {path}: not a readable file.")
-    suffix = path.suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        if not _has_image_signature(path):
-            raise MediaReadError(f"Cannot read image {path}: not a decodable image.")
-        return "image"
-    if suffix not in VIDEO_SUFFIXES and _has_image_signature(path):
-        return "image"
-    try:
-        video_info(path)
-    except MediaReadError:
-        if suffix in VIDEO_SUFFIXES:
-            raise
-        raise MediaReadError(f"Cannot read {path}: not an image or video file.") from None
-    return "video"
+    """What ``emosk predict`` makes of one input (:func:`emosk.io.media_kind`)."""
+    return media_kind(path)
 
 
 def check_inputs(paths):
     """Each input's kind (:func:`input_kind`), or the MediaReadError that rules
     it out; nothing is decoded and no model is loaded."""
-    from .io import MediaReadError
-
     checked = {}
     for path in paths:
         try:
@@ -618,7 +376,6 @@ def _plot_tracks(result, plot_dir, name, overwrite, log):
     ``<name>_face<k>_timeline.png`` (an existing one is kept unless ``overwrite``)."""
     import matplotlib.pyplot as plt
 
-    from .pretrained import plot_timeline
 
     for t in result.get("tracks", []):
         plot = _plot_path(plot_dir, name, f"face{t['track']}_timeline")
@@ -628,155 +385,45 @@ def _plot_tracks(result, plot_dir, name, overwrite, log):
         plt.close(plot_timeline(result, plot, track=t["track"]))
 
 
-class _Models:
-    """The face model, its two aligners (made on first use: an image-only run
-    loads no video aligner) and the audio model of one ``emosk predict`` run."""
-
-    def __init__(self, model, *, audio_model, fps, faces, face_path, tta):
-        from .pretrained import load
-
-        self.name, self.fps, self.faces, self.face_path = model, fps, faces, face_path
-        self.clf = load(model)
-        # videos: the same loaded network, without the 18 views unless asked for
-        self.video_clf = copy.copy(self.clf).set_params(tta=tta)
-        self.classes = [str(c) for c in self.clf.classes_]
-        self.audio = audio_model
-        self.audio_classes = ([] if audio_model is None
-                              else [str(c) for c in audio_model.classes_])
-        self._aligners = {}
-        if audio_model is not None:
-            from .ensemble import shared_classes
-
-            try:
-                shared_classes(self.classes, self.audio_classes,
-                               names=["face model", "audio model"])
-            except ValueError as err:
-                raise CommandError(str(err)) from err
-
-    def aligner(self, kind):
-        from .pretrained import image_aligner, video_aligner
-
-        if kind not in self._aligners:
-            made = (image_aligner(self.name) if kind == "image" else
-                    video_aligner(self.name, face_path=self.face_path, faces=self.faces,
-                                  fps=self.fps))
-            self._aligners[kind] = made.fit()
-        return self._aligners[kind]
-
-
-def _predict_image(path, models, no_face, plot):
+def _plot_outputs(paths, results, fusions, plots, *, plot_dir, names, overwrite, log):
+    """The plots of the files that succeeded: faces on images, timelines of
+    videos (their titles state the row marked ``answer``); the files whose
+    plot could not be written, with the error."""
     import matplotlib.pyplot as plt
 
-    from .pretrained import plot_faces, predict_image
 
-    in_image = predict_image(path, model=models.clf, aligner=models.aligner("image"),
-                             no_face=no_face)
-    if plot is not None:
-        plot.parent.mkdir(parents=True, exist_ok=True)
-        plt.close(plot_faces(path, in_image, plot))
-    return image_rows(path, in_image)
-
-
-def _video_faces(path, models, *, no_face, same_speaker, progress=False):
-    """The faces of one video (:func:`~emosk.pretrained.predict_video`), and its
-    voice's probabilities when it is classified alone (None: no sound, or left
-    for :func:`_joint_voices`)."""
-    from .pretrained import predict_video
-
-    result = predict_video(path, model=models.video_clf, aligner=models.aligner("video"),
-                           no_face=no_face, faces=models.faces, verbose=progress)
-    voice = None
-    if models.audio is not None and not same_speaker:
-        voice = _audio_probabilities(models.audio, path)
-    return result, voice
+    failed = {}
+    for path in paths:
+        if plots[path] is None or path not in results:
+            continue
+        try:
+            plots[path].parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(results[path], list):  # an image's faces
+                plt.close(plot_faces(path, results[path], plots[path]))
+            else:
+                plt.close(plot_timeline(results[path], plots[path],
+                                        fusion=fusions.get(path)))
+                _plot_tracks(results[path], plot_dir, names[path], overwrite, log)
+        except INPUT_ERRORS as err:
+            failed[path] = err
+    return failed
 
 
-def _joint_voices(models, paths):
-    """The voices of the videos that succeeded, standardised together as one
-    speaker (:func:`speaker_probabilities`): only these enter the statistics."""
-    return speaker_probabilities(models.audio, paths) if paths else {}
-
-
-def _fusion(result, voice, models, *, fuse, audio_weight, speaker_normalised):
-    """:func:`~emosk.ensemble.fuse_face_and_voice` of one video's faces and voice."""
-    from .ensemble import fuse_face_and_voice
-
-    clip = result["clip_probabilities"]
-    face = clip if np.isfinite(clip).all() else None
-    return fuse_face_and_voice(face, voice, face_classes=list(result["classes"]),
-                               voice_classes=models.audio_classes,
-                               speaker_normalised=speaker_normalised, fuse=fuse,
-                               voice_weight=audio_weight)
-
-
-def _video_output(path, result, voice, models, *, fusion_options, plot, plot_dir, name,
-                  overwrite, log):
-    """The rows of one video (faces, then audio and fused with an audio model),
-    and its plots, whose title states the row marked ``answer``."""
-    import matplotlib.pyplot as plt
-
-    from .pretrained import plot_timeline
-
-    rows, fusion = video_rows(result), None
-    if models.audio is not None:
-        fusion = _fusion(result, voice, models, **fusion_options)
-        if fusion["voice_used"]:  # the fused row answers for the main face
-            next(r for r in rows if r["kind"] == "clip")["answer"] = False
-        rows += voice_rows(path, fusion, voice, models.audio_classes)
-    if plot is not None:
-        plot.parent.mkdir(parents=True, exist_ok=True)
-        plt.close(plot_timeline(result, plot, fusion=fusion))
-        _plot_tracks(result, plot_dir, name, overwrite, log)
-    return rows
-
-
-def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=False,
-                  audio_model=None, fuse="same-speaker", audio_weight=None,
-                  same_speaker=False, no_face="skip",
-                  names=None, progress=False, log=None, faces="main", face_path="fast",
-                  tta=False, checked=None):
-    """Run a shipped model on image and video files; unusable ones become error rows.
+def predict_paths(paths, *, model=DEFAULT_MODEL, fps=None, plot_dir=None,
+                  overwrite=False, audio_model=None, fuse="same-speaker", audio_weight=None,
+                  same_speaker=False, no_face="skip", names=None, progress=False, log=None,
+                  faces="main", face_path="fast", tta=False, checked=None):
+    """:func:`~emosk.pretrained.predict_files` on the inputs, then their plots.
 
     Before any model loads, each input is sorted into image, video or
     unusable (:func:`prepare_inputs`, then :func:`report_unusable`; unless
-    ``checked`` gives that result, already said): a missing file, one that
-    is neither image nor video, or a video FFmpeg cannot open is said once
-    on ``log`` and becomes an error row; when no input is usable, no model
-    is loaded at all.  An input that fails later
-    (an image that does not decode...) is likewise said once and becomes an
-    error row.
-
-    With ``audio_model`` (a classifier of file paths), every video's sound is
-    classified too (row ``audio``); with ``same_speaker``, the sound of the
-    videos whose faces were found without error is standardised together
-    (:func:`speaker_probabilities`): an input that fails does not enter the
-    speaker's statistics.  The ``fused`` row is
-    :func:`~emosk.ensemble.fuse_face_and_voice` of the main face's clip and
-    the voice, with ``fuse`` and ``audio_weight`` (its ``voice_weight``); the
-    voice counts as speaker-normalised with ``same_speaker`` and two or more
-    videos with sound.  By default the voice goes in only then, and the
-    fused row is otherwise the faces alone, its status saying why; the
-    ``answer`` key marks the row to read (the fused row when the voice went
-    in, else the clip row).  A video without sound keeps its face rows; its
-    audio row has status ``no audio``.
-
-    ``no_face`` is passed to :func:`~emosk.pretrained.predict_image` and
-    :func:`~emosk.pretrained.predict_video`; with ``"error"``, an input without
-    a face is counted as failed.
-
-    Videos: ``faces`` (``"main"`` or ``"all"``) and ``face_path`` (``"fast"``
-    or ``"paper"``) choose the face tracks (see
-    :func:`~emosk.pretrained.video_aligner`); ``tta`` averages the 18
-    test-time views of each frame's face (images always use them).
-
-    ``names`` maps a path to the name of its plot, relative to ``plot_dir``
-    (from :func:`expand_inputs`, which keeps sub-folders); by default the
-    path's file name.
-
-    ``progress`` draws progress bars: over the inputs when there are several
-    (on ``log``), and over each video's frames (on stderr); ``emosk
-    predict`` turns them off with ``--quiet`` and when stderr is not a
-    terminal.
+    ``checked`` gives that result, already said).  An input that fails later
+    is said once on ``log`` and becomes an error row, as does one whose plot
+    cannot be written.  ``names`` maps a path to the name of its plot,
+    relative to ``plot_dir`` (by default the path's file name); ``progress``
+    draws progress bars (on ``log`` over the inputs, on stderr over each
+    video's frames).  The other arguments are :func:`~emosk.pretrained.predict_files`'s
+    (``audio_weight`` is its ``voice_weight``).
 
     Returns
     -------
@@ -788,7 +435,8 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
     import matplotlib
 
     matplotlib.use("Agg")
-    from .pretrained import PRETRAINED
+    from tqdm.auto import tqdm
+
 
     log = sys.stderr if log is None else log
     if checked is None:
@@ -796,64 +444,34 @@ def predict_paths(paths, *, model="fer2013", fps=None, plot_dir=None, overwrite=
                                  names=names)
         report_unusable(checked, log)
     names = _output_names(paths, names)
-    usable = [p for p in paths if isinstance(checked[p], str)]
-    if not usable:  # nothing to run a model on: none is loaded
-        rows = [error_row(p, checked[p]) for p in paths]
-        return rows, [str(p) for p in paths], [str(c) for c in PRETRAINED[model].classes]
-    models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
-                     face_path=face_path, tta=tta)
-    if plot_dir is not None:
+    if plot_dir is not None and any(isinstance(k, str) for k in checked.values()):
         Path(plot_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        out = predict_files(paths, model=model, audio_model=audio_model, fps=fps,
+                            faces=faces, face_path=face_path, tta=tta, no_face=no_face,
+                            same_speaker=same_speaker, fuse=fuse, voice_weight=audio_weight,
+                            kinds=checked, verbose=progress,
+                            on_error=lambda path, err: report_failure(path, err, log,
+                                                                      tqdm if progress
+                                                                      else None))
+    except ValueError as err:  # the models do not go together (classes, no speaker step)
+        raise _command_error(err) from err
     plots = {p: None if plot_dir is None else
              _plot_path(plot_dir, names[p], _plot_kind(p, checked[p])) for p in paths}
-    out, videos, failed = {}, {}, []  # rows per input; faces and voice per video
+    unplotted = _plot_outputs(paths, out.results, out.fusions, plots, plot_dir=plot_dir,
+                              names=names, overwrite=overwrite, log=log)
+    for path, err in unplotted.items():
+        report_failure(path, err, log)
+    rows = [row for path in paths for row in
+            ([error_row(path, unplotted[path])] if path in unplotted
+             else out.file_rows[path])]
+    failed = [str(p) for p in paths if p in out.failed or p in unplotted]
+    return rows, failed, out.classes
 
-    def fail(path, err, bar=None):
-        out[path] = [error_row(path, err)]
-        failed.append(str(path))
-        if err is not checked[path]:  # ruled out by prepare_inputs, which said so
-            report_failure(path, err, log, bar)
-
-    items, bar = paths, None
-    if progress and len(usable) > 1:
-        from tqdm.auto import tqdm
-
-        items = bar = tqdm(paths, desc="emosk predict", file=log)
-    for path in items:
-        try:
-            if not isinstance(checked[path], str):
-                raise checked[path]
-            if checked[path] == "image":
-                out[path] = _predict_image(path, models, no_face, plots[path])
-            else:
-                videos[path] = _video_faces(path, models, no_face=no_face,
-                                            same_speaker=same_speaker, progress=progress)
-        except INPUT_ERRORS as err:
-            fail(path, err, bar)
-    if models.audio is not None and same_speaker:  # the videos that succeeded only
-        voices = _joint_voices(models, list(videos))
-        videos = {p: (result, voices[p]) for p, (result, _) in videos.items()}
-    # standardised with their speaker's statistics: two or more voices together
-    voiced = sum(voice is not None for _, voice in videos.values())
-    fusion_options = {"fuse": fuse, "audio_weight": audio_weight,
-                      "speaker_normalised": same_speaker and voiced >= 2}
-    for path, (result, voice) in videos.items():
-        try:
-            out[path] = _video_output(path, result, voice, models,
-                                      fusion_options=fusion_options, plot=plots[path],
-                                      plot_dir=plot_dir, name=names[path],
-                                      overwrite=overwrite, log=log)
-        except INPUT_ERRORS as err:
-            fail(path, err)
-    rows = [row for path in paths for row in out[path]]
-    return rows, failed, models.classes + [c for c in models.audio_classes
-                                           if c not in models.classes]
 
 
 def _is_model_file(audio_model):
     """``--audio-model`` names a file rather than "auto", "none" or a shipped model."""
-    from .pretrained import PRETRAINED
-
     shipped = getattr(PRETRAINED.get(audio_model), "kind", None) == "audio"
     return audio_model not in (None, "auto", "none") and not shipped
 
@@ -919,30 +537,6 @@ def cmd_predict(args):
     return 0
 
 
-def make_demo_video(image, path, *, center, seconds=3.0, fps=10, size=320):
-    """A short video made from one photo: a slow zoom and a sway of +-12 degrees
-    around ``center``, then the mirrored photo; written with PyAV (MPEG-4)."""
-    import av
-    import cv2
-
-    n = int(seconds * fps)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mpeg4", rate=fps)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for i in range(n):
-            u = i / max(n - 1, 1)
-            angle, scale = 12 * np.sin(2 * np.pi * u), 0.8 + 0.5 * u
-            m = cv2.getRotationMatrix2D(tuple(map(float, center)), angle, scale)
-            m[:, 2] += np.array([size / 2, size / 2]) - np.asarray(center)
-            frame = cv2.warpAffine(image, m, (size, size), borderMode=cv2.BORDER_REFLECT)
-            if u > 0.7:
-                frame = frame[:, ::-1].copy()
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
-        container.mux(stream.encode())
-    return path
-
-
 def _print_faces(path, faces, out):
     print(f"{path}: {sum(f['found'] for f in faces)} face(s)", file=out)
     for f in faces:
@@ -961,7 +555,6 @@ def cmd_demo(args):
     import matplotlib.pyplot as plt
     from skimage import data
 
-    from .pretrained import plot_faces, plot_timeline, predict_image, predict_video
 
     out = Path(args.out)
     names = ["astronaut.png", "astronaut_faces.png", "astronaut_video.mp4",
@@ -974,8 +567,6 @@ def cmd_demo(args):
     out.mkdir(parents=True, exist_ok=True)
     photo = data.astronaut()  # NASA portrait of Eileen Collins, public domain
     cv2.imwrite(str(out / names[0]), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
-    from .nn import DEFAULT_MODEL
-
     print(f"emosk demo: the default face model (emosk.pretrained.load('{DEFAULT_MODEL}')) "
           "on skimage.data.astronaut(), a real photograph, and on a video made from it.")
     # the defaults of predict_image and predict_video (model, aligners, TTA on
@@ -985,6 +576,7 @@ def cmd_demo(args):
     plt.close(plot_faces(out / names[0], faces, out / names[1]))
     print(f"  annotated image: {out / names[1]}")
     x0, y0, x1, y1 = faces[0]["box"]
+
     make_demo_video(photo, out / names[2], center=((x0 + x1) / 2, (y0 + y1) / 2))
     result = predict_video(out / names[2], no_face="error")
     clip = "  ".join(f"{k} {v:.2f}" for k, v in zip(result["classes"],
@@ -999,8 +591,6 @@ def cmd_demo(args):
 def _evaluation_data(name, subset):
     """Faces, their class names, a description of the part used and what one
     sample is called ("faces", or "clips" for CK+'s sequences)."""
-    from .datasets import load_ckplus48, load_fer2013
-
     if name == "fer2013":
         subset = subset or "PublicTest"
         data = load_fer2013(subset=subset)
@@ -1037,8 +627,6 @@ def _known_classes_only(faces, y, classes, unit, log):
 def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256):
     """``model.predict(X)``, ``chunk`` samples at a time, with a progress bar over
     the samples on stderr when ``verbose``."""
-    from .utils import progress_bar
-
     pred = []
     with progress_bar(desc, verbose, total=len(X), unit=unit) as bar:
         for start in range(0, len(X), chunk):
@@ -1064,11 +652,6 @@ def cmd_evaluate(args):
     import matplotlib
 
     matplotlib.use("Agg")
-    from .metrics import (
-        per_class_recall,
-        plot_confusion_matrix,
-        unweighted_average_recall,
-    )
 
     for path in (args.output, args.plot):
         _check_free(path, args.overwrite)
@@ -1123,7 +706,6 @@ def cmd_extract(args):
                                                 "different folders")
     for t in targets:
         _check_free(t, args.overwrite)
-    from .face import FaceAligner, face_path_params
     from .nn import CNNFeaturizer
     from .video import default_aligner
 
@@ -1164,9 +746,6 @@ def cmd_train_audio(args):
     """``emosk train-audio``: the IS10 audio SVM fitted on RAVDESS, saved with joblib."""
     import joblib
 
-    from . import __version__
-    from .audio import make_audio_pipeline
-    from .datasets import load_ravdess
 
     _check_free(args.out, args.overwrite)
     data = load_ravdess()

@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from skimage import data
 
-from emosk._cli import make_demo_video
+from emosk.datasets import make_demo_video
 from emosk.face import FaceAligner
 from emosk.io import video_info
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from skimage import data
 
-from emosk._cli import make_demo_video
+from emosk.datasets import make_demo_video
 from emosk.pretrained import (
     face_aligner,
     image_aligner,

@@ -81,7 +81,7 @@ def huge_png(width=200_000, height=200_000):
 def files(tmp_path_factory):
     import cv2
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     root = tmp_path_factory.mktemp("cli")
     photo = data.astronaut()
@@ -342,7 +342,7 @@ def test_json_rows_share_their_keys_and_say_null_for_missing_values(files, tmp_p
     never "" or [] (#24)."""
     import joblib
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     joblib.dump({"model": SoundOnlyModel()}, tmp_path / "audio.joblib")
     make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
@@ -747,7 +747,7 @@ def test_audio_model_default_is_the_shipped_one_with_the_audio_extra(files, caps
 
 
 def test_fused_row_holds_the_fusion_and_is_the_answer_only_with_the_voice():
-    from emosk._cli import voice_rows
+    from emosk.pretrained._files import voice_rows
     from emosk.ensemble import fuse_face_and_voice
 
     face = np.array([0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.1])
@@ -791,7 +791,7 @@ def test_same_speaker_normalises_the_videos_sound_together(tmp_path):
     import sklearn
     from scipy.io import wavfile
 
-    from emosk._cli import speaker_probabilities
+    from emosk.audio import speaker_probabilities
     from emosk.pretrained import load
 
     t = np.arange(16000) / 16000

@@ -13,6 +13,7 @@ from ._opensmile import (
     smile_features,
     split_feature_sets,
 )
+from ._speaker import speaker_probabilities
 
 __all__ = [
     "LOGISTIC_C_GRID",
@@ -21,5 +22,6 @@ __all__ = [
     "audio_model_from_arrays",
     "make_audio_pipeline",
     "smile_features",
+    "speaker_probabilities",
     "split_feature_sets",
 ]

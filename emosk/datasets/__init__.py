@@ -9,6 +9,7 @@ works as it reads; ``as_names=False`` gives integer indices into
 
 from ._base import EMOTIONS, DatasetNotFoundError, get_data_home
 from ._ckplus import load_ckplus48
+from ._demo import make_demo_video
 from ._fer2013 import load_fer2013
 from ._files import load_afew, load_emodb, load_enterface05, load_ravdess, load_tess
 from ._nhfi import load_nhfi, nhfi_holdout
@@ -27,5 +28,6 @@ __all__ = [
     "load_ravdess",
     "load_sfew",
     "load_tess",
+    "make_demo_video",
     "nhfi_holdout",
 ]

@@ -16,6 +16,7 @@ _LAZY = {
     "MediaReadError": "_errors",
     "NoAudioError": "_errors",
     "read_image": "_image",
+    "media_kind": "_kind",
     "IMAGE_SUFFIXES": "_media",
     "VIDEO_SUFFIXES": "_media",
     "has_image_suffix": "_media",

@@ -13,6 +13,17 @@ The registry of these models (:data:`PRETRAINED`, :func:`available_models`,
 read it, and is re-exported here; this package adds the user-facing layer.
 """
 
+from ._files import (
+    FILE_ERRORS,
+    ROW_KEYS,
+    STATUSES,
+    error_row,
+    flat_rows,
+    load_audio_model,
+    load_model_file,
+    predict_files,
+    results_table,
+)
 from ._models import (
     PRETRAINED,
     PretrainedModel,
@@ -35,6 +46,15 @@ from ._predict import (
 )
 
 __all__ = [
+    "FILE_ERRORS",
+    "ROW_KEYS",
+    "STATUSES",
+    "error_row",
+    "flat_rows",
+    "load_audio_model",
+    "load_model_file",
+    "predict_files",
+    "results_table",
     "IMAGE_THRESHOLD",
     "NO_FACE_OPTIONS",
     "NoFaceError",

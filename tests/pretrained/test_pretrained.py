@@ -196,7 +196,7 @@ def test_faces_numbered_left_to_right(fast):
 
 
 def test_predict_video_without_face(fast, tmp_path):
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     model = fast["model"]
     path = make_demo_video(np.full((200, 200, 3), 90, np.uint8), tmp_path / "wall.mp4",
@@ -233,7 +233,7 @@ def _face_then_wall(path, n_face=4, n_wall=3):
 def test_predict_video_with_an_aligner_that_drops_frames(fast, tmp_path):
     """on_missing="drop" failed with "all input arrays must have the same shape";
     frames without a face stay in the result, marked (#24 item 11)."""
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     path = _face_then_wall(tmp_path / "cut.mp4")
     aligner = face_aligner("fer2013", on_missing="drop").fit()
@@ -318,7 +318,7 @@ def test_predict_video_fps_with_custom_aligner_refused(model):
 
 
 def test_predict_video_of_photo(model, tmp_path):
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     path = make_demo_video(data.astronaut(), tmp_path / "a.mp4", center=(220, 125),
                            seconds=1.0, fps=8)
@@ -386,7 +386,7 @@ def test_predict_video_every_face_gives_a_track_each(fast, two_face_video, tmp_p
 
 
 def test_predict_video_paths_tta_and_clip_pooling(tmp_path):
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     path = make_demo_video(data.astronaut(), tmp_path / "a.mp4", center=(220, 125),
                            seconds=1.0, fps=8)

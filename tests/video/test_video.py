@@ -33,7 +33,7 @@ def demo_video(tmp_path_factory):
     pytest.importorskip("dlib")
     from skimage import data
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     path = tmp_path_factory.mktemp("video") / "clip.mp4"
     make_demo_video(data.astronaut(), path, center=(220, 125), seconds=1.5, fps=10)
@@ -494,7 +494,7 @@ def test_threads_detecting_faces_give_the_features_of_a_serial_run(tmp_path):
     pytest.importorskip("dlib")
     from skimage import data
 
-    from emosk._cli import make_demo_video
+    from emosk.datasets import make_demo_video
 
     videos = [str(make_demo_video(data.astronaut(), tmp_path / f"{i}.mp4", center=c,
                                   seconds=1.2, fps=10))
