@@ -24,6 +24,8 @@ _LAZY = {
     "CNNFeaturizer": "_featurizer",
     "resolve_device": "_featurizer",
     "InputAdapter": "_input",
+    "fuse_batchnorm": "_fuse",
+    "inference_copy": "_fuse",
     "DEFAULT_MODEL": "_registry",
     "PRETRAINED": "_registry",
     "PretrainedModel": "_registry",

@@ -18,6 +18,7 @@ from torch import nn
 from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._featurizer import _viewed, resolve_device
+from ._fuse import inference_copy
 from ._input import InputAdapter, prepare_images, tta_views
 
 __all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
@@ -535,6 +536,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         module = self.net_.module_
         stages = [_viewed(module.input, view) for view in views]
+        backbone = inference_copy(module.backbone)  # batch norm folded, made once
         device = next(module.parameters()).device
         chunk = max(1, max(self.net_.batch_size, _INFERENCE_BATCH) // len(stages))
         out = []
@@ -543,7 +545,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                 batch = torch.from_numpy(images[start:start + chunk]).to(device)
                 views = torch.cat([stage(batch) for stage in stages])
                 with _autocast(device, self.mixed_precision):
-                    logits = module.backbone(views)
+                    logits = backbone(views)
                 proba = torch.softmax(logits.float(), dim=1)
                 out.append(proba.view(len(stages), len(batch), -1).mean(0).cpu().numpy())
         return np.concatenate(out).astype(np.float64)

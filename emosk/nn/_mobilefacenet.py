@@ -35,6 +35,8 @@ def _conv_bn_relu(inp, out, kernel=3, stride=1, groups=1):
 class _DepthwiseSeparable(nn.Module):
     """3x3 depthwise then 1x1 pointwise convolution, each batch-normalised, ReLU6."""
 
+    conv_bn_pairs = (("depthwise", "bn1"), ("pointwise", "bn2"))
+
     def __init__(self, channels):
         super().__init__()
         self.depthwise = nn.Conv2d(channels, channels, 3, 1, 1, groups=channels, bias=False)
@@ -66,6 +68,8 @@ class _Bottleneck(nn.Module):
 class _GDConv(nn.Module):
     """Global depthwise convolution over the 7x7 map, batch-normalised, linear."""
 
+    conv_bn_pairs = (("depthwise", "bn"),)
+
     def __init__(self, channels, side=7):
         super().__init__()
         self.side = side
@@ -90,6 +94,8 @@ class MobileFaceNet(nn.Module):
     dropout : float, default=0.2
         Dropout before the head (training only).
     """
+
+    conv_bn_pairs = (("conv3", "bn"),)  # for emosk.nn.fuse_batchnorm
 
     def __init__(self, num_classes=None, dropout=0.2):
         super().__init__()
