@@ -420,7 +420,8 @@ def test_tracks_stored_in_another_layout_are_recomputed_not_read(tmp_path, monke
     clips = _clips(1)
 
     def vf():
-        aligner = FaceAligner(detector=counting_detector, mode="box", size=48, color="gray")
+        aligner = FaceAligner(detector=counting_detector, mode="box", size=48,
+                              color="gray")
         return VideoFeaturizer(aligner, CNNFeaturizer("compact"), cache=tmp_path).fit()
 
     with monkeypatch.context() as m:
@@ -442,7 +443,8 @@ def test_tracks_stored_in_another_layout_are_recomputed_not_read(tmp_path, monke
     assert counting_detector.calls == n  # detected again
     assert set(FeatureCache(tmp_path).get(new_key)[0]) == set(TRACK_COLUMNS)
     assert set(FeatureCache(tmp_path).get(old_key)[0]) == set(old)  # left alone
-    fresh = VideoFeaturizer(new.aligner, CNNFeaturizer("compact")).fit().transform(clips)
+    fresh = VideoFeaturizer(new.aligner, CNNFeaturizer("compact")).fit()
+    fresh = fresh.transform(clips)
     np.testing.assert_array_equal(feats, fresh[0])
 
 
