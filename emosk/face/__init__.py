@@ -1,26 +1,27 @@
-"""Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones, RetinaFace), landmarks,
-alignment."""
+"""Faces: detection (dlib HOG, dlib MMOD CNN, OpenCV Viola-Jones, RetinaFace),
+landmarks, alignment."""
 
-from ._align import (
+# One module per job: _face (the Face record), _detect and
+# _boxes (detectors, box overlap), _landmarks (dlib's shape predictor and
+# the fit check), _crop (the geometry and colour of aligned crops),
+# _color (pixel conversions), _finder (FaceFinder: the faces of
+# one image), _follow (following faces between detections), _frames
+# (the frames of a video that are looked at), _tracks (per-frame faces,
+# stored tracks and their replay, iter_aligned_faces), _presets
+# (FACE_PATHS), _reports (the crops and report of each image or
+# video) and _aligner (the FaceAligner estimator).
+
+from ._aligner import FaceAligner
+from ._color import to_gray
+from ._crop import (
     ALIGN_MODES,
     EYE_LAYOUTS,
     FIVE_POINT_TEMPLATE,
-    LandmarkPredictor,
     align_face,
-    eye_centers,
-    five_points,
+    crop_color,
     minmax_stretch,
-    plausible_face,
     resize_faces,
     similarity_matrix,
-)
-from ._aligner import (
-    FACE_PATHS,
-    TRACKING_PARAMS,
-    FaceAligner,
-    TrackMismatchError,
-    face_path_params,
-    iter_aligned_faces,
 )
 from ._detect import (
     DETECTORS,
@@ -31,7 +32,17 @@ from ._detect import (
     non_max_suppression,
     shrink,
 )
+from ._face import Face
+from ._finder import FaceFinder
+from ._landmarks import LandmarkPredictor, eye_centers, five_points, plausible_face
 from ._models import dlib_model_path
+from ._presets import FACE_PATHS, face_path_params
+from ._tracks import (
+    TRACK_COLUMNS,
+    TRACKING_PARAMS,
+    TrackMismatchError,
+    iter_aligned_faces,
+)
 
 __all__ = [
     "ALIGN_MODES",
@@ -39,15 +50,19 @@ __all__ = [
     "EYE_LAYOUTS",
     "FIVE_POINT_TEMPLATE",
     "FACE_PATHS",
+    "Face",
     "FaceAligner",
     "FaceDetector",
+    "FaceFinder",
     "LandmarkPredictor",
     "RETINAFACE_THRESHOLD",
+    "TRACK_COLUMNS",
     "TRACKING_PARAMS",
     "TrackMismatchError",
     "add_border",
     "align_face",
     "box_iou",
+    "crop_color",
     "dlib_model_path",
     "eye_centers",
     "five_points",
@@ -59,4 +74,5 @@ __all__ = [
     "resize_faces",
     "shrink",
     "similarity_matrix",
+    "to_gray",
 ]

@@ -8,352 +8,14 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..io import as_frames, is_video_path, iter_frames, prefetched, read_image
+from ..io import read_image
 from ..utils import check_images, check_media, images_to_uint8, progress
-from ._align import (
-    ALIGN_MODES,
-    LandmarkPredictor,
-    align_face,
-    plausible_face,
-    whole_frame,
-)
-from ._detect import DETECTORS, FaceDetector, box_iou
-from ._track import FaceFollower
+from ._crop import ALIGN_MODES
+from ._detect import DETECTORS
+from ._finder import FaceFinder, build_models
+from ._reports import align_image, align_video, crop_stack, images_report
 
-__all__ = ["FaceAligner", "iter_aligned_faces", "TRACKING_PARAMS", "FACE_PATHS",
-           "face_path_params"]
-
-_NAN_BOX = np.full(4, np.nan)
-
-#: FaceAligner settings of the two face paths for videos.  ``"fast"``, the
-#: default of the video entry points (:func:`emosk.pretrained.predict_video`,
-#: ``emosk predict``, :func:`emosk.video.default_aligner` and so
-#: :func:`emosk.video.make_emotiw2017_classifier`): detection on a copy
-#: shrunk to 640 pixels without upsampling (faces down to about an eighth of
-#: the frame's longer side, 67 px in a 720x576 frame), every 10th frame, the
-#: faces followed by their landmarks in between.  ``"paper"``: detection at
-#: full size with upsampling in every frame (Knyazev et al. 2017; faces down
-#: to about 40 px), the FaceAligner defaults.  Measured on eNTERFACE'05 in
-#: ``benchmarks/results/video_speed.md``.
-FACE_PATHS = {
-    "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
-    "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
-}
-
-
-def face_path_params(face_path):
-    """The FaceAligner parameters of a face path.
-
-    Parameters
-    ----------
-    face_path : {"fast", "paper"}
-        See :data:`FACE_PATHS`.
-
-    Returns
-    -------
-    dict
-        A copy of ``FACE_PATHS[face_path]``.
-    """
-    if face_path not in FACE_PATHS:
-        raise ValueError(f"face_path must be one of {sorted(FACE_PATHS)}; got {face_path!r}.")
-    return dict(FACE_PATHS[face_path])
-
-
-class _FaceStep:
-    """Detect, fit landmarks, check, pick and align the face(s) of one image."""
-
-    def __init__(self, aligner):
-        self.a = aligner
-        if hasattr(aligner, "detector_"):  # fitted: reuse the models loaded once
-            self.detect, self.landmarks = aligner.detector_, aligner.landmarks_
-        else:
-            self.detect, self.landmarks = _build_models(aligner)
-
-    def candidates(self, image):
-        """Detected faces that pass the fit check; else, with ``assume_face``,
-        the whole image as the face (score NaN) if it passes."""
-        boxes, scores = self.detect(image)
-        faces = [self.checked(image, box, float(score)) for box, score in zip(boxes, scores)]
-        faces = [f for f in faces if f is not None]
-        if not faces and self.a.assume_face:
-            h, w = image.shape[:2]
-            whole = self.checked(image, np.array([0.0, 0.0, w - 1.0, h - 1.0]), np.nan)
-            faces = [] if whole is None else [whole]
-        return faces
-
-    def checked(self, image, box, score):
-        """``(box, score, landmarks)``, or None when the landmarks fail the check."""
-        pts = None if self.landmarks is None else self.landmarks(image, box)
-        if pts is None or not self.a.check_fit or plausible_face(pts, box):
-            return box, score, pts
-        return None
-
-    def pick(self, faces, previous):
-        if not faces:
-            return None
-        if previous is not None:
-            ious = [box_iou(f[0], previous) for f in faces]
-            if max(ious) > 0.2:
-                return faces[int(np.argmax(ious))]
-        if self.a.select == "confident":
-            return max(faces, key=lambda f: f[1])
-        return max(faces, key=lambda f: (f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
-
-    def crop(self, image, face):
-        return align_face(image, box=face[0], landmarks=face[2], mode=self.a.mode,
-                          size=self.a.size, margin=self.a.margin, padding=self.a.padding,
-                          color=self._color())
-
-    def whole(self, image):
-        return whole_frame(image, size=self.a.size, color=self._color())
-
-    def _color(self):
-        return "gray" if self.a.mode == "ng2015" else self.a.color
-
-
-def _build_models(aligner):
-    detect = FaceDetector(aligner.detector, upsample=aligner.upsample,
-                          threshold=aligner.threshold, border=aligner.detect_border,
-                          max_side=aligner.detect_size)
-    landmarks = None if aligner.mode == "box" else LandmarkPredictor(aligner.landmarks)
-    return detect, landmarks
-
-
-def _frames_of(video, aligner, index):
-    if is_video_path(video):
-        yield from prefetched(iter_frames(video, fps=aligner.fps, step=aligner.step,
-                                          max_frames=aligner.max_frames), aligner.prefetch)
-        return
-    if aligner.fps is not None:
-        raise ValueError(
-            f"fps={aligner.fps} needs timestamps, which video {index} (an array of "
-            f"shape {np.shape(video)}) does not have; use step= for arrays.")
-    frames = as_frames(video, index=index)
-    step = aligner.step or 1
-    kept = range(0, len(frames), step)
-    if aligner.max_frames is not None:
-        kept = kept[: aligner.max_frames]
-    for i in kept:
-        yield i, None, frames[i]
-
-
-#: FaceAligner parameters that decide which face (box, landmarks) each frame
-#: uses; the others (mode, size, margin, padding, color) only crop it.
-TRACKING_PARAMS = ("detector", "upsample", "threshold", "detect_border", "detect_size",
-                   "detect_every", "max_gap", "assume_face", "landmarks", "check_fit",
-                   "select", "on_missing", "fps", "step", "max_frames")
-_WHOLE, _FACE, _DROP = 0, 1, 2
-_MAX_POINTS = 68
-
-
-class TrackMismatchError(ValueError):
-    """Stored face tracks do not fit the frames the video decodes to."""
-
-
-def _track(video, aligner, step, index):
-    """Per kept frame: ``(frame index, time, frame, rows)``, each row ``(track id,
-    face used or None, what, found)``: one per face followed in the frame, or
-    one row without a face (``on_missing``) when there is none."""
-    follower = FaceFollower(step, detect_every=aligner.detect_every,
-                            max_gap=aligner.max_gap, multi=aligner.select == "all")
-    last = None
-    for frame_index, time, frame in _frames_of(video, aligner, index):
-        faces = follower(frame)
-        if faces:
-            last = faces[-1][:2]
-            yield frame_index, time, frame, [(tid, face, _FACE, True) for tid, face, _ in faces]
-        elif aligner.on_missing == "raise":
-            where = video if is_video_path(video) else f"video {index}"
-            raise RuntimeError(f"No face found in frame {frame_index} of {where}.")
-        elif aligner.on_missing == "last" and last is not None:
-            yield frame_index, time, frame, [(last[0], last[1], _FACE, False)]
-        elif aligner.on_missing == "drop":
-            yield frame_index, time, frame, [(-1, None, _DROP, False)]
-        else:
-            yield frame_index, time, frame, [(-1, None, _WHOLE, False)]
-
-
-def _tracks_to_arrays(rows):
-    """Rows ``(frame, time, what, found, box, landmarks, score, track)`` as arrays."""
-    n = len(rows)
-    pts = np.full((n, _MAX_POINTS, 2), np.nan)
-    n_pts = np.zeros(n, dtype=int)
-    for i, row in enumerate(rows):
-        if row[5] is not None and row[5].size:
-            pts[i, : len(row[5])] = row[5]
-            n_pts[i] = len(row[5])
-    return {"frame": np.array([r[0] for r in rows], dtype=int),
-            "time": np.array([r[1] for r in rows], dtype=float),
-            "what": np.array([r[2] for r in rows], dtype=int),
-            "found": np.array([r[3] for r in rows], dtype=bool),
-            "box": np.array([r[4] for r in rows], dtype=float).reshape(n, 4),
-            "score": np.array([r[6] for r in rows], dtype=float),
-            "track": np.array([r[7] for r in rows], dtype=int),
-            "pts": pts, "n_pts": n_pts}
-
-
-def _stored_face(tracks, i):
-    k = int(tracks["n_pts"][i])
-    return (tracks["box"][i], float(tracks["score"][i]), tracks["pts"][i, :k] if k else None)
-
-
-def _replay(video, aligner, tracks, index):
-    """The tracked faces of an earlier pass, on freshly decoded frames (same
-    per-frame rows as :func:`_track`)."""
-    n, i = len(tracks["frame"]), 0
-    for frame_index, time, frame in _frames_of(video, aligner, index):
-        rows = []
-        while i < n and tracks["frame"][i] == frame_index:
-            what = int(tracks["what"][i])
-            face = _stored_face(tracks, i) if what == _FACE else None
-            rows.append((int(tracks["track"][i]), face, what, bool(tracks["found"][i])))
-            i += 1
-        if not rows:
-            raise TrackMismatchError(
-                f"stored face tracks do not match the frames of {video!r:.80}")
-        yield frame_index, time, frame, rows
-    if i != n:
-        raise TrackMismatchError(
-            f"stored face tracks do not match the frames of {video!r:.80}")
-
-
-def iter_aligned_faces(video, aligner, *, index=None, tracks=None, on_tracks=None,
-                       allow_empty=False):
-    """Stream one video's aligned faces, following the same person (or everyone).
-
-    Faces are detected every ``aligner.detect_every`` frames (and when a
-    followed face is lost); in between, the landmark predictor is fitted
-    where the face was in the previous frame (see :class:`FaceAligner`).
-    Frames are decoded in a background thread, ``aligner.prefetch`` ahead.
-
-    Parameters
-    ----------
-    video : str, path-like or ndarray of shape (T, H, W[, C])
-        A video file or frames.
-    aligner : FaceAligner
-        Supplies the settings; a fitted one also its loaded models.
-    index : int, default=None
-        Position of the video in a collection, for error messages.
-    tracks : dict of ndarray, default=None
-        Face tracks of an earlier pass over the same video with the same
-        :data:`TRACKING_PARAMS` (what ``on_tracks`` received): faces are cut
-        from them without detecting again, in any alignment mode.
-    on_tracks : callable, default=None
-        Called once, after the last frame, with the tracks of this pass.
-    allow_empty : bool, default=False
-        With ``on_missing="drop"``, end quietly when no frame had a face
-        (every crop None) instead of raising; for callers that report a
-        video without a face themselves (:func:`emosk.pretrained.predict_video`).
-
-    Yields
-    ------
-    face : ndarray of uint8, or None
-        The aligned crop; None for a dropped frame (``on_missing="drop"``).
-    record : dict
-        ``frame`` (index in the stream), ``time`` (seconds; NaN for arrays),
-        ``found`` (bool: a face was detected or followed in this frame),
-        ``box`` (4 floats, NaN when none), ``score`` (of the detection the
-        face was last matched to), ``track`` (the followed face's id,
-        from 0 in order of appearance; -1 for a frame without a face) and
-        ``repeated`` (True where ``on_missing="last"`` cut the last face
-        found, at its place, from a frame without one: ``found`` is then
-        False, the crop is not None and ``track`` is that face's).
-        With ``select="all"`` a frame gives one pair per face in it (by
-        ``track``), and one pair with ``track=-1`` when it has none.
-
-    Raises
-    ------
-    RuntimeError
-        With ``on_missing="raise"``, at the first frame without a face; with
-        ``on_missing="drop"``, after the last frame when none had a face
-        (unless ``allow_empty``).
-    TrackMismatchError
-        When ``tracks`` do not match the video's frames (a ValueError).
-    """
-    step = _FaceStep(aligner)
-    rows = []
-    if tracks is not None:
-        stream = _replay(video, aligner, tracks, index)
-    else:
-        stream = _track(video, aligner, step, index)
-    kept = 0
-    for frame_index, time, frame, faces in stream:
-        time = np.nan if time is None else float(time)
-        for track, face, what, found in faces:
-            kept += what != _DROP
-            if what == _FACE:
-                crop = step.crop(frame, face)
-            else:
-                crop = None if what == _DROP else step.whole(frame)
-            box = face[0] if found else _NAN_BOX
-            score = face[1] if found else np.nan
-            if on_tracks is not None:
-                used = face if face is not None else (_NAN_BOX, np.nan, None)
-                rows.append((frame_index, time, what, found, used[0], used[2], used[1],
-                             track))
-            yield crop, {"frame": frame_index, "time": time, "found": found,
-                         "box": box, "score": score, "track": track,
-                         "repeated": what == _FACE and not found}
-    if not kept and not allow_empty:
-        where = video if is_video_path(video) else f"video {index}"
-        raise RuntimeError(
-            f"No face found in any frame of {where}: on_missing='drop' left it "
-            "without frames. Use on_missing='frame' (whole frames) for clips "
-            "that may show no face.")
-    if on_tracks is not None:
-        on_tracks(_tracks_to_arrays(rows))
-
-
-def _align_video(video, aligner, index):
-    crops, records = [], []
-    for crop, rec in iter_aligned_faces(video, aligner, index=index):
-        records.append(rec)
-        if crop is not None:
-            crops.append(crop)
-    shape = (aligner.size, aligner.size) + (() if _gray_out(aligner) else (3,))
-    stack = np.stack(crops) if crops else np.zeros((0, *shape), dtype=np.uint8)
-    report = _report(records, video if is_video_path(video) else index)
-    report["track"] = np.array([r["track"] for r in records], dtype=int)
-    return stack, report
-
-
-def _align_image(image, aligner, step, index):
-    faces = step.candidates(image)
-    if aligner.select == "all":
-        crops = [step.crop(image, f) for f in faces]
-        if not faces and aligner.on_missing == "frame":
-            crops = [step.whole(image)]
-        chosen = faces
-    else:
-        face = step.pick(faces, None)
-        chosen = [] if face is None else [face]
-        if face is not None:
-            crops = [step.crop(image, face)]
-        elif aligner.on_missing == "raise":
-            raise RuntimeError(f"No face found in image {index}.")
-        elif aligner.on_missing == "drop":
-            crops = []
-        else:
-            crops = [step.whole(image)]
-    detected = sum(np.isfinite(f[1]) for f in faces)
-    return crops, {"frame": index, "found": bool(chosen), "n_faces": int(detected),
-                   "assumed": len(faces) > detected,
-                   "box": chosen[0][0] if chosen else _NAN_BOX,
-                   "score": chosen[0][1] if chosen else np.nan}
-
-
-def _report(records, source):
-    return {
-        "source": source,
-        "frame": np.array([r["frame"] for r in records], dtype=int),
-        "found": np.array([r["found"] for r in records], dtype=bool),
-        "box": np.array([r["box"] for r in records], dtype=float).reshape(-1, 4),
-        "score": np.array([r["score"] for r in records], dtype=float),
-    }
-
-
-def _gray_out(aligner):
-    return aligner.mode == "ng2015" or aligner.color == "gray"
+__all__ = ["FaceAligner"]
 
 
 class FaceAligner(TransformerMixin, BaseEstimator):
@@ -428,8 +90,16 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         A video in which ``"drop"`` leaves no frame raises a RuntimeError
         naming it, rather than giving an empty clip that fails later.
     check_fit : bool, default=True
-        Reject detections (and assumed faces) whose landmarks fail
-        :func:`plausible_face`.
+        Check the landmarks fitted in each box with :func:`plausible_face`
+        and drop the face when they fail: the two eye centres inside the
+        box widened by a tenth of its width (and height) on each side, their
+        distance 20% to 75% of the box width, the line between them tilted
+        by at most 45 degrees, and, with 68 points, the mouth's centre below
+        that line.  Checked are every
+        detection, the whole image taken with ``assume_face``, and in videos
+        every face followed between detections (one that fails is lost).
+        False keeps every detection as it is.  No effect in ``box`` mode
+        (no landmarks are fitted).  See :meth:`FaceFinder.passes_fit_check`.
     detect_size : int or None, default=None
         Videos and images: detect on a copy shrunk so that its longer side
         is at most this many pixels (see :class:`FaceDetector`'s
@@ -482,6 +152,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     --------
     FaceAligner.transform_with_report : Also returns what was found per frame.
     iter_aligned_faces : Streams one long video with bounded memory.
+    FaceFinder : The faces of one image, found and cropped with these settings.
 
     Notes
     -----
@@ -535,11 +206,12 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     }
     _emosk_input = "media"
 
-    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0, detect_border=0.0,
-                 assume_face=False, landmarks=68, mode="similarity", size=128, margin=0.2,
-                 padding=0.25, color="rgb", select="largest", on_missing="frame",
-                 check_fit=True, detect_size=None, detect_every=1, max_gap=25, prefetch=8,
-                 fps=None, step=None, max_frames=None, n_jobs=None, verbose=False):
+    def __init__(self, detector="dlib-hog", *, upsample=1, threshold=0.0,
+                 detect_border=0.0, assume_face=False, landmarks=68, mode="similarity",
+                 size=128, margin=0.2, padding=0.25, color="rgb", select="largest",
+                 on_missing="frame", check_fit=True, detect_size=None, detect_every=1,
+                 max_gap=25, prefetch=8, fps=None, step=None, max_frames=None,
+                 n_jobs=None, verbose=False):
         self.detector = detector
         self.upsample = upsample
         self.threshold = threshold
@@ -582,10 +254,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         if self.fps is not None and self.step is not None:
             raise ValueError("Give fps or step, not both.")
         if self.mode == "five-point" and self.landmarks == 5:
-            raise ValueError("mode='five-point' needs the eye centres, nose tip and mouth "
-                             "corners, which dlib's 5-point predictor does not give; use "
-                             "landmarks=68.")
-        self.detector_, self.landmarks_ = _build_models(self)
+            raise ValueError("mode='five-point' needs the eye centres, nose tip and "
+                             "mouth corners, which dlib's 5-point predictor does not "
+                             "give; use landmarks=68.")
+        self.detector_, self.landmarks_ = build_models(self)
         return self
 
     def transform(self, X):
@@ -641,29 +313,25 @@ class FaceAligner(TransformerMixin, BaseEstimator):
 
     def _images(self, X):
         images = images_to_uint8(check_images(X, ragged=True))
-        step = _FaceStep(self)
+        finder = FaceFinder(self)
         crops, records = [], []
         for i, image in enumerate(progress(images, "FaceAligner", self.verbose)):
-            c, rec = _align_image(image[..., 0] if image.ndim == 3 and
-                                  image.shape[-1] == 1 else image, self, step, i)
-            crops.append(c)
-            records.append(rec)
-        report = _report(records, None)
-        report["n_faces"] = np.array([r["n_faces"] for r in records])
-        report["assumed"] = np.array([r["assumed"] for r in records], dtype=bool)
+            if image.ndim == 3 and image.shape[-1] == 1:
+                image = image[..., 0]
+            image_crops, record = align_image(image, self, finder, i)
+            crops.append(image_crops)
+            records.append(record)
+        report = images_report(records)
         if self.select == "all":
-            return [self._stack(c) for c in crops], report
-        return self._stack([c for cs in crops for c in cs]), report
+            return [crop_stack(c, self) for c in crops], report
+        flat = [c for image_crops in crops for c in image_crops]
+        return crop_stack(flat, self), report
 
     def _videos(self, videos):
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_align_video)(v, self, i)
+            delayed(align_video)(v, self, i)
             for i, v in enumerate(progress(videos, "FaceAligner", self.verbose)))
         return [r[0] for r in results], [r[1] for r in results]
-
-    def _stack(self, crops):
-        shape = (self.size, self.size) + (() if _gray_out(self) else (3,))
-        return np.stack(crops) if crops else np.zeros((0, *shape), dtype=np.uint8)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

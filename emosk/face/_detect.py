@@ -4,8 +4,8 @@ import threading
 
 import numpy as np
 
-from ._align import as_rgb, to_gray
 from ._boxes import box_iou, non_max_suppression
+from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
 __all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "add_border", "box_iou",

@@ -104,7 +104,7 @@ def _one_image(image):
 
 def _left_to_right(faces):
     """Faces ordered by the left edge of their box, then its top edge."""
-    return sorted(faces, key=lambda f: (float(f[0][0]), float(f[0][1])))
+    return sorted(faces, key=lambda face: (float(face.box[0]), float(face.box[1])))
 
 
 def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", tta=True):
@@ -166,25 +166,26 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     ...                                    no_face="whole-image")]
     [False]
     """
-    from ..face._aligner import _FaceStep
+    from ..face import FaceFinder
 
     _check_no_face(no_face)
     rgb = _one_image(image)
     model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
                                         key=("image",))
-    step = _FaceStep(aligner)
-    faces = _left_to_right(step.candidates(rgb))
+    finder = FaceFinder(aligner)
+    faces = _left_to_right(finder.find(rgb))
     if not faces:
         where = f" in {image}" if isinstance(image, (str, Path)) else " in the image"
         if no_face == "error":
             raise NoFaceError(f"No face found{where}.")
         if no_face == "skip":
             return []
-    crops = [step.crop(rgb, f) for f in faces] or [step.whole(rgb)]
+    crops = [finder.crop(rgb, face) for face in faces] or [finder.crop_whole(rgb)]
     probs = model.predict_proba(np.stack(crops))
     h, w = rgb.shape[:2]
-    boxes = [tuple(float(v) for v in f[0]) for f in faces] or [(0.0, 0.0, float(w), float(h))]
-    scores = [f[1] for f in faces] or [float("nan")]
+    whole = (0.0, 0.0, float(w), float(h))
+    boxes = [tuple(float(v) for v in face.box) for face in faces] or [whole]
+    scores = [face.score for face in faces] or [float("nan")]
     return [{"face": i, "found": bool(faces), "box": boxes[i], "score": scores[i],
              "emotion": str(model.classes_[np.argmax(p)]),
              "probabilities": dict(zip(map(str, model.classes_), map(float, p)))}

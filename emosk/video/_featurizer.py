@@ -15,9 +15,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..face import (
+    TRACK_COLUMNS,
     TRACKING_PARAMS,
     FaceAligner,
     TrackMismatchError,
+    crop_color,
     face_path_params,
     iter_aligned_faces,
 )
@@ -47,6 +49,10 @@ _FEATURE_LIBRARIES = ("torch",)
 #: the same settings, so that faces and tracks cached before are not reused
 #: (2: the frames ``fps`` keeps, and ``max_gap`` no longer one frame too long, #24).
 FACE_PATH_REVISION = 2
+#: Raised when the layout of stored face tracks changes, so that tracks stored
+#: in another layout are recomputed, never misread (2: the named columns of
+#: :data:`emosk.face.TRACK_COLUMNS`; 1, untagged: ``what``, ``pts``, ``n_pts``).
+TRACKS_LAYOUT = 2
 
 
 def default_aligner(backbone, *, face_path="fast"):
@@ -184,9 +190,11 @@ def estimator_fingerprint(estimator):
 
 
 def tracking_fingerprint(aligner):
-    """Digest of the FaceAligner parameters that decide which face each frame uses."""
+    """Digest of the FaceAligner parameters that decide which face each frame uses,
+    and of the layout its stored tracks have (:data:`TRACKS_LAYOUT`)."""
     params = aligner.get_params(deep=False)
-    return params_digest("tracks", [(k, _param_value(params[k])) for k in TRACKING_PARAMS],
+    return params_digest("tracks", ("layout", TRACKS_LAYOUT, TRACK_COLUMNS),
+                         [(k, _param_value(params[k])) for k in TRACKING_PARAMS],
                          params["mode"] == "box")
 
 
@@ -350,9 +358,10 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
     the SHA-256 of the file's (or array's) content and a digest of the
     parameters (and network weights) that can change them; a later fit, CV
     fold or grid point reuses them without decoding or running the CNN.
-    The face tracks (the box and landmarks each frame uses) are stored too,
-    so another alignment mode or network on the same videos decodes them
-    again but detects no face.
+    The face tracks (the box and landmarks each frame uses, in the columns
+    of :data:`emosk.face.TRACK_COLUMNS`) are stored too, so another
+    alignment mode or network on the same videos decodes them again but
+    detects no face.
 
     Parameters
     ----------
@@ -488,7 +497,7 @@ class VideoFeaturizer(TransformerMixin, BaseEstimator):
         a = self.aligner_
         if a == "passthrough":
             return np.zeros((1, 64, 64, 3), np.uint8)
-        gray = a.mode == "ng2015" or a.color == "gray"
+        gray = crop_color(a.mode, a.color) == "gray"
         return np.zeros((1, a.size, a.size) + (() if gray else (3,)), np.uint8)
 
     def transform(self, X):

@@ -9,6 +9,7 @@ skdata = pytest.importorskip("skimage.data")
 from emosk.face import (  # noqa: E402
     FaceAligner,
     FaceDetector,
+    FaceFinder,
     LandmarkPredictor,
     add_border,
     align_face,
@@ -17,7 +18,6 @@ from emosk.face import (  # noqa: E402
     minmax_stretch,
     plausible_face,
 )
-from emosk.face._aligner import _FaceStep  # noqa: E402
 from emosk.io import MediaReadError, iter_frames, video_info  # noqa: E402
 
 
@@ -258,8 +258,8 @@ def test_detect_border_finds_a_face_that_fills_the_image(astronaut, detector):
     faces, rep = FaceAligner(detector, detect_border=0.25, size=32).fit() \
         .transform_with_report(crop[None])
     assert rep["found"].all() and not rep["assumed"].any() and np.isfinite(rep["score"]).all()
-    step = _FaceStep(FaceAligner(detector, detect_border=0.25).fit())
-    eyes = np.array(eye_centers(step.candidates(crop)[0][2])) + offset
+    finder = FaceFinder(FaceAligner(detector, detect_border=0.25).fit())
+    eyes = np.array(eye_centers(finder.find(crop)[0].landmarks)) + offset
     np.testing.assert_allclose(eyes, _eyes_in_photo(astronaut), atol=4)
 
 
@@ -274,7 +274,7 @@ def test_assume_face_where_no_detector_finds_it(astronaut):
     assert rep["found"].all() and rep["assumed"].all() and rep["n_faces"][0] == 0
     assert np.isnan(rep["score"][0])
     np.testing.assert_array_equal(rep["box"][0], [0, 0, 69, 69])
-    eyes = np.array(eye_centers(_FaceStep(ng).candidates(crop)[0][2])) + offset
+    eyes = np.array(eye_centers(FaceFinder(ng).find(crop)[0].landmarks)) + offset
     np.testing.assert_allclose(eyes, _eyes_in_photo(astronaut), atol=4)
 
 

@@ -16,7 +16,7 @@ from emosk.face import (  # noqa: E402
     iter_aligned_faces,
     shrink,
 )
-from emosk.face._track import box_from_landmarks  # noqa: E402
+from emosk.face._follow import box_from_landmarks  # noqa: E402
 from emosk.io import iter_frames, prefetched  # noqa: E402
 from emosk.video import default_aligner, estimator_fingerprint  # noqa: E402
 from emosk.video._featurizer import tracking_fingerprint  # noqa: E402

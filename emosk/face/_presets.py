@@ -1,0 +1,47 @@
+"""The face paths: named FaceAligner settings for videos."""
+
+__all__ = ["FACE_PATHS", "face_path_params"]
+
+#: FaceAligner settings of the two face paths for videos.  ``"fast"``, the
+#: default of the video entry points (:func:`emosk.pretrained.predict_video`,
+#: ``emosk predict``, :func:`emosk.video.default_aligner` and so
+#: :func:`emosk.video.make_emotiw2017_classifier`): detection on a copy
+#: shrunk to 640 pixels without upsampling (faces down to about an eighth of
+#: the frame's longer side, 67 px in a 720x576 frame), every 10th frame, the
+#: faces followed by their landmarks in between.  ``"paper"``: detection at
+#: full size with upsampling in every frame (Knyazev et al. 2017; faces down
+#: to about 40 px), the FaceAligner defaults.  Measured on eNTERFACE'05 in
+#: ``benchmarks/results/video_speed.md``.
+FACE_PATHS = {
+    "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
+    "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
+}
+
+
+def face_path_params(face_path):
+    """The FaceAligner parameters of a face path.
+
+    The one expansion of :data:`FACE_PATHS`: every entry point that takes a
+    ``face_path`` (:func:`emosk.video.default_aligner`,
+    :func:`emosk.pretrained.video_aligner`, ``emosk extract``) calls it.
+
+    Parameters
+    ----------
+    face_path : {"fast", "paper"}
+        See :data:`FACE_PATHS`.
+
+    Returns
+    -------
+    dict
+        A copy of ``FACE_PATHS[face_path]``.
+
+    Raises
+    ------
+    ValueError
+        If ``face_path`` is not a key of :data:`FACE_PATHS`; the message
+        names it and the known ones.
+    """
+    if face_path not in FACE_PATHS:
+        raise ValueError(
+            f"face_path must be one of {sorted(FACE_PATHS)}; got {face_path!r}.")
+    return dict(FACE_PATHS[face_path])
