@@ -200,7 +200,7 @@ def _shipped(weights, name):
     return weights_path(weights)
 
 
-def _load_state(model, weights, spec, name):
+def _load_state(model, weights, spec, name, require_head=False):
     weights = _shipped(weights, name) or weights
     owners = [b for (b, w) in _THIRD_PARTY if w == weights]
     if owners:
@@ -240,6 +240,10 @@ def _load_state(model, weights, spec, name):
     head_keys = {k for k in state if k.startswith(spec.head + ".")}
     keep = {k: v for k, v in state.items()
             if k in own and (k not in head_keys or v.shape == own[k].shape)}
+    other = sorted(k for k in head_keys if k in own and k not in keep)
+    if require_head and other:
+        raise ValueError(f"The last layer of {weights} has {state[other[-1]].shape[0]} "
+                         f"outputs; {own[other[-1]].shape[0]} classes were given.")
     missing = [k for k in own if k not in keep and not k.startswith(spec.head + ".")]
     if missing:
         raise ValueError(f"Weights {weights} lack {len(missing)} parameters of {name!r} "
@@ -248,7 +252,7 @@ def _load_state(model, weights, spec, name):
     return model
 
 
-def build_backbone(name, *, weights=None, num_classes=None):
+def build_backbone(name, *, weights=None, num_classes=None, require_head=False):
     """Build a backbone by name, optionally with weights and a new head.
 
     Parameters
@@ -266,6 +270,10 @@ def build_backbone(name, *, weights=None, num_classes=None):
         weights' is left freshly initialised.
     num_classes : int, default=None
         Size of a new last layer; None keeps the original head.
+    require_head : bool, default=False
+        Raise a ValueError, rather than leave a new head, when the weights'
+        last layer does not have ``num_classes`` outputs (a trained
+        classifier reloaded whole).
 
     Returns
     -------
@@ -277,7 +285,7 @@ def build_backbone(name, *, weights=None, num_classes=None):
     spec = BACKBONES[name]
     model = spec.builder(num_classes)
     if weights is not None:
-        model = _load_state(model, weights, spec, name)
+        model = _load_state(model, weights, spec, name, require_head)
     return model, spec
 
 

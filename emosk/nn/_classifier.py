@@ -332,7 +332,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         # built with a head of n_classes outputs, so that a weights file whose
         # head has as many keeps it (a saved fine-tuned network reloads whole)
         backbone, spec = build_backbone(self.backbone, weights=self.weights,
-                                        num_classes=n_classes)
+                                        num_classes=n_classes,
+                                        require_head=getattr(self, "_reload", False))
         _replace_head(backbone, spec.head, n_classes, force=not self._shipped_head_fits())
         spec = with_input_size(spec, self.input_size, backbone, self.backbone)
         self.spec_ = spec
@@ -651,24 +652,14 @@ def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=
     ValueError
         When the weights' head does not have ``len(classes)`` outputs.
     """
-    _check_head(weights, len(classes))
     clf = CNNClassifier(backbone, weights=weights, tta=tta, device=device,
                         input_size=input_size, batch_size=batch_size)
     clf.classes_ = np.asarray(classes)
     clf.device_ = resolve_device(device)
-    clf.net_ = clf._make_net(None, 0).initialize()
+    clf._reload = True  # the file's head must have len(classes) outputs
+    try:
+        clf.net_ = clf._make_net(None, 0).initialize()
+    finally:
+        del clf._reload
     clf.net_.module_.eval()
     return clf
-
-
-def _check_head(weights, n_classes):
-    """A state-dict file's last layer must have ``n_classes`` outputs (the last
-    2-D weight of the file; shipped models are checked by their registry)."""
-    path = Path(str(weights)).expanduser()
-    if not path.is_file():
-        return
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    matrices = [v for v in state.values() if v.ndim == 2]
-    if matrices and matrices[-1].shape[0] != n_classes:
-        raise ValueError(f"The last layer of {path} has {matrices[-1].shape[0]} outputs; "
-                         f"{n_classes} classes were given.")

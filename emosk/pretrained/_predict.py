@@ -5,7 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..nn import DEFAULT_MODEL
+from ..face import FaceFinder, face_path_params, iter_aligned_faces
+from ..io import MediaReadError, prefetched, read_image, video_info
+from ..nn import DEFAULT_MODEL, PRETRAINED
+from ..pooling import CLIP_METHODS, pool_probabilities
+from ..utils import check_images, images_to_uint8, progress_bar
+from ._models import face_aligner, load
 
 __all__ = ["predict_image", "predict_video", "plot_faces", "plot_timeline", "clear_loaded",
            "image_aligner", "video_aligner", "NoFaceError", "NO_FACE_OPTIONS"]
@@ -32,8 +37,6 @@ def _check_no_face(no_face):
 def image_aligner(name=DEFAULT_MODEL, **params):
     """The FaceAligner :func:`predict_image` uses by default: every face
     (``select="all"``) with detector threshold ``IMAGE_THRESHOLD`` (0.5)."""
-    from ._models import face_aligner
-
     return face_aligner(name, **{"select": "all", "threshold": IMAGE_THRESHOLD, **params})
 
 
@@ -56,8 +59,6 @@ def clear_loaded():
 
 def _shipped_name(model):
     """The shipped model a fitted classifier was loaded from, or None."""
-    from ..nn import PRETRAINED
-
     weights = getattr(model, "weights", None)
     return weights if isinstance(weights, str) and weights in PRETRAINED else None
 
@@ -70,8 +71,6 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
     default aligner; any other classifier needs ``aligner``.  Default aligners
     are fitted once per process for each ``key`` (their settings).
     """
-    from ._models import load
-
     name = model if isinstance(model, str) else _shipped_name(model)
     if isinstance(model, str):
         model = _loaded(("model", name, bool(tta)), lambda: load(name, tta=tta))
@@ -92,9 +91,6 @@ def _one_image(image):
     """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
     read, an array checked and, if floating point, converted by the one rule
     (:func:`~emosk.utils.validation.images_to_uint8`)."""
-    from ..io import read_image
-    from ..utils.validation import check_images, images_to_uint8
-
     rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
     if rgb.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
@@ -166,8 +162,6 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     ...                                    no_face="whole-image")]
     [False]
     """
-    from ..face import FaceFinder
-
     _check_no_face(no_face)
     rgb = _one_image(image)
     model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
@@ -211,54 +205,33 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **param
     emosk.face.FaceAligner
         Unfitted.
     """
-    from ..face import face_path_params
-    from ._models import face_aligner
-
     if faces not in ("main", "all"):
         raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
     select = {"select": "all"} if faces == "all" else {}
     return face_aligner(name, **{**face_path_params(face_path), **select, **params})
 
 
-class _BatchedModel:
-    """Faces classified in batches in a worker thread, while the caller goes on
-    finding the next faces; at most two batches wait at a time."""
-
-    def __init__(self, model, batch_size):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.model, self.batch_size = model, batch_size
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emosk-cnn")
-        self.batch, self.pending, self.done = [], [], []
-
-    def add(self, face):
-        self.batch.append(face)
-        if len(self.batch) == self.batch_size:
-            self._submit()
-
-    def _submit(self):
-        faces, self.batch = np.stack(self.batch), []
-        self.pending.append(self.pool.submit(self.model.predict_proba, faces))
-        while len(self.pending) > 2:
-            self.done.append(self.pending.pop(0).result())
-
-    def probabilities(self, n_classes):
-        """All probabilities, in the order the faces were added."""
-        try:
-            if self.batch:
-                self._submit()
-            self.done += [f.result() for f in self.pending]
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        return np.concatenate(self.done) if self.done else np.zeros((0, n_classes))
+def _face_batches(aligned, batch_size):
+    """The records of :func:`~emosk.face.iter_aligned_faces` in groups that hold
+    ``batch_size`` crops (the last one fewer): ``(records, has_crop, crops)``,
+    ``crops`` stacked, or None when the group has none."""
+    records, has_crop, crops = [], [], []
+    for crop, rec in aligned:
+        records.append(rec)
+        has_crop.append(crop is not None)
+        if crop is not None:
+            crops.append(crop)
+        if len(crops) == batch_size:
+            yield records, has_crop, np.stack(crops)
+            records, has_crop, crops = [], [], []
+    if records:
+        yield records, has_crop, np.stack(crops) if crops else None
 
 
 def _clip(probs, faced, no_face, method="mean", classes=None):
     """Clip probabilities: pooled over the frames with a face (found or
     repeated); when there is none, over the classified whole frames with
     ``no_face="whole-image"``, else NaN."""
-    from ..pooling import pool_probabilities
-
     use = faced
     if not faced.any() and no_face == "whole-image":
         use = np.isfinite(probs).all(axis=1)  # frames dropped by the aligner: none
@@ -273,8 +246,6 @@ def _emotion(classes, clip):
 
 def _track_results(classes, frames, times, tracks, found, boxes, probs, method):
     """One dict per followed face, in the order of their ids."""
-    from ..pooling import pool_probabilities
-
     out = []
     for tid in np.unique(tracks[tracks >= 0]):
         rows = (tracks == tid) & found
@@ -381,8 +352,6 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         of those listed, or ``faces="all"`` with an aligner that follows one
         face.
     """
-    from ..pooling import CLIP_METHODS
-
     _check_no_face(no_face)
     if clip not in CLIP_METHODS:
         raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
@@ -438,8 +407,6 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
 def _expected_frames(video, aligner):
     """About how many frames ``aligner`` analyses in ``video`` (a progress bar's
     total), from the container's frame count and duration; None if unknown."""
-    from ..io import video_info
-
     try:
         info = video_info(video)
     except (OSError, ValueError):
@@ -459,25 +426,26 @@ def _classify_frames(video, model, aligner, batch_size, verbose=False):
     and its face's probabilities, ``(n_records, n_classes)``: NaN for a frame
     the aligner dropped (``on_missing="drop"``: no crop to classify).  With
     ``verbose``, a progress bar over the frames on stderr."""
-    from ..face import iter_aligned_faces
-    from ..io import MediaReadError
-    from ..utils import progress_bar
-
-    records, has_crop, batches = [], [], _BatchedModel(model, batch_size)
+    records, has_crop, probs = [], [], []
     total = _expected_frames(video, aligner) if verbose else None
+    aligned = iter_aligned_faces(str(video), aligner, allow_empty=True)
     with progress_bar(Path(video).name, verbose, total=total, unit="frames") as bar:
-        for crop, rec in iter_aligned_faces(str(video), aligner, allow_empty=True):
-            if not records or rec["frame"] != records[-1]["frame"]:
-                bar.update()  # a frame, whatever its number of faces
-            records.append(rec)
-            has_crop.append(crop is not None)
-            if crop is not None:
-                batches.add(crop)
+        # faces are found in a background thread while the network classifies
+        # the previous batch (io.prefetched, as for decoding the frames)
+        for recs, crops_of, crops in prefetched(_face_batches(aligned, batch_size), 2):
+            for rec in recs:
+                if not records or rec["frame"] != records[-1]["frame"]:
+                    bar.update()  # a frame, whatever its number of faces
+                records.append(rec)
+            has_crop += crops_of
+            if crops is not None:
+                probs.append(model.predict_proba(crops))
     if not records:
         raise MediaReadError(f"Video {video} has no frames.")
-    probs = np.full((len(records), len(model.classes_)), np.nan)
-    probs[np.array(has_crop)] = batches.probabilities(len(model.classes_))
-    return records, probs
+    out = np.full((len(records), len(model.classes_)), np.nan)
+    if probs:
+        out[np.array(has_crop)] = np.concatenate(probs)
+    return records, out
 
 
 def plot_faces(image, faces, path=None):
