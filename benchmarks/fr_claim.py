@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import RESULTS, head_answers, markdown_table, write_result
-from ckplus_clips import C_GRID, hog_features
+from ckplus_clips import C_GRID
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     GridSearchCV,
@@ -41,11 +41,12 @@ from sklearn.model_selection import (
     cross_val_predict,
 )
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from emosk.datasets import load_ckplus48, load_fer2013
 from emosk.metrics import unweighted_average_recall
 from emosk.nn import CNNFeaturizer, build_backbone
+from emosk.preprocessing import HOGFeaturizer
 from emosk.video import make_emotiw2017_classifier
 
 STORE = RESULTS / "fr_claim.json"
@@ -122,17 +123,13 @@ def part_fer2013(args, store, tmp):
             print(stage, network, row, flush=True)
 
 
-def _hog_batch(faces):
-    return hog_features(faces if faces.ndim == 3 else faces[..., 0])
-
-
 def part_ckplus(args, store, tmp):
     data = load_ckplus48()
     y = data.target
     folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=0)
     common = {"audio": False, "aligner": "passthrough", "C": C_GRID, "random_state": 0,
               "power": 0.0}
-    sources = {"HOG frame features (baseline)": FunctionTransformer(_hog_batch)}
+    sources = {"HOG frame features (baseline)": HOGFeaturizer()}
     for stage in args.stages:
         for network in NETWORKS:
             sources[f"{stage}/{network}"] = featurizer(stage, network, args, tmp)

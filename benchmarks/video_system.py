@@ -28,29 +28,25 @@ from pathlib import Path
 
 import numpy as np
 from _common import markdown_table, write_result
-from ckplus_clips import C_GRID, hog_features
+from ckplus_clips import C_GRID
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedGroupKFold,
     cross_val_predict,
 )
-from sklearn.preprocessing import FunctionTransformer
 
 from emosk.datasets import load_ckplus48, load_enterface05
 from emosk.face import FaceAligner
 from emosk.metrics import unweighted_average_recall
 from emosk.nn import CNNFeaturizer
+from emosk.preprocessing import HOGFeaturizer
 from emosk.video import VideoFeaturizer, default_aligner, make_emotiw2017_classifier
 
 HERE = Path(__file__).resolve().parent
 
 
-def _hog_batch(faces):
-    return hog_features(faces if faces.ndim == 3 else faces[..., 0])
-
-
 def _ck_systems(cache):
-    hog = FunctionTransformer(_hog_batch)
+    hog = HOGFeaturizer()
     common = {"audio": False, "aligner": "passthrough", "cache": cache, "C": C_GRID,
               "random_state": 0}
     return {
