@@ -129,7 +129,8 @@ def test_new_head_after_fit_without_epochs(shipped):
     for clf, same_head in ((kept, True), (new, False)):
         state = clf.fit(_faces(y), y).net_.module_.backbone.state_dict()
         _assert_body_is(state, shipped)
-        assert torch.equal(state[HEAD + "weight"], shipped[HEAD + "weight"]) == same_head
+        head = state[HEAD + "weight"]
+        assert torch.equal(head, shipped[HEAD + "weight"]) == same_head
 
 
 def test_new_head_is_a_parameter():
