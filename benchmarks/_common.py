@@ -5,14 +5,14 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy
+import sklearn
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def machine():
     """One line describing this machine."""
-    import numpy
-    import sklearn
-
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -39,15 +39,3 @@ def write_result(name, title, body):
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
 
-
-def head_answers(features, weights, classes):
-    """The answers of a network fine-tuned by ``CNNClassifier``: its last layer
-    (``fc.weight``, ``fc.bias`` in the state dict ``weights``) applied to its
-    penultimate ``features``; its outputs are ``classes`` in sorted order."""
-    import numpy as np
-    import torch
-
-    state = torch.load(Path(weights).expanduser(), map_location="cpu")
-    w, b = state["fc.weight"].double().numpy(), state["fc.bias"].double().numpy()
-    logits = np.asarray(features, dtype=np.float64) @ w.T + b
-    return np.sort(np.asarray(classes))[logits.argmax(axis=1)]

@@ -28,10 +28,12 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
-from emosk.audio import AudioFeaturizer, make_audio_pipeline
+from emosk.audio import AudioFeaturizer, make_audio_pipeline, speaker_probabilities
 from emosk.datasets import load_enterface05, load_ravdess
+from emosk.ensemble import fuse_face_and_voice
 from emosk.io import read_audio
 from emosk.metrics import unweighted_average_recall
+from emosk.pretrained import face_aligner, load, predict_video
 
 SETS = ("IS10", "eGeMAPSv02", "ComParE_2016", "IS10+eGeMAPSv02+ComParE_2016")
 C_GRID = (5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3)
@@ -153,10 +155,6 @@ def ravdess(args):
 
 
 def enterface(args):
-    from emosk.audio import speaker_probabilities
-    from emosk.ensemble import fuse_face_and_voice
-    from emosk.pretrained import face_aligner, load, predict_video
-
     data = load_enterface05()
     y = data.target
     model = load("ravdess_audio")

@@ -13,11 +13,13 @@ real: dlib face chips of the astronaut photograph and of eNTERFACE'05 frames
 import argparse
 import time
 
+import dlib
 import numpy as np
 import torch
 from _common import markdown_table, write_result
 from skimage import data as skdata
 
+from emosk.datasets import load_enterface05
 from emosk.face import FaceAligner, dlib_model_path
 from emosk.nn import CNNClassifier, CNNFeaturizer
 
@@ -31,8 +33,6 @@ GPU_NOTE = ("GPU rows: no GPU was available for these figures; on a lent GPU, "
 def chips(n):
     base = list(FaceAligner(mode="dlib-chip", size=150).fit_transform(skdata.astronaut()[None]))
     try:
-        from emosk.datasets import load_enterface05
-
         paths = list(load_enterface05().filenames)
         base += [f for s in FaceAligner(mode="dlib-chip", size=150, step=20)
                  .fit_transform(paths) for f in s]
@@ -53,8 +53,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=256)
     args = parser.parse_args()
-    import dlib
-
     X = chips(args.batch)
     rows = []
     ref = dlib.face_recognition_model_v1(str(dlib_model_path("resnet")))

@@ -67,7 +67,7 @@ from _common import RESULTS, markdown_table, write_result
 from skimage import data as skdata
 
 from emosk.datasets import load_enterface05, load_nhfi, load_sfew
-from emosk.face import FaceDetector, add_border, box_iou
+from emosk.face import FaceDetector, add_border, as_rgb, box_iou, non_max_suppression
 from emosk.io import iter_frames
 from emosk.utils import fetch_weights
 
@@ -167,20 +167,9 @@ def _longer_side_resize(image, longer):
     ), s
 
 
-def _rgb(image):
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    return image
-
-
 def _nms(boxes, scores, iou=0.3):
-    """Greedy NMS with OpenCV; boxes ``(k, 4)`` as ``x0, y0, x1, y1``."""
-    if len(boxes) == 0:
-        return np.zeros((0, 4)), np.zeros(0)
-    xywh = np.c_[boxes[:, :2], boxes[:, 2:] - boxes[:, :2]].tolist()
-    keep = np.asarray(
-        cv2.dnn.NMSBoxes(xywh, scores.tolist(), 0.0, iou), dtype=int
-    ).ravel()
+    """The boxes and scores that emosk's greedy non-maximum suppression keeps."""
+    keep = non_max_suppression(boxes, scores, iou=iou)
     return boxes[keep], scores[keep]
 
 
@@ -210,7 +199,7 @@ def centerface(path, longer, threshold=0.5):
     names = net.getUnconnectedOutLayersNames()
 
     def run(image):
-        img = _rgb(image)
+        img = as_rgb(image)
         h, w = img.shape[:2]
         s = longer / max(h, w)
         nw, nh = (
@@ -272,7 +261,7 @@ def blazeface(path, threshold=0.5):
     names = net.getUnconnectedOutLayersNames()
 
     def run(image):
-        img = _rgb(image)
+        img = as_rgb(image)
         h, w = img.shape[:2]
         side = max(h, w)
         square = np.zeros((side, side, 3), np.uint8)
@@ -305,7 +294,7 @@ def yunet(path, threshold=0.6):
     det = cv2.FaceDetectorYN.create(str(path), "", (320, 320), threshold, 0.3, 50)
 
     def run(image):
-        img = np.ascontiguousarray(_rgb(image)[..., ::-1])  # YuNet takes BGR
+        img = np.ascontiguousarray(as_rgb(image)[..., ::-1])  # YuNet takes BGR
         det.setInputSize((img.shape[1], img.shape[0]))
         _, faces = det.detect(img)
         if faces is None:
@@ -356,7 +345,7 @@ def mtcnn(folder, min_face=40, thresholds=(0.6, 0.7, 0.7)):
         return out.transpose(0, 2, 1, 3)
 
     def run(image):
-        img = _rgb(image)
+        img = as_rgb(image)
         h, w = img.shape[:2]
         cands = []
         scale = 12.0 / min_face
@@ -458,10 +447,8 @@ def candidates(weights_dir):
 def retinaface_candidates():
     """emosk's RetinaFace at full size and at a longer side of 320, when it can run."""
     try:
-        import torch  # noqa: F401
-
         fetch_weights("retinaface_mnet025", download=False)
-    except (ImportError, OSError) as exc:
+    except OSError as exc:
         print(f"skip RetinaFace: {exc}")
         return {}
     return {

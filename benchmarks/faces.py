@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 from _common import markdown_table, write_result
@@ -71,8 +72,6 @@ def lfw_rows():
 
 def loop_video(src, dst, minutes):
     """Write ``dst`` by repeating the packets of ``src`` for about ``minutes``."""
-    import av
-
     length = video_info(src).duration
     repeats = int(np.ceil(minutes * 60 / length))
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS, head_answers, markdown_table, write_result
-from ckplus_clips import C_GRID, hog_features
+from _common import RESULTS, markdown_table, write_result
+from ckplus_clips import C_GRID
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     GridSearchCV,
@@ -41,11 +41,12 @@ from sklearn.model_selection import (
     cross_val_predict,
 )
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from emosk.datasets import load_ckplus48, load_fer2013
 from emosk.metrics import unweighted_average_recall
-from emosk.nn import CNNFeaturizer, build_backbone
+from emosk.nn import CNNFeaturizer, build_backbone, classifier_from_weights
+from emosk.preprocessing import HOGFeaturizer
 from emosk.video import make_emotiw2017_classifier
 
 STORE = RESULTS / "fr_claim.json"
@@ -89,16 +90,13 @@ def before_fer2013(feat, X, y, Xt, yt):
     return {**_scores(yt, clf.predict(Ft)), "C": clf.best_params_["logisticregression__C"]}
 
 
-def after_fer2013(feat, weights, test, plus):
+def after_fer2013(feat, test, plus):
     """The fine-tuned network's own answers on PublicTest, against the original
-    labels and the FER+ majority (its last layer on its penultimate features)."""
-    feat = feat.fit(test.images[:1])
-
-    def answers(images):
-        return head_answers(feat.transform(images), weights, test.target_names)
-
-    scores = _scores(np.asarray(test.target), answers(test.images))
-    on_plus = _scores(plus.target, answers(plus.images))
+    labels and the FER+ majority (its outputs are the sorted class names)."""
+    clf = classifier_from_weights("dlib_resnet", feat.weights, sorted(test.target_names),
+                                  input_size=feat.input_size, batch_size=feat.batch_size)
+    scores = _scores(np.asarray(test.target), clf.predict(test.images))
+    on_plus = _scores(plus.target, clf.predict(plus.images))
     return {**scores, "ferplus_accuracy": on_plus["accuracy"], "ferplus_uar": on_plus["uar"]}
 
 
@@ -116,14 +114,10 @@ def part_fer2013(args, store, tmp):
             if stage == "before":
                 row = before_fer2013(feat, X, y, Xt, yt)
             else:
-                row = after_fer2013(feat, feat.weights, test, plus)
+                row = after_fer2013(feat, test, plus)
             row.update(training_faces=len(y), cpu_min=(time.process_time() - t0) / 60)
             store[f"fer2013/{stage}/{network}"] = row
             print(stage, network, row, flush=True)
-
-
-def _hog_batch(faces):
-    return hog_features(faces if faces.ndim == 3 else faces[..., 0])
 
 
 def part_ckplus(args, store, tmp):
@@ -132,7 +126,7 @@ def part_ckplus(args, store, tmp):
     folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=0)
     common = {"audio": False, "aligner": "passthrough", "C": C_GRID, "random_state": 0,
               "power": 0.0}
-    sources = {"HOG frame features (baseline)": FunctionTransformer(_hog_batch)}
+    sources = {"HOG frame features (baseline)": HOGFeaturizer()}
     for stage in args.stages:
         for network in NETWORKS:
             sources[f"{stage}/{network}"] = featurizer(stage, network, args, tmp)

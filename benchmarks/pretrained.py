@@ -10,6 +10,7 @@ per-image cost of finding and aligning the face (FaceAligner, dlib HOG) in
 the same run.
 """
 
+import shutil
 import time
 
 import matplotlib
@@ -18,6 +19,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from _common import RESULTS, markdown_table, write_result  # noqa: E402
+from skimage import data as skdata  # noqa: E402
 
 from emosk.datasets import load_fer2013  # noqa: E402
 from emosk.metrics import (  # noqa: E402
@@ -66,10 +68,8 @@ def main():
     r256 = _rate(lambda: plain.predict_proba(batch), 256, 5)
     t1 = _rate(lambda: model.predict_proba(one), 1, 10)
     t256 = _rate(lambda: model.predict_proba(batch), 256, 2)
-    from skimage import data
-
     aligner = face_aligner("fer2013").fit()
-    photo = data.astronaut()[None]
+    photo = skdata.astronaut()[None]
     ra = _rate(lambda: aligner.transform(photo), 1, 5)
     speed = [["predict_proba, tta=False, batch 1", f"{r1:.0f}", "1.00"],
              ["predict_proba, tta=False, batch 256", f"{r256:.0f}", f"{r256 / r1:.2f}"],
@@ -98,8 +98,6 @@ def _model_card_results(rows, recalls, counts, speed, png):
     """The figures of the model card, written into it between its ``.. results:``
     comments (emosk/pretrained/model_card_fer2013.rst, which ships in the package
     and which docs/model_card.rst shows)."""
-    import shutil
-
     docs = RESULTS.parent.parent / "docs"
     (docs / "_static").mkdir(exist_ok=True)
     shutil.copy(png, docs / "_static" / png.name)

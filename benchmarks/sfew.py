@@ -30,24 +30,23 @@ frozen features + SVM, and CNNs trained on SFEW.
 Evaluation: GroupKFold(5) by movie on SFEW Train (frames of one scene are
 near-duplicates), accuracy mean and standard deviation over the folds; when
 ``$EMOSK_DATA/sfew/Val`` exists, trained on all of Train and scored on Val.
-Aligned faces and features are cached in ``~/.cache/emosk-sfew`` (or
-``--cache``), so reruns cost seconds; the CPU minutes reported for a row
-include the caching run's extraction.
+Aligned faces, features, predictions and trained networks are cached in
+``~/.cache/emosk-sfew`` (or ``--cache``; an :class:`emosk.utils.FeatureCache`
+keyed by :data:`CACHE_TAG` and the settings), so reruns cost seconds; the CPU
+minutes reported for a row include the caching run's extraction.
 
     EMOSK_DATA=/path/to/data python benchmarks/sfew.py [--rows faces zero-shot svm cnn]
 """
 
 import argparse
-import hashlib
-import json
 import time
 from functools import lru_cache, partial
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import torch
-from _common import head_answers, markdown_table, write_result
-from ckplus_clips import hog_features
+from _common import markdown_table, write_result
 from fer2013 import training_data
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
@@ -61,9 +60,13 @@ from emosk.metrics import (
     plot_confusion_matrix,
     similarity_cost_matrix,
 )
-from emosk.nn import BACKBONES, CNNClassifier, CNNFeaturizer
-from emosk.pretrained import PRETRAINED, face_aligner, load, weights_path
+from emosk.nn import CNNClassifier, CNNFeaturizer, classifier_from_weights
+from emosk.preprocessing import HOGFeaturizer
+from emosk.pretrained import PRETRAINED, face_aligner, load
+from emosk.utils import FeatureCache, content_digest, params_digest
+from emosk.video import estimator_fingerprint
 
+matplotlib.use("Agg")  # the confusion plot, without a display
 RESULTS = Path(__file__).resolve().parent / "results"
 TIGHT = {"detect_border": 0.25, "assume_face": True}
 ALIGNERS = {  # name -> FaceAligner; "_tight" ones carry the tight-crop setting
@@ -86,49 +89,49 @@ PAPER = [
 ]
 
 
+#: In every cache key: entries stored under other tags (and the .npz files of
+#: the cache before emosk's FeatureCache) are never read, but recomputed.
+CACHE_TAG = "sfew-v2"
+
+
 class Timer:
-    """CPU seconds of this process (all threads) and wall seconds."""
+    """CPU seconds of this process (all threads)."""
 
     def __enter__(self):
-        self.cpu, self.wall = time.process_time(), time.perf_counter()
+        self.cpu = time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.cpu = time.process_time() - self.cpu
-        self.wall = time.perf_counter() - self.wall
 
 
-def _key(*parts):
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()) \
-        .hexdigest()[:16]
-
-
-def _cached(cache, name, key, compute):
-    """Arrays computed by ``compute()`` (a dict), stored in ``cache/name-key.npz``
-    with the CPU seconds they took."""
-    path = cache / f"{name}-{key}.npz"
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as stored:
-            return dict(stored)
+def _cached(cache, name, key_parts, compute):
+    """Arrays computed by ``compute()`` (a dict), stored in the FeatureCache
+    ``cache`` under a digest of ``name`` and ``key_parts``, with the CPU
+    seconds they took (``cpu_s``)."""
+    key = params_digest(CACHE_TAG, name, *key_parts)
+    stored = cache.get(key)
+    if stored is not None:
+        return {**stored[0], "cpu_s": cache.meta(key)["cpu_s"]}
     with Timer() as t:
         arrays = compute()
-    arrays["cpu_s"] = np.float64(t.cpu)
-    cache.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
+    cache.put(key, [arrays], meta={"name": name, "cpu_s": t.cpu})
     print(f"  {name}: computed in {t.cpu / 60:.1f} CPU min", flush=True)
-    return arrays
+    return {**arrays, "cpu_s": t.cpu}
 
 
-# FaceAligner parameters added after the cache was first made; at these values
-# (videos or speed only) the faces are those of the cached runs, so they stay
-# out of the cache keys unless changed.
-LATER_DEFAULTS = {"detect_size": None, "detect_every": 1, "max_gap": 25, "prefetch": 8}
+def _weights_key(weights):
+    """What keys a network's starting weights: a shipped model's checksum, a
+    file's contents, or the value itself (None, "dlib")."""
+    if isinstance(weights, str) and weights in PRETRAINED:
+        return PRETRAINED[weights].sha256
+    if weights is not None and Path(str(weights)).expanduser().is_file():
+        return content_digest(Path(str(weights)).expanduser())
+    return weights
 
 
-def _settings(aligner):
-    params = aligner.get_params()
-    return {k: v for k, v in params.items() if k not in ("n_jobs", "verbose")
-            and not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])}
+def _faces_key(data, aligner_name):
+    return [estimator_fingerprint(ALIGNERS[aligner_name]), list(data.filenames)]
 
 
 def aligned(data, name, cache):
@@ -138,30 +141,31 @@ def aligned(data, name, cache):
     def compute():
         faces, rep = aligner.fit().transform_with_report(data.images)
         return {"faces": faces, "found": rep["found"], "assumed": rep["assumed"]}
-    key = _key(_settings(aligner), list(data.filenames), "v1")
-    return _cached(cache, f"faces_{name}_{data.subset[0]}", key, compute)
+    return _cached(cache, f"faces_{name}_{data.subset[0]}", _faces_key(data, name), compute)
+
+
+def _featurizer(name):
+    """The frame featurizer of an SVM row."""
+    if name == "hog":  # on the ng2015 crop (256 px) shrunk to 48x48
+        return HOGFeaturizer()
+    if name == "dlib_fer2013":
+        return CNNFeaturizer("dlib_resnet", weights=str(DLIB_FER2013["path"]),
+                             input_size=DLIB_FER2013["input_size"], batch_size=128,
+                             device="cpu")
+    backbone, weights = {"compact": ("compact", "fer2013"),
+                         "dlib_resnet": ("dlib_resnet", "dlib")}[name]
+    return CNNFeaturizer(backbone, weights=weights, batch_size=128, device="cpu")
 
 
 def features(data, aligner_name, featurizer_name, cache):
     """Frame features of the faces of ``aligner_name``, cached."""
     faces = aligned(data, aligner_name, cache)
+    feat = _featurizer(featurizer_name)
 
     def compute():
-        if featurizer_name == "hog":
-            small = np.stack([_resize(f, 48) for f in faces["faces"]])
-            return {"X": hog_features(small)}
-        if featurizer_name == "dlib_fer2013":
-            feat = CNNFeaturizer("dlib_resnet", weights=str(DLIB_FER2013["path"]),
-                                 input_size=DLIB_FER2013["input_size"], batch_size=128,
-                                 device="cpu")
-        else:
-            backbone, weights = {"compact": ("compact", "fer2013"),
-                                 "dlib_resnet": ("dlib_resnet", "dlib")}[featurizer_name]
-            feat = CNNFeaturizer(backbone, weights=weights, batch_size=128, device="cpu")
         return {"X": feat.fit_transform(faces["faces"]).astype(np.float64)}
-    extra = [_file_hash(DLIB_FER2013["path"])] if featurizer_name == "dlib_fer2013" else []
-    key = _key(_settings(ALIGNERS[aligner_name]), list(data.filenames), featurizer_name,
-               "v1", *extra)
+    key = [*_faces_key(data, aligner_name), estimator_fingerprint(feat),
+           _weights_key(feat.get_params().get("weights"))]
     out = _cached(cache, f"feat_{featurizer_name}_{aligner_name}_{data.subset[0]}", key,
                   compute)
     out["cpu_s"] = float(out["cpu_s"]) + float(faces["cpu_s"])
@@ -174,16 +178,6 @@ def features(data, aligner_name, featurizer_name, cache):
 #: ``--dlib-weights`` points elsewhere.
 DLIB_FER2013 = {"path": Path("~/emosk-weights/claim15_fr.pt").expanduser(),
                 "input_size": 112}
-
-
-def _file_hash(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
-def _resize(face, side):
-    import cv2
-
-    return cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
 
 
 # ------------------------------------------------------------------ face rows
@@ -279,8 +273,7 @@ def zero_shot_predictions(split, aligner_name, tta, cache, model="fer2013"):
         clf = load(model, tta=tta, device="cpu")
         names = list(split.target_names)
         return {"pred": np.array([names.index(c) for c in clf.predict(faces["faces"])])}
-    key = _key(_settings(ALIGNERS[aligner_name]), list(split.filenames), tta,
-               str(weights_path(model)), "v1")
+    key = [*_faces_key(split, aligner_name), tta, _weights_key(model)]
     prefix = "zeroshot" if model == "fer2013" else f"zeroshot_{model}"
     out = _cached(cache, f"{prefix}_{aligner_name}_tta{int(tta)}_{split.subset[0]}", key,
                   compute)
@@ -288,12 +281,21 @@ def zero_shot_predictions(split, aligner_name, tta, cache, model="fer2013"):
 
 
 def dlib_zero_shot(split, cache):
-    """The FER2013-fine-tuned dlib ResNet's own answers (its last layer on its
-    cached penultimate features), as indices into ``split.target_names``."""
-    feats = features(split, CNN_ALIGNER, "dlib_fer2013", cache)
+    """The FER2013-fine-tuned dlib ResNet's own answers, as indices into
+    ``split.target_names`` (its outputs are the sorted names)."""
+    faces = aligned(split, CNN_ALIGNER, cache)
     names = list(split.target_names)
-    answers = head_answers(feats["X"], DLIB_FER2013["path"], names)
-    return np.array([names.index(c) for c in answers]), float(feats["cpu_s"])
+
+    def compute():
+        clf = classifier_from_weights("dlib_resnet", DLIB_FER2013["path"], sorted(names),
+                                      input_size=DLIB_FER2013["input_size"],
+                                      batch_size=128, device="cpu")
+        return {"pred": np.array([names.index(c) for c in clf.predict(faces["faces"])])}
+    key = [*_faces_key(split, CNN_ALIGNER), _weights_key(DLIB_FER2013["path"]),
+           DLIB_FER2013["input_size"]]
+    out = _cached(cache, f"zeroshot_dlib_fer2013_{CNN_ALIGNER}_{split.subset[0]}", key,
+                  compute)
+    return out["pred"], float(out["cpu_s"]) + float(faces["cpu_s"])
 
 
 CNN_ALIGNER = "fer2013_tight"
@@ -373,19 +375,6 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
 }
 
 
-def _new_head_callback(backbone):
-    """A skorch callback that re-initialises the backbone's last layer when
-    training begins: a new head although the starting one has SFEW's 7
-    classes (``CNNClassifier`` keeps a head of the right size)."""
-    from skorch.callbacks import Callback
-
-    class NewHead(Callback):
-        def on_train_begin(self, net, X=None, y=None, **kwargs):
-            net.module_.backbone.get_submodule(BACKBONES[backbone].head) \
-                .reset_parameters()
-    return NewHead()
-
-
 def _cnn(settings, new_head):
     settings = dict(settings)
     settings.pop("fer2013_subset", None)
@@ -395,10 +384,9 @@ def _cnn(settings, new_head):
     if settings.get("weights") == "dlib-fer2013":
         settings["weights"] = str(DLIB_FER2013["path"])
     recipe = settings.pop("recipe", "ng2015")
-    callbacks = [("new_head", _new_head_callback(backbone))] if new_head else []
-    return CNNClassifier(backbone, recipe=recipe, max_epochs=CNN_EPOCHS,
+    return CNNClassifier(backbone, recipe=recipe, max_epochs=CNN_EPOCHS, new_head=new_head,
                          valid_fraction=0, augment=True, random_state=0, device="cpu",
-                         net_params={"callbacks": callbacks}, **settings)
+                         **settings)
 
 
 @lru_cache(maxsize=1)
@@ -411,25 +399,26 @@ def fer2013_subset():
 
 def fer2013_first_stage(stage, cache):
     """The weights file of a network trained on the FER2013 subset with the
-    settings ``stage`` (trained once, then read from ``cache``), and a dict of its
-    CPU seconds and PublicTest accuracy."""
+    settings ``stage`` (trained once: its weights are read from ``cache``
+    afterwards, and written to a file there), and a dict of its CPU seconds
+    (training and PublicTest) and PublicTest accuracy."""
     backbone = stage.get("backbone", "compact")
-    rest = {k: v for k, v in stage.items() if k != "backbone"}
-    key = _key(backbone, rest, FER2013_SUBSET, CNN_EPOCHS, "v1")
-    path = cache / f"fer2013_{FER2013_SUBSET}_{backbone}-{key}.pt"
-    meta = path.with_suffix(".json")
-    if not (path.is_file() and meta.is_file()):
-        clf = _cnn(stage, new_head=False)
-        with Timer() as t:
-            clf.fit(*fer2013_subset())
+    name = f"fer2013_{FER2013_SUBSET}_{backbone}"
+    clf = _cnn(stage, new_head=False)
+    key = [clf.get_params(), _weights_key(clf.weights), FER2013_SUBSET]
+
+    def compute():
+        clf.fit(*fer2013_subset())
         test = load_fer2013(subset="PublicTest")
-        acc = np.mean(clf.predict(test.images) == test.target)
-        cache.mkdir(parents=True, exist_ok=True)
-        torch.save(clf.net_.module_.backbone.state_dict(), path)
-        meta.write_text(json.dumps({"cpu_s": t.cpu, "publictest": float(acc)}))
-        print(f"  FER2013 first stage ({backbone}): PublicTest {acc:.3f}, "
-              f"{t.cpu / 60:.1f} CPU min", flush=True)
-    return path, json.loads(meta.read_text())
+        state = clf.net_.module_.backbone.state_dict()
+        return {"publictest": np.float64(np.mean(clf.predict(test.images) == test.target)),
+                **{f"weight:{k}": v.numpy() for k, v in state.items()}}
+    out = _cached(cache, name, key, compute)
+    path = cache.directory / f"{name}-{params_digest(CACHE_TAG, name, *key)}.pt"
+    if not path.is_file():
+        torch.save({k.removeprefix("weight:"): torch.from_numpy(np.asarray(v))
+                    for k, v in out.items() if k.startswith("weight:")}, path)
+    return path, {"cpu_s": float(out["cpu_s"]), "publictest": float(out["publictest"])}
 
 
 def _fit_cnn(settings, new_head, X_tr, y_tr, X_te, names):
@@ -467,20 +456,15 @@ def cnn_probas(train, val, cache, rows):
             path, first = fer2013_first_stage(settings["first_stage"], cache)
             settings = {**settings, "weights": str(path)}
             cpu += first["cpu_s"]
-        params = _cnn(settings, new_head).get_params()
-        params.pop("net_params")
-        base = [_settings(ALIGNERS[aligner_name]), params, new_head,
-                str(weights_path("fer2013")), "v1"]
-        if settings.get("weights") in PRETRAINED and settings["weights"] != "fer2013":
-            base.append(PRETRAINED[settings["weights"]].sha256)
-        if settings.get("weights") == "dlib-fer2013":
-            base.append(_file_hash(DLIB_FER2013["path"]))
+        clf = _cnn(settings, new_head)
+        base = [*_faces_key(train, aligner_name), clf.get_params(),
+                _weights_key(clf.weights)]
         if settings.get("fer2013_subset"):
             base.append(["fer2013_subset", FER2013_SUBSET])
         proba = np.zeros((len(train.target), len(names)))
         for k, (tr, te) in enumerate(_folds(train)):
             fold = _cached(cache, f"cnn_{key}_fold{k}_{train.subset[0]}",
-                           _key(*base, list(train.filenames), tr.tolist()),
+                           [*base, tr.tolist()],
                            partial(_fit_cnn, settings, new_head, faces["faces"][tr],
                                    y_names[tr], faces["faces"][te], names))
             proba[te] = fold["proba"]
@@ -493,7 +477,7 @@ def cnn_probas(train, val, cache, rows):
         if val is not None:
             val_faces = aligned(val, aligner_name, cache)
             whole = _cached(cache, f"cnn_{key}_all_{train.subset[0]}_{val.subset[0]}",
-                            _key(*base, list(train.filenames), list(val.filenames)),
+                            [*base, list(val.filenames)],
                             partial(_fit_cnn, settings, new_head, faces["faces"],
                                     y_names, val_faces["faces"], names))
             val_proba = whole["proba"]
@@ -631,16 +615,10 @@ def best_system(train, preds, result="sfew"):
     recall = per_class_recall(y, p, labels=names)
     cost = similarity_cost_matrix(names)
     csa = cost_sensitive_accuracy(y, p, labels=names, cost_matrix=cost)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        disp = plot_confusion_matrix(y, p, labels=names)
-        disp.ax_.set_title(f"SFEW Train, out-of-fold: {label[:60]}", fontsize=8)
-        disp.figure_.tight_layout()
-        disp.figure_.savefig(RESULTS / f"{result}_confusion.png", dpi=110)
-    except ImportError:
-        pass
+    disp = plot_confusion_matrix(y, p, labels=names)
+    disp.ax_.set_title(f"SFEW Train, out-of-fold: {label[:60]}", fontsize=8)
+    disp.figure_.tight_layout()
+    disp.figure_.savefig(RESULTS / f"{result}_confusion.png", dpi=110)
     hardest = [f"{n} {recall[n]:.2f}" for n in sorted(names, key=recall.get)[:4]]
     return label, table, float(np.mean(pred == train.target)), csa, hardest
 
@@ -666,7 +644,7 @@ def main():
               "left out", flush=True)
         args.cnn_rows = [r for r in args.cnn_rows if CNN_ROWS[r][1].get("weights")
                          != "dlib-fer2013"]
-    cache = Path(args.cache)
+    cache = FeatureCache(args.cache)
     train = load_sfew(subset="Train", as_names=False)
     try:
         val = load_sfew(subset="Val", as_names=False)

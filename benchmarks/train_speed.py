@@ -28,8 +28,6 @@ from torch import nn
 
 from emosk.datasets import load_fer2013
 from emosk.nn import InputAdapter, build_backbone
-from emosk.nn._backbones import with_input_size
-from emosk.nn._classifier import _replace_head
 
 EARLY = ["conv1.*", "bn1.*", "blocks.[0-6].*"]  # the 32- and 64-channel stages
 
@@ -50,12 +48,10 @@ def make_step(backbone_name, side, *, freeze=(), channels_last=False, device="cp
     autocast of the backbone on CUDA, as ``CNNClassifier(mixed_precision=True)``."""
     if weights == "auto":
         weights = "dlib" if backbone_name == "dlib_resnet" else None
-    backbone, spec = build_backbone(backbone_name, weights=weights)
-    _replace_head(backbone, spec.head, 7)
-    spec = with_input_size(spec, side, backbone, backbone_name)
+    backbone, spec = build_backbone(backbone_name, weights=weights, num_classes=7)
     for name, p in backbone.named_parameters():
         p.requires_grad_(not any(fnmatch.fnmatch(name, pat) for pat in freeze))
-    adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std, augment=True)
+    adapter = InputAdapter(side, spec.channels, spec.mean, spec.std, augment=True)
     backbone, adapter = backbone.to(device), adapter.to(device)
     if channels_last:
         backbone = backbone.to(memory_format=torch.channels_last)

@@ -40,9 +40,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
 from _common import markdown_table, write_result
 
+from emosk.audio import AudioFeaturizer
 from emosk.datasets import load_enterface05
+from emosk.io import iter_frames, video_info
+from emosk.nn import CNNFeaturizer
+from emosk.pretrained import load, predict_video, video_aligner
+from emosk.video import VideoFeaturizer, default_aligner
 
 FER_VERSION = "25.10.3"
 FER_PACKAGES = ["tensorflow-cpu", "h5py", "opencv-python-headless<5", "pandas", "pillow",
@@ -123,8 +129,6 @@ def run_fer(python, paths):
 
 def run_emosk(paths, *, face_path, tta):
     """emosk's per-clip results with ``predict_video``, models loaded beforehand."""
-    from emosk.pretrained import load, predict_video, video_aligner
-
     model, aligner = load("fer2013", tta=tta), video_aligner("fer2013",
                                                              face_path=face_path).fit()
     out = []
@@ -139,9 +143,6 @@ def run_emosk(paths, *, face_path, tta):
 
 def whole_system(paths, duration):
     """Seconds of the EmotiW 2017 system's first pass (two networks + audio)."""
-    from emosk.nn import CNNFeaturizer
-    from emosk.video import VideoFeaturizer, default_aligner
-
     rows = {}
     with tempfile.TemporaryDirectory() as cache:
         members = [VideoFeaturizer(default_aligner(b), CNNFeaturizer(b), cache=cache).fit()
@@ -151,8 +152,6 @@ def whole_system(paths, duration):
             vf.transform(list(map(str, paths)))
         rows["faces + two networks"] = time.perf_counter() - t0
         try:
-            from emosk.audio import AudioFeaturizer
-
             audio = AudioFeaturizer("IS10", cache=cache).fit()
             t1 = time.perf_counter()
             audio.transform(list(map(str, paths)))
@@ -165,10 +164,6 @@ def whole_system(paths, duration):
 
 def looped_video(paths, path, seconds):
     """A video of ``seconds`` made by looping the clips' frames (mpeg4, 25 fps)."""
-    import av
-
-    from emosk.io import iter_frames
-
     frames = [f for p in paths for _, _, f in iter_frames(p)]
     n = int(seconds * 25)
     with av.open(str(path), "w") as out:
@@ -233,8 +228,6 @@ def main():
                                              fer, fer_fps)]
     for name, face_path, tta in runs:
         rows.append(speed_row(name, run_emosk(paths, face_path=face_path, tta=tta), fer_fps))
-    from emosk.io import video_info
-
     duration = sum(video_info(p).duration for p in paths)
     system = whole_system(paths, duration)
     body = (

@@ -19,6 +19,7 @@ Parts (each can be run alone with --part):
 """
 
 import argparse
+import csv
 import json
 import subprocess
 import sys
@@ -28,29 +29,28 @@ from pathlib import Path
 
 import numpy as np
 from _common import markdown_table, write_result
-from ckplus_clips import C_GRID, hog_features
+from ckplus_clips import C_GRID
+from skimage import data as skdata
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedGroupKFold,
     cross_val_predict,
 )
-from sklearn.preprocessing import FunctionTransformer
 
-from emosk.datasets import load_ckplus48, load_enterface05
+from emosk.audio import AudioFeaturizer
+from emosk.datasets import load_ckplus48, load_enterface05, make_demo_video
 from emosk.face import FaceAligner
+from emosk.io import iter_frames, video_info
 from emosk.metrics import unweighted_average_recall
 from emosk.nn import CNNFeaturizer
+from emosk.preprocessing import HOGFeaturizer
 from emosk.video import VideoFeaturizer, default_aligner, make_emotiw2017_classifier
 
 HERE = Path(__file__).resolve().parent
 
 
-def _hog_batch(faces):
-    return hog_features(faces if faces.ndim == 3 else faces[..., 0])
-
-
 def _ck_systems(cache):
-    hog = FunctionTransformer(_hog_batch)
+    hog = HOGFeaturizer()
     common = {"audio": False, "aligner": "passthrough", "cache": cache, "C": C_GRID,
               "random_state": 0}
     return {
@@ -139,9 +139,6 @@ def _timed(fn):
 
 
 def part_throughput():
-    from emosk.audio import AudioFeaturizer
-    from emosk.io import iter_frames, video_info
-
     data = load_enterface05()
     videos = [str(p) for p in data.filenames]
     seconds = sum(video_info(v).duration for v in videos)
@@ -188,10 +185,6 @@ def part_throughput():
 
 
 def _make_long_video(path, minutes):
-    from skimage import data as skdata
-
-    from emosk.datasets import make_demo_video
-
     make_demo_video(skdata.astronaut(), path, center=(220, 125), seconds=60 * minutes,
                     fps=25, size=256)
 
@@ -239,8 +232,6 @@ def part_enterface(work):
     """``emosk train-audio`` then ``emosk predict --audio-model`` on the six clips.
 
     Outputs are kept in ``work`` and reused when present (they take minutes)."""
-    import csv
-
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     model, table = work / "ravdess_is10.joblib", work / "enterface_pred.csv"

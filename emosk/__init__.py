@@ -24,6 +24,7 @@ _LAZY = {
     "FrameLSTMClassifier": "nn",
     "FFTPooling": "pooling",
     "GroupStandardScaler": "preprocessing",
+    "HOGFeaturizer": "preprocessing",
     "RootSIFT": "preprocessing",
     "SourceSelector": "preprocessing",
     "StatPooling": "pooling",

@@ -51,6 +51,7 @@ EXPECTED_FAILED_CHECKS = {
             "about 1e-6) with its place in the batch; the check allows 1e-9"),
     },
     "FaceAligner": {"check_estimators_dtypes": _INT_IMAGES},
+    "HOGFeaturizer": {"check_estimators_dtypes": _INT_IMAGES},
 }
 
 

@@ -12,7 +12,7 @@ landmarks, alignment."""
 # video) and _aligner (the FaceAligner estimator).
 
 from ._aligner import FaceAligner
-from ._color import to_gray
+from ._color import as_rgb, to_gray
 from ._crop import (
     ALIGN_MODES,
     EYE_LAYOUTS,
@@ -61,6 +61,7 @@ __all__ = [
     "TrackMismatchError",
     "add_border",
     "align_face",
+    "as_rgb",
     "box_iou",
     "crop_color",
     "dlib_model_path",

@@ -140,7 +140,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Initial weights, see :func:`build_backbone`.  The head of shipped
         weights (``"fer2013"``) is kept only when ``y``'s classes are the
         shipped model's, in its order (``emosk.pretrained.load(name).classes_``);
-        otherwise a new head is trained.
+        otherwise a new head is trained.  ``new_head=True`` re-initialises
+        the head in every case.
     recipe : {"knyazev2017", "ng2015"}, default="knyazev2017"
         Supplies ``lr``, ``momentum``, ``weight_decay``, ``batch_size`` and
         ``lr_schedule`` left at None, and whether SGD uses Nesterov momentum.
@@ -164,6 +165,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     freeze : list of str, default=None
         Parameter-name patterns of the backbone kept fixed (fnmatch, e.g.
         ``["conv1.*", "blocks.[0-5].*"]``).
+    new_head : bool, default=False
+        Re-initialise the backbone's classifier layer when fitting, even when
+        the starting weights already have a head of the right size (Ng et
+        al. 2015's cascade: FER2013 weights, then a new head trained on the
+        target set).  It is reset when training begins, with the layer's own
+        initialisation (``reset_parameters``); with ``warm_start`` every fit
+        resets it, and a fit resumed from ``checkpoint`` restores the saved
+        head afterwards.
     augment : bool, default=True
         Training-time augmentation.
     tta : bool, default=False
@@ -277,6 +286,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "input_size": [Interval(Integral, 8, None, closed="left"), None],
         "lr_schedule": [StrOptions({"poly", "step", "constant"}), None],
         "freeze": [list, tuple, None],
+        "new_head": ["boolean"],
         "augment": ["boolean"],
         "tta": ["boolean"],
         "valid_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -294,7 +304,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, backbone="compact", *, weights=None, recipe="knyazev2017", lr=None,
                  momentum=None, weight_decay=None, batch_size=None, max_epochs=10,
-                 input_size=None, lr_schedule=None, freeze=None, augment=True, tta=False,
+                 input_size=None, lr_schedule=None, freeze=None, new_head=False,
+                 augment=True, tta=False,
                  valid_fraction=0.1, class_weight=None, warm_start=False, device="auto",
                  mixed_precision=False, checkpoint=None, resume=False, random_state=None,
                  verbose=0, net_params=None):
@@ -309,6 +320,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.input_size = input_size
         self.lr_schedule = lr_schedule
         self.freeze = freeze
+        self.new_head = new_head
         self.augment = augment
         self.tta = tta
         self.valid_fraction = valid_fraction
@@ -396,9 +408,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _callbacks(self, has_valid):
         from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
 
+        from ._callbacks import NewHead
         from ._checkpoint import TrainingCheckpoint
 
         callbacks = []
+        if self.new_head:  # first: a checkpoint resumed from restores its head after
+            callbacks.append(("new_head", NewHead(self.spec_.head)))
         schedule = self._setting("lr_schedule")
         if schedule == "poly":
             callbacks.append(("lr", LRScheduler(policy=torch.optim.lr_scheduler.PolynomialLR,

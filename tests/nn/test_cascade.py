@@ -10,6 +10,7 @@ epoch made of it.
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from emosk.nn import CNNClassifier, build_backbone
@@ -102,3 +103,41 @@ def test_seven_other_classes_get_a_new_head(shipped, start, labels):
     _assert_body_is(probe.state_, shipped)
     assert probe.state_[HEAD + "weight"].shape == (7, 256)
     assert not torch.equal(probe.state_[HEAD + "weight"], shipped[HEAD + "weight"])
+
+
+@pytest.mark.parametrize("start", ["weights", "warm_start"])
+def test_new_head_replaces_a_head_of_the_right_classes(shipped, start):
+    """Ng et al.'s cascade: a new head although the shipped one has the classes."""
+    y = np.array(SHIPPED_CLASSES * 3)
+    probe = _AtTrainBegin()
+    if start == "weights":
+        clf = CNNClassifier("compact", weights="fer2013", new_head=True, **FIT,
+                            net_params={"callbacks": [("probe", probe)]})
+    else:
+        clf = _warm(probe).set_params(new_head=True)
+    clf.fit(_faces(y), y)
+    _assert_body_is(probe.state_, shipped)
+    assert probe.state_[HEAD + "weight"].shape == (7, 256)
+    for key in (HEAD + "weight", HEAD + "bias"):
+        assert not torch.equal(probe.state_[key], shipped[key]), key
+
+
+def test_new_head_after_fit_without_epochs(shipped):
+    y = np.array(SHIPPED_CLASSES * 2)
+    kept = CNNClassifier("compact", weights="fer2013", **{**FIT, "max_epochs": 0})
+    new = clone(kept).set_params(new_head=True)
+    for clf, same_head in ((kept, True), (new, False)):
+        state = clf.fit(_faces(y), y).net_.module_.backbone.state_dict()
+        _assert_body_is(state, shipped)
+        head = state[HEAD + "weight"]
+        assert torch.equal(head, shipped[HEAD + "weight"]) == same_head
+
+
+def test_new_head_is_a_parameter():
+    clf = CNNClassifier(new_head=True)
+    assert clf.get_params()["new_head"] is True
+    assert clone(clf).new_head is True
+    assert clf.set_params(new_head=False).new_head is False
+    assert CNNClassifier().get_params()["new_head"] is False
+    with pytest.raises(ValueError, match="new_head"):
+        CNNClassifier(new_head="yes", **FIT).fit(_faces([0, 1]), [0, 1])
