@@ -21,7 +21,7 @@ from .audio import make_audio_pipeline
 from .datasets import load_ckplus48, load_fer2013, load_ravdess, make_demo_video
 from .face import FaceAligner, face_path_params
 from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaReadError, media_kind
-from .metrics import per_class_recall, plot_confusion_matrix, unweighted_average_recall
+from .metrics import evaluation_report, plot_confusion_matrix
 from .nn import DEFAULT_MODEL, PRETRAINED
 from .pretrained import (
     FILE_ERRORS,
@@ -635,18 +635,6 @@ def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256)
     return np.concatenate(pred) if pred else np.zeros(0, dtype=object)
 
 
-def _confusion_counts(y, pred):
-    """The confusion matrix of the report: a row per class present in ``y`` (a
-    class the data lacks would be an all-zero row), a column per class present
-    in ``y`` or ``pred``."""
-    from sklearn.metrics import confusion_matrix
-
-    rows = sorted(map(str, set(y)))
-    columns = sorted(map(str, set(y) | set(pred)))
-    counts = confusion_matrix(y, pred, labels=columns)[np.isin(columns, rows)]
-    return {"rows": rows, "columns": columns, "counts": counts.tolist()}
-
-
 def cmd_evaluate(args):
     """``emosk evaluate``: a shipped model on a labelled face data set."""
     import matplotlib
@@ -665,14 +653,11 @@ def cmd_evaluate(args):
         faces, y = faces[keep], y[keep]
     pred = predict_in_chunks(model, faces, desc=f"emosk evaluate {args.data}", unit=unit,
                              verbose=_show_progress(args))
-    matrix = _confusion_counts(y, pred)
+    scores = evaluation_report(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
-              "n": int(len(y)), "n_available": int(n_available), "left_out": left_out,
-              "accuracy": round(float(np.mean(pred == y)), 4),
-              "uar": round(float(unweighted_average_recall(y, pred)), 4),
-              "per_class_recall": {k: round(float(v), 4) for k, v in
-                                   per_class_recall(y, pred, labels=sorted(set(y))).items()},
-              "confusion_matrix": matrix}
+              "n": scores.pop("n"), "n_available": int(n_available), "left_out": left_out,
+              **scores}
+    matrix = scores["confusion_matrix"]
     text = json.dumps(report, indent=1) + "\n"
     if args.output:
         _write_text(args.output, text)

@@ -27,8 +27,9 @@ PACKAGE = ROOT / "emosk"
 LAYERS = (
     ("io",),  # media files: images, video frames, audio
     ("utils",),  # validation, cache and digests, weights, progress
-    ("datasets", "metrics", "preprocessing", "pooling"),  # data, scores, features
+    ("datasets", "metrics", "pooling"),  # data sets, scores, clip pooling
     ("face",),  # detection, landmarks, aligned crops, tracks
+    ("preprocessing",),  # features of crops (HOG) and their normalisation
     ("nn", "ensemble"),  # networks and the registry; score fusion
     ("audio",),  # openSMILE voice features and models
     ("video", "pretrained"),  # the video system; shipped models, files to answers
@@ -39,7 +40,8 @@ LAYERS = (
 LAYER_NOTES = {
     "io": "read media",
     "utils": "check inputs, cache, digests, weights",
-    "datasets": "data sets and data-independent tools",
+    "datasets": "data sets, metrics, clip pooling",
+    "preprocessing": "hand-made features, scaling",
     "face": "faces in images and videos",
     "nn": "networks; fusing scores",
     "audio": "the voice",

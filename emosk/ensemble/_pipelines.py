@@ -7,8 +7,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import LinearSVC
 
-from ..pooling import FFTPooling, StatPooling
-from ..pooling import STAT_PRESETS
+from ..pooling import STAT_PRESETS, FFTPooling, StatPooling
 from ..preprocessing import RootSIFT, SourceSelector
 
 __all__ = ["make_clip_pipeline", "make_score_average", "make_pooling", "KNYAZEV2017_C_GRID"]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._media import IMAGE_SUFFIXES
 from ._errors import MediaReadError
+from ._media import IMAGE_SUFFIXES
 
 __all__ = ["IMAGE_SUFFIXES", "read_image"]
 

@@ -3,6 +3,7 @@
 from ._metrics import (
     EMOTION_SIMILAR_PAIRS,
     cost_sensitive_accuracy,
+    evaluation_report,
     per_class_recall,
     plot_confusion_matrix,
     similarity_cost_matrix,
@@ -12,6 +13,7 @@ from ._metrics import (
 __all__ = [
     "EMOTION_SIMILAR_PAIRS",
     "cost_sensitive_accuracy",
+    "evaluation_report",
     "per_class_recall",
     "plot_confusion_matrix",
     "similarity_cost_matrix",

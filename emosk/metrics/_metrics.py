@@ -238,3 +238,46 @@ def cost_sensitive_accuracy(y_true, y_pred, *, labels=None, cost_matrix=None):
     if counts.sum() == 0:
         raise ValueError("No sample of y_true has a label among labels.")
     return float(1.0 - (counts * cost).sum() / counts.sum())
+
+
+def evaluation_report(y_true, y_pred, *, digits=4):
+    """Accuracy, UAR, per-class recall and confusion counts, as ``emosk evaluate``
+    prints them.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        Class names (or labels).
+    digits : int, default=4
+        Rounding of the rates.
+
+    Returns
+    -------
+    dict
+        ``n``, ``accuracy``, ``uar`` (:func:`unweighted_average_recall`),
+        ``per_class_recall`` (over the classes present in ``y_true``) and
+        ``confusion_matrix``: ``rows`` (the classes of ``y_true``: a class the
+        data lacks would be an all-zero row), ``columns`` (those of ``y_true``
+        or ``y_pred``) and ``counts`` (lists of ints).
+
+    Examples
+    --------
+    >>> from emosk.metrics import evaluation_report
+    >>> report = evaluation_report(["happy", "sad", "sad"], ["happy", "sad", "fear"])
+    >>> report["accuracy"], report["uar"], report["confusion_matrix"]["columns"]
+    (0.6667, 0.75, ['fear', 'happy', 'sad'])
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-d and of one length; got shapes "
+                         f"{y_true.shape} and {y_pred.shape}.")
+    rows = sorted(map(str, set(y_true.tolist())))
+    columns = sorted(map(str, set(y_true.tolist()) | set(y_pred.tolist())))
+    counts = confusion_matrix(y_true.astype(str), y_pred.astype(str), labels=columns)
+    recall = per_class_recall(y_true, y_pred, labels=sorted(set(y_true.tolist())))
+    return {"n": int(len(y_true)),
+            "accuracy": round(float(np.mean(y_true == y_pred)), digits),
+            "uar": round(float(unweighted_average_recall(y_true, y_pred)), digits),
+            "per_class_recall": {k: round(float(v), digits) for k, v in recall.items()},
+            "confusion_matrix": {"rows": rows, "columns": columns,
+                                 "counts": counts[np.isin(columns, rows)].tolist()}}

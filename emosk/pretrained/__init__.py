@@ -32,15 +32,15 @@ from ._models import (
     load,
     weights_path,
 )
+from ._plots import plot_faces, plot_timeline
 from ._predict import (
     IMAGE_THRESHOLD,
     NO_FACE_OPTIONS,
     NoFaceError,
     clear_loaded,
     image_aligner,
-    plot_faces,
-    plot_timeline,
     predict_image,
+    predict_images,
     predict_video,
     video_aligner,
 )
@@ -68,6 +68,7 @@ __all__ = [
     "plot_faces",
     "plot_timeline",
     "predict_image",
+    "predict_images",
     "predict_video",
     "video_aligner",
     "weights_path",

@@ -10,7 +10,6 @@ writes the table and the plots.
 
 import copy
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch

@@ -9,6 +9,7 @@ recomputed.  A lock file per key lets one worker compute an entry while the
 others wait for it.
 """
 
+import functools
 import hashlib
 import importlib
 import io
@@ -40,7 +41,6 @@ LOCK_STALE = 120.0
 _TMP = ".tmp-"
 _TRASH = ".trash-"
 _LOCK = ".lock-"
-_file_digests = {}
 
 
 class CacheWarning(UserWarning):
@@ -68,10 +68,14 @@ def content_digest(item):
         return h.hexdigest()
     path = os.path.realpath(os.fspath(item))
     stat = os.stat(path)
-    key = (path, stat.st_size, stat.st_mtime_ns)
-    if key not in _file_digests:
-        _file_digests[key] = sha256_file(path)
-    return _file_digests[key]
+    return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_digest(path, size, mtime_ns):
+    """:func:`sha256_file`, remembered for a file of this size and modification
+    time (the two arguments are the key, not read)."""
+    return sha256_file(path)
 
 
 def params_digest(*parts):

@@ -3,8 +3,7 @@
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
 
-from ..ensemble import ClassPriorReweighter, make_clip_pipeline
-from ..ensemble import KNYAZEV2017_C_GRID
+from ..ensemble import KNYAZEV2017_C_GRID, ClassPriorReweighter, make_clip_pipeline
 from ..nn import CNNFeaturizer
 from ._featurizer import VideoFeaturizer, default_aligner
 

@@ -76,3 +76,20 @@ def test_confusion_matrix_can_leave_out_classes_absent_from_the_truth():
 def test_plot_confusion_matrix():
     disp = plot_confusion_matrix(["a", "b", "b"], ["a", "a", "b"])
     np.testing.assert_allclose(disp.confusion_matrix, [[1, 0], [0.5, 0.5]])
+
+
+def test_evaluation_report_counts_and_rates():
+    from emosk.metrics import evaluation_report
+
+    y = ["happy", "happy", "sad", "sad", "angry"]
+    pred = ["happy", "sad", "sad", "sad", "fear"]
+    report = evaluation_report(y, pred)
+    assert report["n"] == 5 and report["accuracy"] == 0.6
+    assert report["uar"] == round((1 + 0.5 + 0) / 3, 4)
+    assert report["per_class_recall"] == {"angry": 0.0, "happy": 0.5, "sad": 1.0}
+    cm = report["confusion_matrix"]
+    assert cm["rows"] == ["angry", "happy", "sad"]  # fear is never true: no row
+    assert cm["columns"] == ["angry", "fear", "happy", "sad"]
+    assert cm["counts"] == [[0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 2]]
+    with pytest.raises(ValueError, match=r"shapes \(5,\) and \(4,\)"):
+        evaluation_report(y, pred[:4])

@@ -1,0 +1,128 @@
+"""Photos per second: emosk's photo paths against the fer peer, in the same run.
+
+    EMOSK_DATA=../shared/data EMOSK_WEIGHTS=../shared/weights \\
+        python benchmarks/photo_speed.py --fer-python ~/fer-venv/bin/python
+
+The photos are NHFI's hold-out part (804 gray 96x96 in-the-wild photos, the set
+of ``real_faces.py``) and SFEW Train (859 RGB movie crops of 143x181).  Every
+system finds the faces itself and classifies the whole photo when it finds
+none (emosk: ``no_face="whole-image"``, no test-time views; fer:
+``detect_emotions``, then again on the whole photo), with its model loaded
+once before the clock starts:
+
+- emosk, one call per photo: :func:`emosk.pretrained.predict_image` in a loop;
+- emosk, many photos: :func:`emosk.pretrained.predict_images` (faces found in
+  a background thread, the network in batches);
+- fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
+  its interpreter's and TensorFlow's start.
+
+The emosk rows are run ``--repeat`` times and the best is kept (the machine
+is shared); fer runs once per repeat too.  Also given: emosk's time split
+into finding the faces (:class:`~emosk.face.FaceFinder` alone) and the
+network (the crops classified in batches).
+"""
+
+import argparse
+import time
+
+import numpy as np
+from _common import markdown_table, write_result
+from real_faces import FerPeer
+
+from emosk.datasets import load_nhfi, load_sfew, nhfi_holdout
+from emosk.face import FaceFinder
+from emosk.pretrained import (
+    image_aligner,
+    load,
+    predict_image,
+    predict_images,
+)
+
+SYSTEMS = ("mobilefacenet_fer_nhfi", "fer2013")
+
+
+def photo_sets():
+    nhfi = load_nhfi(drop_contempt=True)
+    _, test = nhfi_holdout(nhfi.groups)
+    return {"NHFI hold-out (804, 96x96 gray)": list(nhfi.images[test]),
+            "SFEW Train (859, 143x181 RGB)": list(load_sfew(subset="Train").images)}
+
+
+def _best(fn, repeat):
+    """The shortest of ``repeat`` runs of ``fn()``, in seconds, and its output."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def emosk_rows(name, photos, repeat):
+    """Seconds of the loop, of the batch call and of the two stages."""
+    model = load(name, tta=False)
+    aligner = image_aligner(name).fit()
+    finder = FaceFinder(aligner)
+    kwargs = {"model": model, "aligner": aligner, "no_face": "whole-image"}
+    predict_image(photos[0], **kwargs)  # warm up (first forward pass, thread pools)
+    loop, _ = _best(lambda: [predict_image(p, **kwargs) for p in photos], repeat)
+    batch, out = _best(lambda: predict_images(photos, **kwargs), repeat)
+    find, faces = _best(lambda: [finder.find(np.asarray(p)) for p in photos], repeat)
+    crops = np.stack([finder.crop(np.asarray(p), f[0]) if f else finder.crop_whole(
+        np.asarray(p)) for p, f in zip(photos, faces, strict=True)])
+    net, _ = _best(lambda: model.predict_proba(crops), repeat)
+    found = np.mean([any(f["found"] for f in o) for o in out])
+    return {"loop": loop, "batch": batch, "find": find, "network": net, "found": found}
+
+
+def fer_seconds(peer, photos, repeat):
+    best, found = np.inf, None
+    for _ in range(repeat):
+        _, found = peer.photos(photos)
+        best = min(best, peer.seconds)
+    return best, float(np.mean(found))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fer-python", default=None,
+                        help="the Python of a venv with fer 25.10.3 (the peer)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sets = photo_sets()
+    rows, stages = [], []
+    for title, photos in sets.items():
+        n = len(photos)
+        fer = fer_seconds(FerPeer(args.fer_python), photos, args.repeat) \
+            if args.fer_python else None
+        for name in SYSTEMS:
+            r = emosk_rows(name, photos, args.repeat)
+            for label, key in (("one call per photo (predict_image)", "loop"),
+                               ("many photos (predict_images)", "batch")):
+                ratio = "-" if fer is None else f"{fer[0] / r[key]:.2f}"
+                rows.append([title, f"emosk `{name}`, {label}", f"{n / r[key]:.1f}",
+                             ratio, f"{r['found']:.0%}"])
+            stages.append([title, name, f"{1000 * r['find'] / n:.2f}",
+                           f"{1000 * r['network'] / n:.2f}",
+                           f"{1000 * r['loop'] / n:.2f}", f"{1000 * r['batch'] / n:.2f}"])
+            print(rows[-2], rows[-1], stages[-1], flush=True)
+        if fer is not None:
+            rows.append([title, "fer 25.10.3 (peer), `detect_emotions` per photo",
+                         f"{n / fer[0]:.1f}", "1.00", f"{fer[1]:.0%}"])
+    body = (
+        "Photos per second, the model and detector loaded once; the ratio is fer's "
+        "seconds over the system's on the same photos in the same run (above 1: "
+        "faster than fer). Best of "
+        f"{args.repeat} runs each.\n\n"
+        + markdown_table(["photos", "system", "photos/s", "speed vs fer", "face found"],
+                         rows)
+        + "\n\nemosk's milliseconds per photo by stage: finding the faces "
+          "(`FaceFinder.find`: dlib HOG, upsampled, and the landmarks) and the "
+          "network on the crops in one batch, beside the two whole paths:\n\n"
+        + markdown_table(["photos", "model", "find faces", "network (batched)",
+                          "predict_image loop", "predict_images"], stages))
+    write_result("photo_speed", "Photos per second: emosk and the fer peer", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""predict_images: predict_image's answers on many images, the network in batches."""
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from emosk.io import MediaReadError
+from emosk.pretrained import NoFaceError, predict_image, predict_images
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    photo = data.astronaut()
+    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+    card = np.full((60, 80, 3), 128, np.uint8)
+    return [photo, card, path, photo[:, ::-1].copy(), data.camera()]
+
+
+@pytest.mark.parametrize("no_face", ["skip", "whole-image"])
+@pytest.mark.parametrize("batch_size", [1, 2, 64])
+def test_same_answers_as_one_image_at_a_time(images, no_face, batch_size):
+    got = predict_images(images, no_face=no_face, tta=False, batch_size=batch_size)
+    assert len(got) == len(images)
+    for image, faces in zip(images, got, strict=True):
+        alone = predict_image(image, no_face=no_face, tta=False)
+        assert [f["box"] for f in faces] == [f["box"] for f in alone]
+        assert [f["emotion"] for f in faces] == [f["emotion"] for f in alone]
+        for a, b in zip(faces, alone, strict=True):
+            np.testing.assert_allclose(list(a["probabilities"].values()),
+                                       list(b["probabilities"].values()), atol=1e-5)
+    if no_face == "skip":
+        assert got[1] == []
+    else:
+        assert [f["found"] for f in got[1]] == [False]
+
+
+def test_errors_name_the_image(images, tmp_path):
+    with pytest.raises(NoFaceError, match="No face found in the image"):
+        predict_images(images[:2], no_face="error")
+    missing = tmp_path / "missing.png"
+    with pytest.raises(MediaReadError, match="missing.png"):
+        predict_images([images[0], missing])
+    with pytest.raises(ValueError, match="no_face must be one of"):
+        predict_images(images, no_face="maybe")
