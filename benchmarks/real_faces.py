@@ -235,7 +235,10 @@ def render(store):
         "`docs/model_card.rst` and `benchmarks/results/face_model_runs.md`.\n\n"
         + markdown_table(["set", "n", *systems], rows)
         + "\n\nInputs per second on this machine (photos, clip frames, videos, faces), "
-          "one process, the model and detector loaded once:\n\n"
+          "one process, the model and detector loaded once; fer is timed by its own "
+          "clock inside its process, without the start of its interpreter and of "
+          "TensorFlow (`benchmarks/photo_speed.py` compares the photo paths in more "
+          "detail):\n\n"
         + markdown_table(["set", *systems], speed)
         + "\n\nPer-class recall:\n\n"
         + markdown_table(["set", "system", *CLASSES], recall)

@@ -9,47 +9,28 @@ The names below are imported on first use (PEP 562), so that ``import emosk``
 and ``emosk --help`` do not load torch.
 """
 
-import importlib
+import lazy_loader
 
 __version__ = "0.1.0.dev0"
 
-# public name -> the subpackage that defines it
+_SUBPACKAGES = ["audio", "datasets", "ensemble", "face", "io", "metrics", "nn", "pooling",
+                "preprocessing", "pretrained", "utils", "video"]
+# subpackage -> the estimators and makers importable from ``emosk`` itself
 _LAZY = {
-    "AudioFeaturizer": "audio",
-    "make_audio_pipeline": "audio",
-    "CNNClassifier": "nn",
-    "CNNFeaturizer": "nn",
-    "ClassPriorReweighter": "ensemble",
-    "FaceAligner": "face",
-    "FrameLSTMClassifier": "nn",
-    "FFTPooling": "pooling",
-    "GroupStandardScaler": "preprocessing",
-    "HOGFeaturizer": "preprocessing",
-    "RootSIFT": "preprocessing",
-    "SourceSelector": "preprocessing",
-    "StatPooling": "pooling",
-    "make_clip_pipeline": "ensemble",
-    "make_pooling": "ensemble",
-    "make_score_average": "ensemble",
-    "VideoFeaturizer": "video",
-    "make_emotiw2017_classifier": "video",
+    "audio": ["AudioFeaturizer", "make_audio_pipeline"],
+    "ensemble": ["ClassPriorReweighter", "make_clip_pipeline", "make_pooling",
+                 "make_score_average"],
+    "face": ["FaceAligner"],
+    "nn": ["CNNClassifier", "CNNFeaturizer", "FrameLSTMClassifier"],
+    "pooling": ["FFTPooling", "StatPooling"],
+    "preprocessing": ["GroupStandardScaler", "HOGFeaturizer", "RootSIFT", "SourceSelector"],
+    "video": ["VideoFeaturizer", "make_emotiw2017_classifier"],
 }
-_SUBPACKAGES = ("audio", "datasets", "ensemble", "face", "io", "metrics", "nn", "pooling",
-                "preprocessing", "pretrained", "utils", "video")
 
-__all__ = [*_LAZY, "__version__"]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    elif name in _SUBPACKAGES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__, _lazy_dir, _lazy_all = lazy_loader.attach(__name__, submodules=_SUBPACKAGES,
+                                                      submod_attrs=_LAZY)
+__all__ = [*_lazy_all, "__version__"]
 
 
 def __dir__():
-    return sorted({*globals(), *_LAZY, *_SUBPACKAGES})
+    return [*_lazy_dir(), "__version__"]

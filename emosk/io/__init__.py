@@ -6,38 +6,17 @@ The names below are imported on first use (PEP 562): the file suffixes
 library, and the command line's parser reads them without loading numpy.
 """
 
-import importlib
+import lazy_loader
 
-# public name -> the private module that defines it
+# module -> the public names it defines, imported on first use
 _LAZY = {
-    "as_waveform": "_audio",
-    "load_audio": "_audio",
-    "read_audio": "_audio",
-    "MediaReadError": "_errors",
-    "NoAudioError": "_errors",
-    "read_image": "_image",
-    "media_kind": "_kind",
-    "IMAGE_SUFFIXES": "_media",
-    "VIDEO_SUFFIXES": "_media",
-    "has_image_suffix": "_media",
-    "VideoInfo": "_video",
-    "as_frames": "_video",
-    "is_video_path": "_video",
-    "iter_frames": "_video",
-    "prefetched": "_video",
-    "video_info": "_video",
+    "_audio": ["as_waveform", "load_audio", "read_audio"],
+    "_errors": ["MediaReadError", "NoAudioError"],
+    "_image": ["read_image"],
+    "_kind": ["media_kind"],
+    "_media": ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "has_image_suffix"],
+    "_video": ["VideoInfo", "as_frames", "is_video_path", "iter_frames", "prefetched",
+        "video_info"],
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs=_LAZY)

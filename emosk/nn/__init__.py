@@ -7,48 +7,21 @@ which needs only the standard library, can be read without loading torch
 (``emosk --help``, :mod:`emosk.pretrained`'s listings).
 """
 
-import importlib
+import lazy_loader
 
-# public name -> the private module that defines it
+# module -> the public names it defines, imported on first use
 _LAZY = {
-    "BACKBONES": "_backbones",
-    "BackboneSpec": "_backbones",
-    "available_backbones": "_backbones",
-    "build_backbone": "_backbones",
-    "RECIPES": "_classifier",
-    "CNNClassifier": "_classifier",
-    "classifier_from_weights": "_classifier",
-    "DLIB_RGB_MEAN": "_dlib_resnet",
-    "DlibResNet": "_dlib_resnet",
-    "read_dlib_resnet": "_dlib_resnet",
-    "CNNFeaturizer": "_featurizer",
-    "resolve_device": "_featurizer",
-    "InputAdapter": "_input",
-    "fuse_batchnorm": "_fuse",
-    "inference_copy": "_fuse",
-    "DEFAULT_MODEL": "_registry",
-    "PRETRAINED": "_registry",
-    "PretrainedModel": "_registry",
-    "available_models": "_registry",
-    "get_model": "_registry",
-    "shipped_weights_for": "_registry",
-    "weights_path": "_registry",
-    "tta_views": "_input",
-    "FrameLSTMClassifier": "_lstm",
-    "MobileFaceNet": "_mobilefacenet",
-    "shuffle_within_lengths": "_lstm",
+    "_backbones": ["BACKBONES", "BackboneSpec", "available_backbones",
+        "build_backbone"],
+    "_classifier": ["CNNClassifier", "RECIPES", "classifier_from_weights"],
+    "_dlib_resnet": ["DLIB_RGB_MEAN", "DlibResNet", "read_dlib_resnet"],
+    "_featurizer": ["CNNFeaturizer", "resolve_device"],
+    "_input": ["InputAdapter", "tta_views"],
+    "_fuse": ["fuse_batchnorm", "inference_copy"],
+    "_registry": ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
+        "get_model", "shipped_weights_for", "weights_path"],
+    "_lstm": ["FrameLSTMClassifier", "shuffle_within_lengths"],
+    "_mobilefacenet": ["MobileFaceNet"],
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs=_LAZY)

@@ -80,31 +80,34 @@ class _ChannelsLast(nn.Module):
         return self.network(x.contiguous(memory_format=torch.channels_last))
 
 
-# network -> (its state's version, device, the inference copy); weak keys, so a
+# network -> (its tensors, their versions, device, the inference copy); weak keys, so a
 # network that is no longer used takes its copy with it
 _COPIES = weakref.WeakKeyDictionary()
 
 
-def _state_version(module):
-    """Changes whenever a parameter or buffer of ``module`` is modified in place
-    (torch counts in-place writes: optimiser steps, ``load_state_dict``)."""
-    return tuple(t._version for t in (*module.parameters(), *module.buffers()))
+def _tensors(module):
+    return (*module.parameters(), *module.buffers())
 
 
 def inference_copy(module):
     """The fused inference copy of ``module`` (:func:`fuse_batchnorm`), made
-    once and remade when its weights change; on a CPU in channels-last layout,
-    which oneDNN's convolutions run faster.  ``module`` in training mode is
-    returned as it is."""
+    once and remade when one of its weights changes in place (torch counts
+    in-place writes: optimiser steps, ``load_state_dict``); on a CPU in
+    channels-last layout, which oneDNN's convolutions run faster.  ``module``
+    in training mode is returned as it is.  Replacing a submodule is not
+    seen: make a new network instead (as ``fit`` does)."""
     if module.training:
         return module
-    device = next(module.parameters()).device
-    version = _state_version(module)
     cached = _COPIES.get(module)
-    if cached is not None and cached[0] == version and cached[1] == device:
-        return cached[2]
+    if cached is not None:
+        tensors, versions, device, fused = cached
+        if tensors[0].device == device and all(
+                t._version == v for t, v in zip(tensors, versions, strict=True)):
+            return fused
+    tensors = _tensors(module)
+    device = tensors[0].device
     fused = fuse_batchnorm(module)
     if device.type == "cpu":
         fused = _ChannelsLast(fused)
-    _COPIES[module] = (version, device, fused)
+    _COPIES[module] = (tensors, tuple(t._version for t in tensors), device, fused)
     return fused

@@ -6,42 +6,17 @@ The names below are imported on first use (PEP 562): the digests
 and the registry of shipped weights reads them without loading numpy.
 """
 
-import importlib
+import lazy_loader
 
-# public name -> the module that defines it
+# module -> the public names it defines, imported on first use
 _LAZY = {
-    "CacheCorruptError": "_cache",
-    "CacheWarning": "_cache",
-    "FeatureCache": "_cache",
-    "content_digest": "_cache",
-    "library_versions": "_cache",
-    "params_digest": "_cache",
-    "check_sha256": "_digest",
-    "sha256_file": "_digest",
-    "progress": "_progress",
-    "progress_bar": "_progress",
-    "WEIGHTS": "_weights",
-    "WeightsSource": "_weights",
-    "fetch_weights": "_weights",
-    "get_weights_home": "_weights",
-    "check_clips": "validation",
-    "check_images": "validation",
-    "check_media": "validation",
-    "images_to_uint8": "validation",
-    "is_clip_collection": "validation",
-    "validate_clips": "validation",
+    "_cache": ["CacheCorruptError", "CacheWarning", "FeatureCache", "content_digest",
+        "library_versions", "params_digest"],
+    "_digest": ["check_sha256", "sha256_file"],
+    "_progress": ["progress", "progress_bar"],
+    "_weights": ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home"],
+    "validation": ["check_clips", "check_images", "check_media", "images_to_uint8",
+        "is_clip_collection", "validate_clips"],
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs=_LAZY)
