@@ -4,6 +4,7 @@ import threading
 
 import numpy as np
 
+from ..utils import fetch_weights
 from ._boxes import box_iou, non_max_suppression
 from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
@@ -163,7 +164,6 @@ class FaceDetector:
     (array([[-10., -10.,  -2.,  -2.],
            [  0.,   0.,  20.,  20.]]), array([0.9, 0.2]))
     """
-
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None, border=0.0,
                  max_side=None):
         if not callable(detector) and detector not in DETECTORS:
@@ -266,7 +266,6 @@ class FaceDetector:
 
 def _retinaface_detector(threshold):
     """``image -> (boxes, scores, landmarks)`` keeping faces above ``threshold()``."""
-    from ..utils import fetch_weights
     from ._retinaface import detect_batch, load_retinaface
 
     net = load_retinaface(fetch_weights("retinaface_mnet025"))

@@ -13,13 +13,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
+from skorch.dataset import ValidSplit
 from torch import nn
 
 from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
+from ._callbacks import NewHead
+from ._checkpoint import TrainingCheckpoint, read_checkpoint
 from ._featurizer import _viewed, resolve_device
 from ._fuse import inference_copy
 from ._input import InputAdapter, prepare_images, tta_views
+from ._registry import PRETRAINED
 
 __all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
 
@@ -53,7 +59,6 @@ class _Net(nn.Module):
     its output is cast back to float32, so the loss and the input stage stay
     in float32.
     """
-
     def __init__(self, adapter, backbone, *, mixed_precision=False):
         super().__init__()
         self.input = adapter
@@ -114,7 +119,6 @@ def _soft_accuracy(net, X, y):
 class _HardLabelSplit:
     """A skorch train split that stratifies on the hard labels while the
     dataset carries probability targets."""
-
     def __init__(self, split, labels):
         self.split = split
         self.labels = labels
@@ -273,7 +277,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.predict_proba(X).shape
     (20, 2)
     """
-
     _parameter_constraints = {
         "backbone": [StrOptions(set(BACKBONES))],
         "weights": "no_validation",
@@ -359,7 +362,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         classes than ``classes_`` (or in another order): their head then cannot
         be kept, even with as many outputs (integer FER2013 labels, say, are in
         another order than the shipped model's names)."""
-        from ._registry import PRETRAINED
 
         if not isinstance(self.weights, str) or self.weights not in PRETRAINED:
             return True
@@ -389,7 +391,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _resume(self, net):
         """Epochs left to train: ``max_epochs``, less those of the checkpoint
         when resuming (its state then goes to the net's checkpoint callback)."""
-        from ._checkpoint import TrainingCheckpoint, read_checkpoint
 
         if not self.resume:
             return self.max_epochs
@@ -406,10 +407,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return self.max_epochs - state["epoch"]
 
     def _callbacks(self, has_valid):
-        from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
 
-        from ._callbacks import NewHead
-        from ._checkpoint import TrainingCheckpoint
 
         callbacks = []
         if self.new_head:  # first: a checkpoint resumed from restores its head after
@@ -487,8 +485,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         (encoded labels) sizes the head and the class weights; ``previous_classes``
         (warm start) are those of the network continued from; ``soft``: the net
         is trained on class probabilities, split and scored on ``target``."""
-        from skorch import NeuralNetClassifier
-        from skorch.dataset import ValidSplit
 
         module = self._module(len(self.classes_), previous_classes)
         extra = dict(self.net_params or {})
@@ -537,7 +533,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n, n_classes)
         """
         check_is_fitted(self)
-        self.net_.module_.eval()
+        if self.net_.module_.training:  # eval() walks every module: only when needed
+            self.net_.module_.eval()
         images = prepare_images(X)
         return self._views_proba(images, tta_views() if self.tta else [None])
 

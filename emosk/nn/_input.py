@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils import check_images, images_to_uint8
+
 __all__ = ["InputAdapter", "tta_views", "prepare_images"]
 
 
@@ -52,7 +54,6 @@ class InputAdapter(nn.Module):
     view : (bool, float, float) or None, default=None
         A fixed (flip, angle, scale) applied in every mode (test-time views).
     """
-
     def __init__(self, size, channels, mean, std, *, augment=False, view=None):
         super().__init__()
         self.size, self.channels, self.augment, self.view = size, channels, augment, view
@@ -120,8 +121,6 @@ def prepare_images(X, *, name="X"):
         starts with ``name``), images smaller than 8x8 pixels, or float
         values outside both scales.
     """
-    from ..utils.validation import check_images, images_to_uint8
-
     try:
         images = check_images(X)
     except ValueError as err:

@@ -3,6 +3,8 @@
 
 import numpy as np
 
+from ..audio import audio_model_from_arrays
+from ..face import FaceAligner
 from ..nn import (
     DEFAULT_MODEL,
     PRETRAINED,
@@ -59,8 +61,6 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", cache=None):
     """
     spec = get_model(name)
     if spec.kind == "audio":
-        from ..audio import audio_model_from_arrays
-
         with np.load(weights_path(name), allow_pickle=False) as arrays:
             return audio_model_from_arrays(arrays, cache=cache)
     from ..nn import classifier_from_weights
@@ -83,8 +83,6 @@ def face_aligner(name=DEFAULT_MODEL, **params):
     emosk.face.FaceAligner
         Unfitted.
     """
-    from ..face import FaceAligner
-
     spec = get_model(name)
     if spec.kind != "face":
         raise ValueError(f"Pretrained model {name!r} reads {spec.kind}, not faces; it "

@@ -84,7 +84,7 @@ def params_digest(*parts):
     emosk's version and the cache format are part of every digest, so a new
     release never reads what an older one stored.
     """
-    from .. import __version__
+    from .. import __version__  # read at each call: the version of the code running
 
     return joblib.hash((CACHE_FORMAT, __version__, parts), hash_name="sha1")
 
@@ -138,7 +138,6 @@ def _pid_is_dead(host_pid):
 
 class _EntryWriter:
     """Writes one entry chunk by chunk, then publishes it atomically."""
-
     def __init__(self, cache, key):
         self.cache, self.key = cache, key
         prefix = f"{_TMP}{_host_pid()}-{key[:16]}-"
@@ -190,7 +189,6 @@ class FeatureCache:
     >>> [c["x"] for c in cache.get("k" * 40)]
     [array([0, 1, 2])]
     """
-
     def __init__(self, directory, *, lock_stale=LOCK_STALE):
         self.directory = Path(directory).expanduser()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -379,7 +377,6 @@ class CacheCorruptError(RuntimeError):
 
 class _KeyLock:
     """A lock file, created with ``O_EXCL`` and kept fresh by a heartbeat thread."""
-
     def __init__(self, path, stale_after, poll=0.05):
         self.path, self.stale_after, self.poll = Path(path), float(stale_after), poll
         self._stop = None

@@ -37,6 +37,8 @@ import os
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
+from ..io import has_image_suffix
+
 __all__ = [
     "check_clips",
     "check_images",
@@ -443,8 +445,6 @@ def check_videos(X):
 
 def _media_item_kind(item):
     """"image file", "video" (a path or an array) or "image" (one photo array)."""
-    from ..io import has_image_suffix
-
     if _is_path(item):
         return "image file" if has_image_suffix(item) else "video"
     return "image" if _photo_shape(np.shape(item)) else "video"

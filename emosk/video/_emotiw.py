@@ -3,6 +3,7 @@
 from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import Pipeline
 
+from ..audio import make_audio_pipeline
 from ..ensemble import KNYAZEV2017_C_GRID, ClassPriorReweighter, make_clip_pipeline
 from ..nn import CNNFeaturizer
 from ._featurizer import VideoFeaturizer, default_aligner
@@ -36,8 +37,6 @@ def _video_member(spec, aligner, tta, cache, device, n_jobs, clip_params, poolin
 
 
 def _audio_member(cache, n_jobs, clip_params):
-    from ..audio import make_audio_pipeline
-
     return make_audio_pipeline("IS10", cache=cache, n_jobs=n_jobs, probability=True,
                                **clip_params)
 
