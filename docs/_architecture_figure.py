@@ -4,7 +4,10 @@
 import importlib.util
 from pathlib import Path
 
-_script = Path(__file__).resolve().parents[1] / "scripts" / "import_graph.py"
+import emosk
+
+# the docs are built from a source checkout, where scripts/ sits beside emosk/
+_script = Path(emosk.__file__).resolve().parents[1] / "scripts" / "import_graph.py"
 _spec = importlib.util.spec_from_file_location("import_graph", _script)
 graph = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(graph)

@@ -23,9 +23,20 @@ def _public(sub):
                 getattr(module, name))]
 
 
+def _home(entry):
+    """Where a public name is documented: its own subpackage, or for a name
+    another subpackage re-exports, the one that defines it (documented once)."""
+    sub, name = entry.split(".")
+    obj = getattr(importlib.import_module(f"emosk.{sub}"), name)
+    defined = getattr(obj, "__module__", "")
+    parts = defined.split(".")
+    return f"{parts[1]}.{name}" if len(parts) > 2 and parts[1] in SUBPACKAGES else entry
+
+
 @pytest.mark.parametrize("sub", SUBPACKAGES)
 def test_every_public_name_is_in_api_reference(sub):
-    missing = sorted(set(_public(sub)) - _documented())
+    missing = sorted(e for e in _public(sub)
+                     if e not in _documented() and _home(e) not in _documented())
     assert not missing, f"missing from docs/api.rst: {missing}"
 
 

@@ -214,7 +214,7 @@ class HOGFeaturizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n, n_features_out_), float64
+        ndarray of shape (n, ``n_features_out_``), float64
         """
         check_is_fitted(self)
         images = resize_faces(_as_hog_input(X), self.size)
