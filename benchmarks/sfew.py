@@ -64,7 +64,7 @@ from emosk.nn import CNNClassifier, CNNFeaturizer, classifier_from_weights
 from emosk.preprocessing import HOGFeaturizer
 from emosk.pretrained import PRETRAINED, face_aligner, load
 from emosk.utils import FeatureCache, content_digest, params_digest
-from emosk.video import estimator_fingerprint
+from emosk.utils import estimator_fingerprint
 
 matplotlib.use("Agg")  # the confusion plot, without a display
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -13,6 +13,7 @@ _LAZY = {
     "_cache": ["CacheCorruptError", "CacheWarning", "FeatureCache", "content_digest",
         "library_versions", "params_digest"],
     "_digest": ["check_sha256", "sha256_file"],
+    "_fingerprint": ["estimator_fingerprint", "param_fingerprint"],
     "_progress": ["progress", "progress_bar"],
     "_weights": ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home"],
     "validation": ["check_clips", "check_images", "check_media", "images_to_uint8",

@@ -1,10 +1,7 @@
 """VideoFeaturizer: video files in, per-frame CNN features out, cached per file."""
 
 import contextlib
-import hashlib
-import inspect
 import os
-import types
 import warnings
 from numbers import Integral
 
@@ -30,7 +27,9 @@ from ..utils import (
     CacheWarning,
     FeatureCache,
     content_digest,
+    estimator_fingerprint,
     library_versions,
+    param_fingerprint,
     params_digest,
     progress,
 )
@@ -40,7 +39,6 @@ __all__ = ["VideoFeaturizer", "default_aligner", "estimator_fingerprint"]
 
 # Parameters that change how fast, not what, a step computes; and
 # mixed_precision, replaced in the key by the precision actually used.
-_NO_EFFECT = {"n_jobs", "verbose", "batch_size", "device", "mixed_precision", "prefetch"}
 # Libraries whose versions key the cached faces (decoding, detection,
 # alignment) and features (the network).
 _FACE_LIBRARIES = ("av", "cv2", "dlib")
@@ -95,108 +93,12 @@ def default_aligner(backbone, *, face_path="fast"):
     return FaceAligner(**{**spec.align, **path})
 
 
-def _module_digest(module):
-    h = hashlib.sha256()
-    for name, tensor in module.state_dict().items():
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
-
-
-class _Unkeyable(ValueError):
-    """A parameter value that no cache key can stand for."""
-
-
-def _joblib_key(value):
-    try:
-        return params_digest(value)
-    except Exception as err:  # joblib pickles: lambdas, locks, open files fail
-        raise _Unkeyable(f"{value!r:.80} cannot be keyed ({type(err).__name__}: "
-                         f"{err!s:.120})") from err
-
-
-def _code_key(code):
-    h = hashlib.sha256(code.co_code)
-    h.update(repr(code.co_names).encode())
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            h.update(_code_key(const).encode())
-        else:
-            h.update(_joblib_key(const).encode())
-    return h.hexdigest()
-
-
-def _callable_key(fn):
-    """A function by its name, code, defaults and closure; a method with its
-    object; other callables by their pickled state."""
-    if inspect.ismethod(fn):
-        return ("method", _callable_key(fn.__func__), _param_value(fn.__self__))
-    if not isinstance(fn, types.FunctionType):
-        return ("callable", _joblib_key(fn))
-    cells = [cell.cell_contents for cell in fn.__closure__ or ()]
-    return ("function", fn.__module__, fn.__qualname__, _code_key(fn.__code__),
-            _joblib_key(fn.__defaults__), _joblib_key(fn.__kwdefaults__),
-            [_param_value(c) for c in cells])
-
-
-def _param_value(value):
-    if isinstance(value, BaseEstimator):
-        return estimator_fingerprint(value)
-    if isinstance(value, str) and value.endswith((".pt", ".pth", ".dat")) \
-            and os.path.isfile(value):
-        return ("file", content_digest(value))
-    if callable(value) and not isinstance(value, type):
-        return _callable_key(value)
-    return _joblib_key(value)
-
-
-def estimator_fingerprint(estimator):
-    """A digest of everything in a step that can change its output.
-
-    Its parameters (except ``n_jobs``, ``verbose``, ``batch_size``,
-    ``device`` and ``mixed_precision``), the contents of weight files it
-    names, and, for a fitted network, its weights.  A function given as a
-    parameter (e.g. a face detector) is keyed by its module, name, code,
-    defaults and closure variables; other callables by their pickled state.
-
-    Parameters
-    ----------
-    estimator : estimator object
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        When a parameter cannot be keyed (e.g. a lambda that closes over an
-        object that cannot be pickled); the message names it.
-    """
-    params = estimator.get_params(deep=False)
-    parts = [type(estimator).__module__, type(estimator).__qualname__]
-    for name, value in sorted(params.items()):
-        if name in _NO_EFFECT:
-            continue
-        try:
-            parts.append((name, _param_value(value)))
-        except _Unkeyable as err:
-            raise ValueError(f"{type(estimator).__name__}({name}=...): {err}. A feature "
-                             "cache needs a key for every setting: give a module-level "
-                             "function, or use cache=None.") from None
-    if hasattr(getattr(estimator, "model_", None), "state_dict"):  # fitted CNNFeaturizer
-        parts.append(("model_", _module_digest(estimator.model_)))
-    if hasattr(estimator, "backbone_module_") and hasattr(estimator, "net_"):
-        parts.append(("backbone", _module_digest(estimator.backbone_module_())))
-    return params_digest(*parts)
-
-
 def tracking_fingerprint(aligner):
     """Digest of the FaceAligner parameters that decide which face each frame uses,
     and of the layout its stored tracks have (:data:`TRACKS_LAYOUT`)."""
     params = aligner.get_params(deep=False)
     return params_digest("tracks", ("layout", TRACKS_LAYOUT, TRACK_COLUMNS),
-                         [(k, _param_value(params[k])) for k in TRACKING_PARAMS],
+                         [(k, param_fingerprint(params[k])) for k in TRACKING_PARAMS],
                          params["mode"] == "box")
 
 

@@ -288,7 +288,8 @@ def test_assume_face_is_for_face_crops_only():
 
 
 def test_tight_crop_settings_key_the_caches():
-    from emosk.video._featurizer import estimator_fingerprint, tracking_fingerprint
+    from emosk.utils import estimator_fingerprint
+    from emosk.video._featurizer import tracking_fingerprint
 
     base = FaceAligner()
     for params in ({"detect_border": 0.25}, {"assume_face": True}):

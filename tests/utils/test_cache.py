@@ -119,3 +119,32 @@ def test_keys_carry_emosk_and_library_versions(monkeypatch):
     assert params_digest("x") != key
     versions = dict(library_versions("numpy", "no_such_module_for_emosk"))
     assert versions == {"numpy": np.__version__, "no_such_module_for_emosk": None}
+
+
+def test_param_fingerprint_keys_files_by_content_and_functions_by_code(tmp_path):
+    import threading
+
+    from emosk.utils import estimator_fingerprint, param_fingerprint
+
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"one")
+    first = param_fingerprint(str(weights))
+    weights.write_bytes(b"two")
+    os.utime(weights, ns=(1, 1))  # another modification time, another content
+    assert param_fingerprint(str(weights)) != first
+
+    def detector(image):
+        return image
+
+    def other(image):
+        return image[::-1]
+
+    assert param_fingerprint(detector) != param_fingerprint(other)
+    lock = threading.Lock()
+    with pytest.raises(ValueError, match="cannot be keyed"):
+        param_fingerprint(lambda image: lock)
+    from sklearn.preprocessing import StandardScaler
+
+    assert estimator_fingerprint(StandardScaler()) == param_fingerprint(StandardScaler())
+    assert estimator_fingerprint(StandardScaler()) != estimator_fingerprint(
+        StandardScaler(with_mean=False))
