@@ -20,7 +20,13 @@ from ..io import MediaReadError, NoAudioError, media_kind
 from ..nn import DEFAULT_MODEL, PRETRAINED
 from ..utils import progress
 from ._models import load
-from ._predict import image_aligner, predict_image, predict_video, video_aligner
+from ._predict import (
+    FILE_ERRORS,
+    image_aligner,
+    predict_images,
+    predict_video,
+    video_aligner,
+)
 
 __all__ = ["FILE_ERRORS", "ROW_KEYS", "STATUSES", "load_audio_model", "load_model_file",
            "predict_files", "results_table"]
@@ -31,10 +37,6 @@ OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR = (
     "error")
 STATUSES = (OK, NO_FACE, WHOLE_IMAGE, WHOLE_FRAME, NO_AUDIO, ERROR)
 
-#: What one file may raise and still leave the others to run: unreadable or
-#: malformed media (MediaReadError is a ValueError), no face with
-#: ``no_face="error"``, and a frame or image too large for memory.
-FILE_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
 
 #: The keys of every row, in order; a row without a value for one (an image has
 #: no time, an audio row no box) holds None.  ``answer`` is True on the rows to
@@ -331,8 +333,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
 
     Each file is sorted into image or video from its suffix and header
     (:func:`~emosk.io.media_kind`) before any model loads; when no file is
-    usable, none is loaded.  Images go through :func:`predict_image` (every
-    face, 18 test-time views), videos through :func:`predict_video`.  A file
+    usable, none is loaded.  Images go through :func:`predict_images` (every
+    face, 18 test-time views, the faces of all the photos classified in
+    batches), videos through :func:`predict_video`.  A file
     that fails (unreadable, malformed, no face with ``no_face="error"``: the
     errors of :data:`FILE_ERRORS`) becomes an error row and the others run.
 
@@ -422,17 +425,22 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         return _bunch(paths, file_rows, results, fusions, failed, classes)
     models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
                      face_path=face_path, tta=tta)
+    for path in paths:
+        if not isinstance(kinds[path], str):
+            fail(path, kinds[path])
+    images = [p for p in usable if kinds[p] == "image"]
+    if images:  # all photos at once: the network runs on batches of their faces
+        found = predict_images(images, model=models.clf, aligner=models.aligner("image"),
+                               no_face=no_face,
+                               on_error=lambda i, err: fail(images[i], err))
+        for path, faces_of in zip(images, found, strict=True):
+            if faces_of is not None:
+                results[path] = faces_of
+                file_rows[path] = image_rows(path, faces_of)
     voices = {}
-    for path in progress(list(paths), "emosk predict", verbose and len(usable) > 1):
+    videos = [p for p in usable if kinds[p] == "video"]
+    for path in progress(videos, "emosk predict", verbose and len(videos) > 1):
         try:
-            if not isinstance(kinds[path], str):
-                raise kinds[path]
-            if kinds[path] == "image":
-                results[path] = predict_image(path, model=models.clf,
-                                              aligner=models.aligner("image"),
-                                              no_face=no_face)
-                file_rows[path] = image_rows(path, results[path])
-                continue
             results[path] = predict_video(path, model=models.video_clf,
                                           aligner=models.aligner("video"), no_face=no_face,
                                           faces=models.faces, verbose=verbose)
@@ -440,7 +448,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
                 voices[path] = _voice(models.audio, path)
         except FILE_ERRORS as err:
             fail(path, err)
-    videos = [p for p in paths if p in results and kinds[p] == "video"]
+    videos = [p for p in videos if p in results]
     if models.audio is not None and same_speaker and videos:
         voices = speaker_probabilities(models.audio, videos)
     options = {"fuse": fuse, "voice_weight": voice_weight,

@@ -20,6 +20,11 @@ __all__ = ["predict_image", "predict_images", "predict_video", "clear_loaded",
 #: of Knyazev et al. (2017) since one person is followed.
 IMAGE_THRESHOLD = 0.5
 
+#: What one image or file may raise and still leave the others to run: unreadable
+#: or malformed media (MediaReadError is a ValueError), no face with
+#: ``no_face="error"``, and a frame or image too large for memory.
+FILE_ERRORS = (OSError, ValueError, RuntimeError, MemoryError)
+
 #: What :func:`predict_image` and :func:`predict_video` do where no face is found.
 NO_FACE_OPTIONS = ("skip", "whole-image", "error")
 
@@ -198,13 +203,18 @@ def _face_records(rgb, faces, probs, classes):
             for i, p in enumerate(probs)]
 
 
-def _crops_of_images(images, finder, no_face):
+def _crops_of_images(images, finder, no_face, catch):
+    """:func:`_image_crops` of each image; with ``catch``, an image that fails
+    with one of those errors gives ``(None, error, [])`` instead of raising."""
     for image in images:
-        yield _image_crops(image, finder, no_face)
+        try:
+            yield _image_crops(image, finder, no_face)
+        except catch as err:
+            yield None, err, []
 
 
 def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", tta=True,
-                   batch_size=64):
+                   batch_size=64, on_error=None):
     """Emotion probabilities of every face in many images, the network in batches.
 
     The same answers as :func:`predict_image` on each image, faster on many:
@@ -220,18 +230,26 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
         As for :func:`predict_image`.
     batch_size : int, default=64
         Faces per forward pass.
+    on_error : callable, default=None
+        Called as ``on_error(index, error)`` for an image that cannot be read
+        or used (the errors of :data:`FILE_ERRORS`: unreadable, wrong shape
+        or dtype, no face with ``no_face="error"``); its entry in the output
+        is then None and the other images go on.  By default the error is
+        raised.
 
     Returns
     -------
     list of list of dict
-        For each image, what :func:`predict_image` returns.
+        For each image, what :func:`predict_image` returns (None for an image
+        given to ``on_error``).
 
     Raises
     ------
     NoFaceError
-        With ``no_face="error"``, at the first image without a face.
+        With ``no_face="error"``, at the first image without a face (unless
+        ``on_error``).
     MediaReadError
-        Naming the first image file that cannot be read.
+        Naming the first image file that cannot be read (unless ``on_error``).
 
     Examples
     --------
@@ -252,13 +270,20 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
         probs = model.predict_proba(np.stack(crops)) if crops else None
         start = 0
         for rgb, faces, n in waiting:
-            out.append(_face_records(rgb, faces, probs[start:start + n], model.classes_)
-                       if n else [])
+            if rgb is None:  # an image given to on_error
+                out.append(None)
+            else:
+                out.append(_face_records(rgb, faces, probs[start:start + n],
+                                         model.classes_) if n else [])
             start += n
         waiting.clear()
         crops.clear()
 
-    for rgb, faces, image_crops in prefetched(_crops_of_images(images, finder, no_face), 4):
+    catch = FILE_ERRORS if on_error is not None else ()
+    found = prefetched(_crops_of_images(images, finder, no_face, catch), 4)
+    for index, (rgb, faces, image_crops) in enumerate(found):
+        if rgb is None:
+            on_error(index, faces)  # faces holds the error
         waiting.append((rgb, faces, len(image_crops)))
         crops += image_crops
         if len(crops) >= batch_size:

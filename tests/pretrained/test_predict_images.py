@@ -44,3 +44,16 @@ def test_errors_name_the_image(images, tmp_path):
         predict_images([images[0], missing])
     with pytest.raises(ValueError, match="no_face must be one of"):
         predict_images(images, no_face="maybe")
+
+
+def test_on_error_leaves_the_failing_image_out_and_goes_on(images, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    said = []
+    got = predict_images([images[0], broken, images[1], images[0]], tta=False,
+                         no_face="error", on_error=lambda i, err: said.append((i, err)))
+    assert [i for i, _ in said] == [1, 2]
+    assert isinstance(said[0][1], MediaReadError) and "broken.png" in str(said[0][1])
+    assert isinstance(said[1][1], NoFaceError)  # the gray card, no_face="error"
+    assert got[1] is None and got[2] is None
+    assert [f["emotion"] for f in got[0]] == [f["emotion"] for f in got[3]]
