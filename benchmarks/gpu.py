@@ -182,7 +182,8 @@ def pack_faces(dest, *, tiny=False, data_home=None, sfew_cache=None):
                   nhfi_side=np.int64(nimages.shape[1]))
     _encoded(arrays, "nhfi", nimages[packed], sets)
     # SFEW Train: the faces of the tight-crop aligner of benchmarks/sfew.py
-    sfew = _sfew_faces(load_sfew(data_home=home, subset="Train"), tiny, rng, sfew_cache)
+    sfew = _sfew_faces(load_sfew(data_home=home, subset="Train", as_names=False), tiny, rng,
+                       sfew_cache)
     arrays.update(sfew_labels=sfew["labels"], sfew_groups=sfew["groups"],
                   sfew_side=np.int64(sfew["faces"].shape[1]))
     _encoded(arrays, "sfew", sfew["faces"], sets)
@@ -208,18 +209,19 @@ def _sfew_faces(train, tiny, rng, cache):
     them (its aligner, and its cache of aligned faces)."""
     import sfew  # benchmarks/sfew.py: needs dlib
 
-    from emosk.datasets._base import make_bunch
+    from sklearn.utils import Bunch
+
+    from emosk.utils import FeatureCache
 
     if tiny:
         pick = np.sort(rng.choice(len(train.target), 40, replace=False))
         images = train.images[pick] if isinstance(train.images, np.ndarray) else \
             [train.images[i] for i in pick]
-        train = make_bunch("", False, "images", images=images,
-                           target=train.target[pick], target_names=train.target_names,
-                           groups=train.groups[pick], filenames=train.filenames[pick],
-                           subset=train.subset)
-    cache = Path(cache).expanduser() if cache else Path.home() / ".cache" / "emosk-sfew"
-    faces = sfew.aligned(train, sfew.CNN_ALIGNER, cache)
+        train = Bunch(images=images, target=train.target[pick],
+                      target_names=train.target_names, groups=train.groups[pick],
+                      filenames=train.filenames[pick], subset=train.subset)
+    folder = Path(cache).expanduser() if cache else Path.home() / ".cache" / "emosk-sfew"
+    faces = sfew.aligned(train, sfew.CNN_ALIGNER, FeatureCache(folder))
     stack = np.asarray(faces["faces"])
     if stack.ndim != 3 or stack.dtype != np.uint8:
         raise ValueError(f"SFEW faces of {sfew.CNN_ALIGNER} are {stack.shape} {stack.dtype}; "

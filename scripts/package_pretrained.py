@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--name", default="fer2013", help="model name in PRETRAINED")
     args = parser.parse_args()
 
-    from emosk.nn._registry import PRETRAINED
+    from emosk.nn import PRETRAINED
 
     import torch
 
