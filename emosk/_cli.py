@@ -20,7 +20,7 @@ from . import __version__
 from .audio import make_audio_pipeline
 from .datasets import load_ckplus48, load_fer2013, load_ravdess, make_demo_video
 from .face import FaceAligner, face_path_params
-from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaReadError, media_kind
+from .io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, media_kinds
 from .metrics import evaluation_report, plot_confusion_matrix
 from .nn import DEFAULT_MODEL, PRETRAINED
 from .pretrained import (
@@ -38,10 +38,6 @@ from .pretrained import (
 )
 from .pretrained import load_audio_model as load_named_audio_model
 from .utils import progress_bar
-
-#: What one input may raise and still leave the others to run (see
-#: :data:`emosk.pretrained.FILE_ERRORS`).
-INPUT_ERRORS = FILE_ERRORS
 
 
 class CommandError(Exception):
@@ -116,7 +112,7 @@ def expand_inputs(paths, *, recursive=False):
       among the matches taken as above.  A pattern matching nothing is a
       ``CommandError``;
     - anything else: kept as it is, whatever its suffix (``emosk predict``
-      then sorts it by its content, :func:`input_kind`; a missing or
+      then sorts it by its content, :func:`~emosk.io.media_kind`; a missing or
       unreadable file fails there, before any model loads).
 
     A file reached twice is kept once, where it came first.
@@ -319,23 +315,6 @@ def _plot_kind(path, kind=None):
     return "faces" if image else "timeline"
 
 
-def input_kind(path):
-    """What ``emosk predict`` makes of one input (:func:`emosk.io.media_kind`)."""
-    return media_kind(path)
-
-
-def check_inputs(paths):
-    """Each input's kind (:func:`input_kind`), or the MediaReadError that rules
-    it out; nothing is decoded and no model is loaded."""
-    checked = {}
-    for path in paths:
-        try:
-            checked[path] = input_kind(path)
-        except MediaReadError as err:
-            checked[path] = err
-    return checked
-
-
 def report_failure(path, err, log, bar=None):
     """One stderr line for an input that failed; the message names the file once.
     With a progress ``bar`` running, the line is written above it, not into it."""
@@ -349,7 +328,7 @@ def report_failure(path, err, log, bar=None):
 def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None):
     """Everything :func:`predict_paths` checks before any model loads.
 
-    Sorts the inputs (:func:`check_inputs`) and refuses a ``plot_dir`` that
+    Sorts the inputs (:func:`~emosk.io.media_kinds`) and refuses a ``plot_dir`` that
     cannot take the plots of the usable ones (a CommandError).  Nothing is
     printed: usage errors come first, then :func:`report_unusable`.
 
@@ -358,7 +337,7 @@ def prepare_inputs(paths, *, plot_dir=None, overwrite=False, names=None):
     dict
         Path to "image", "video" or the error that rules it out.
     """
-    checked = check_inputs(paths)
+    checked = media_kinds(paths)
     usable = [p for p in paths if isinstance(checked[p], str)]
     _check_plot_dir(plot_dir, usable, overwrite, names, checked)
     return checked
@@ -404,7 +383,7 @@ def _plot_outputs(paths, results, fusions, plots, *, plot_dir, names, overwrite,
                 plt.close(plot_timeline(results[path], plots[path],
                                         fusion=fusions.get(path)))
                 _plot_tracks(results[path], plot_dir, names[path], overwrite, log)
-        except INPUT_ERRORS as err:
+        except FILE_ERRORS as err:
             failed[path] = err
     return failed
 
@@ -714,7 +693,7 @@ def cmd_extract(args):
                                 found=report["found"], box=report["box"])
             print(f"{path} -> {target} ({len(report['frame'])} frames, face in "
                   f"{int(report['found'].sum())})", file=sys.stderr)
-        except INPUT_ERRORS as err:
+        except FILE_ERRORS as err:
             failed.append(str(path))
             print(f"emosk extract: skipped {path}: {err}", file=sys.stderr)
     if skipped:

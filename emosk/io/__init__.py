@@ -13,7 +13,7 @@ _LAZY = {
     "_audio": ["as_waveform", "load_audio", "read_audio"],
     "_errors": ["MediaReadError", "NoAudioError"],
     "_image": ["read_image"],
-    "_kind": ["media_kind"],
+    "_kind": ["media_kind", "media_kinds"],
     "_media": ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "has_image_suffix"],
     "_video": ["VideoInfo", "as_frames", "is_video_path", "iter_frames", "prefetched",
         "video_info"],

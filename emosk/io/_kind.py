@@ -7,7 +7,7 @@ from ._errors import MediaReadError
 from ._media import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from ._video import video_info
 
-__all__ = ["media_kind"]
+__all__ = ["media_kind", "media_kinds"]
 
 
 def _has_image_signature(path):
@@ -61,3 +61,28 @@ def media_kind(path):
             raise
         raise MediaReadError(f"Cannot read {path}: not an image or video file.") from None
     return "video"
+
+
+def media_kinds(paths):
+    """Each file's :func:`media_kind`, or the MediaReadError that rules it out.
+
+    Nothing is decoded and no model is loaded: what ``emosk predict`` and
+    :func:`emosk.pretrained.predict_files` check before any work.
+
+    Parameters
+    ----------
+    paths : iterable of str or path-like
+
+    Returns
+    -------
+    dict
+        Each path (as given) to ``"image"``, ``"video"`` or a MediaReadError
+        naming the file.
+    """
+    kinds = {}
+    for path in paths:
+        try:
+            kinds[path] = media_kind(path)
+        except MediaReadError as err:
+            kinds[path] = err
+    return kinds

@@ -341,14 +341,14 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         value = getattr(self, name)
         return RECIPES[self.recipe][name] if value is None else value
 
-    def _module(self, n_classes, previous_classes=None):
+    def _module(self, n_classes, previous_classes=None, *, require_head=False):
         if previous_classes is not None:
             return self._warm_module(previous_classes)
         # built with a head of n_classes outputs, so that a weights file whose
         # head has as many keeps it (a saved fine-tuned network reloads whole)
         backbone, spec = build_backbone(self.backbone, weights=self.weights,
                                         num_classes=n_classes,
-                                        require_head=getattr(self, "_reload", False))
+                                        require_head=require_head)
         _replace_head(backbone, spec.head, n_classes, force=not self._shipped_head_fits())
         spec = with_input_size(spec, self.input_size, backbone, self.backbone)
         self.spec_ = spec
@@ -480,13 +480,16 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             return None  # another architecture: a new network
         return self.classes_
 
-    def _make_net(self, target, seed, previous_classes=None, *, soft=False):
+    def _make_net(self, target, seed, previous_classes=None, *, soft=False,
+                  require_head=False):
         """The skorch net around the (new or warm-started) module; ``target``
         (encoded labels) sizes the head and the class weights; ``previous_classes``
         (warm start) are those of the network continued from; ``soft``: the net
-        is trained on class probabilities, split and scored on ``target``."""
+        is trained on class probabilities, split and scored on ``target``;
+        ``require_head``: the weights' head must have ``len(classes_)`` outputs."""
 
-        module = self._module(len(self.classes_), previous_classes)
+        module = self._module(len(self.classes_), previous_classes,
+                              require_head=require_head)
         extra = dict(self.net_params or {})
         has_valid = self.valid_fraction > 0 or extra.get("train_split") is not None
         split = None
@@ -668,10 +671,7 @@ def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=
                         input_size=input_size, batch_size=batch_size)
     clf.classes_ = np.asarray(classes)
     clf.device_ = resolve_device(device)
-    clf._reload = True  # the file's head must have len(classes) outputs
-    try:
-        clf.net_ = clf._make_net(None, 0).initialize()
-    finally:
-        del clf._reload
+    # the file's head must have len(classes) outputs
+    clf.net_ = clf._make_net(None, 0, require_head=True).initialize()
     clf.net_.module_.eval()
     return clf

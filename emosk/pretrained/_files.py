@@ -16,7 +16,7 @@ from sklearn.utils import Bunch
 
 from ..audio import speaker_probabilities
 from ..ensemble import fuse_face_and_voice, shared_classes
-from ..io import MediaReadError, NoAudioError, media_kind
+from ..io import NoAudioError, media_kinds
 from ..nn import DEFAULT_MODEL, PRETRAINED
 from ..utils import progress
 from ._models import load
@@ -304,14 +304,10 @@ def _fusion(result, voice, models, *, fuse, voice_weight, speaker_normalised):
 
 
 def _kinds(paths, kinds):
-    """Each file's kind, "image" or "video", or the MediaReadError ruling it out."""
+    """Each file's kind, "image" or "video", or the MediaReadError ruling it out
+    (those not in ``kinds`` checked now)."""
     kinds = dict(kinds or {})
-    for path in paths:
-        if path not in kinds:
-            try:
-                kinds[path] = media_kind(path)
-            except MediaReadError as err:
-                kinds[path] = err
+    kinds.update(media_kinds([p for p in paths if p not in kinds]))
     return kinds
 
 
@@ -418,16 +414,14 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         if on_error is not None and given.get(path) is not err:
             on_error(path, err)
 
-    if not usable:  # nothing to run a model on: none is loaded
-        for path in paths:
+    for path in paths:
+        if not isinstance(kinds[path], str):
             fail(path, kinds[path])
+    if not usable:  # nothing to run a model on: none is loaded
         classes = [str(c) for c in PRETRAINED[model].classes]
         return _bunch(paths, file_rows, results, fusions, failed, classes)
     models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
                      face_path=face_path, tta=tta)
-    for path in paths:
-        if not isinstance(kinds[path], str):
-            fail(path, kinds[path])
     images = [p for p in usable if kinds[p] == "image"]
     if images:  # all photos at once: the network runs on batches of their faces
         found = predict_images(images, model=models.clf, aligner=models.aligner("image"),

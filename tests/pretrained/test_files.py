@@ -95,3 +95,15 @@ def test_importing_the_files_api_does_not_load_torch():
 def test_make_demo_video_checks_its_photo(tmp_path):
     with pytest.raises(ValueError, match=r"shape \(4, 4\)"):
         make_demo_video(np.zeros((4, 4), np.uint8), tmp_path / "x.mp4", center=(2, 2))
+
+
+def test_media_kinds_sorts_without_decoding(media, tmp_path):
+    from emosk.io import MediaReadError, media_kinds
+
+    paths = [media / "astronaut.png", media / "clip.mp4", media / "broken.mp4",
+             tmp_path / "missing.jpg"]
+    kinds = media_kinds(paths)
+    assert list(kinds) == paths
+    assert kinds[paths[0]] == "image" and kinds[paths[1]] == "video"
+    assert isinstance(kinds[paths[2]], MediaReadError) and "broken.mp4" in str(kinds[paths[2]])
+    assert isinstance(kinds[paths[3]], MediaReadError) and "no such file" in str(kinds[paths[3]])
