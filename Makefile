@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 # TORCH_INDEX=https://download.pytorch.org/whl/cu126 gives a CUDA 12.6 build.
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
-EXTRAS ?= test,face,audio
+EXTRAS ?= test,face,audio,onnx
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: demo test test-all bench docs clean venv check-wheel
@@ -50,7 +50,7 @@ docs: $(STAMP)
 # environment outside the checkout, torch installed there as above, then the wheel
 # with WHEEL_EXTRAS, and `emosk demo` run from it.  Needs only $(PYTHON); prints
 # the time of each step (scripts/check_wheel.py).
-WHEEL_EXTRAS ?= face,audio
+WHEEL_EXTRAS ?= face,audio,onnx
 check-wheel:
 	$(PYTHON) scripts/check_wheel.py --torch-spec "$(TORCH_SPEC)" \
 		--torch-index "$(TORCH_INDEX)" --extras "$(WHEEL_EXTRAS)"

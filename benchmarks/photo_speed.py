@@ -12,7 +12,13 @@ once before the clock starts:
 
 - emosk, one call per photo: :func:`emosk.pretrained.predict_image` in a loop;
 - emosk, many photos: :func:`emosk.pretrained.predict_images` (faces found in
-  a background thread, the network in batches);
+  a background thread, RetinaFace on 16 same-size photos at once, the network
+  in batches of 64);
+
+for each of the systems of ``SYSTEMS``: the default model on the default
+photo path (RetinaFace's five points) run by ONNX Runtime (the ``onnx``
+extra) and by torch, the photo path before it (dlib's HOG, upsampled, and its
+68 landmarks), and the compact ``fer2013`` model;
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
   its interpreter's and TensorFlow's start.
 
@@ -31,6 +37,7 @@ from real_faces import FerPeer
 
 from emosk.datasets import load_nhfi, load_sfew, nhfi_holdout
 from emosk.face import FaceFinder
+from emosk.nn import DEFAULT_MODEL
 from emosk.pretrained import (
     image_aligner,
     load,
@@ -38,7 +45,17 @@ from emosk.pretrained import (
     predict_images,
 )
 
-SYSTEMS = ("mobilefacenet_fer_nhfi", "fer2013")
+#: The emosk systems timed: label -> (shipped model, runtime, photo-path settings).
+#: The first two are the default model's default photo path (RetinaFace's five
+#: points) run by ONNX Runtime and by torch; the third is the photo path of the
+#: last release (dlib's HOG, upsampled, and its 68 landmarks).
+SYSTEMS = {
+    "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", {}),
+    "default path, torch": (DEFAULT_MODEL, "torch", {}),
+    "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime",
+                                              {"detector": "dlib-hog"}),
+    "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", {}),
+}
 
 
 def photo_sets():
@@ -58,13 +75,15 @@ def _best(fn, repeat):
     return best, out
 
 
-def emosk_rows(name, photos, repeat):
+def emosk_rows(system, photos, repeat):
     """Seconds of the loop, of the batch call and of the two stages."""
-    model = load(name, tta=False)
-    aligner = image_aligner(name).fit()
+    name, runtime, params = system
+    model = load(name, tta=False, runtime=runtime)
+    aligner = image_aligner(name, **params).fit()
     finder = FaceFinder(aligner)
     kwargs = {"model": model, "aligner": aligner, "no_face": "whole-image"}
-    predict_image(photos[0], **kwargs)  # warm up (first forward pass, thread pools)
+    # warm up: the first forward passes, thread pools, ONNX graphs (exported once)
+    predict_images(photos[:70], **kwargs)
     loop, _ = _best(lambda: [predict_image(p, **kwargs) for p in photos], repeat)
     batch, out = _best(lambda: predict_images(photos, **kwargs), repeat)
     find, faces = _best(lambda: [finder.find(np.asarray(p)) for p in photos], repeat)
@@ -95,14 +114,14 @@ def main():
         n = len(photos)
         fer = fer_seconds(FerPeer(args.fer_python), photos, args.repeat) \
             if args.fer_python else None
-        for name in SYSTEMS:
-            r = emosk_rows(name, photos, args.repeat)
-            for label, key in (("one call per photo (predict_image)", "loop"),
-                               ("many photos (predict_images)", "batch")):
+        for label, system in SYSTEMS.items():
+            r = emosk_rows(system, photos, args.repeat)
+            for how, key in (("one call per photo (predict_image)", "loop"),
+                             ("many photos (predict_images)", "batch")):
                 ratio = "-" if fer is None else f"{fer[0] / r[key]:.2f}"
-                rows.append([title, f"emosk `{name}`, {label}", f"{n / r[key]:.1f}",
+                rows.append([title, f"emosk, {label}: {how}", f"{n / r[key]:.1f}",
                              ratio, f"{r['found']:.0%}"])
-            stages.append([title, name, f"{1000 * r['find'] / n:.2f}",
+            stages.append([title, label, f"{1000 * r['find'] / n:.2f}",
                            f"{1000 * r['network'] / n:.2f}",
                            f"{1000 * r['loop'] / n:.2f}", f"{1000 * r['batch'] / n:.2f}"])
             print(rows[-2], rows[-1], stages[-1], flush=True)
@@ -116,10 +135,11 @@ def main():
         f"{args.repeat} runs each.\n\n"
         + markdown_table(["photos", "system", "photos/s", "speed vs fer", "face found"],
                          rows)
-        + "\n\nemosk's milliseconds per photo by stage: finding the faces "
-          "(`FaceFinder.find`: dlib HOG, upsampled, and the landmarks) and the "
-          "network on the crops in one batch, beside the two whole paths:\n\n"
-        + markdown_table(["photos", "model", "find faces", "network (batched)",
+        + f"\n\nThe default model is `{DEFAULT_MODEL}`.  emosk's milliseconds per "
+          "photo by stage: finding the faces (`FaceFinder.find`: the detector, and "
+          "dlib's landmarks where the path fits them) and the network on the crops "
+          "in one batch, beside the two whole paths:\n\n"
+        + markdown_table(["photos", "system", "find faces", "network (batched)",
                           "predict_image loop", "predict_images"], stages))
     write_result("photo_speed", "Photos per second: emosk and the fer peer", body)
 

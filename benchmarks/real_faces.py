@@ -88,6 +88,9 @@ class Candidate:
             photo = {}
         self.image_aligner = image_aligner(base, **params, **photo).fit()
         self.video_aligner = video_aligner(base, **params)
+        points = ("its five points" if self.image_aligner.landmarks == "detector"
+                  else "dlib's 68 landmarks")
+        self.photo_path = f"{self.image_aligner.detector}, {points}"
 
     def crops(self, images):
         return self.model.predict_proba(images)
@@ -115,6 +118,7 @@ class FerPeer:
     """fer 25.10.3 through ``fer_peer.py`` in its own interpreter."""
 
     name = "fer 25.10.3 (peer)"
+    photo_path = "OpenCV Haar cascade (fer's own)"
 
     def __init__(self, python):
         self.python = str(Path(python).expanduser())
@@ -176,8 +180,8 @@ def _timed(fn, *args):
 
 
 def evaluate(system, sets):
-    """Figures of ``system`` on each named set."""
-    results = {}
+    """Figures of ``system`` on each named set, and its photo path."""
+    results = {"photo_path": system.photo_path}
     if "nhfi_holdout" in sets:
         nhfi = load_nhfi(drop_contempt=True)
         _, test = nhfi_holdout(nhfi.groups)
@@ -213,9 +217,23 @@ def _cell(fig):
     return text + (f" ({fig['found']:.0%} found)" if fig.get("found") is not None else "")
 
 
+#: The photo path of the systems measured before it was recorded: emosk's photo
+#: path was dlib's HOG and 68 landmarks until RetinaFace's five points replaced it.
+_EARLIER_PHOTO_PATH = "dlib-hog, dlib's 68 landmarks"
+
+
+def _photo_path(name, figures):
+    if "photo_path" in figures:
+        return figures["photo_path"]
+    if name.startswith("fer "):
+        return FerPeer.photo_path
+    return "retinaface, dlib's 68 landmarks" if "retinaface" in name else _EARLIER_PHOTO_PATH
+
+
 def render(store):
     systems = list(store)
-    rows = [[SET_TITLES[k], store[systems[0]][k]["n"] if k in store[systems[0]] else "",
+    paths = [["photo face path", "", *[_photo_path(s, store[s]) for s in systems]]]
+    rows = paths + [[SET_TITLES[k], store[systems[0]][k]["n"] if k in store[systems[0]] else "",
              *[_cell(store[s][k]) if k in store[s] else "-" for s in systems]]
             for k in SETS]
     speed = [[SET_TITLES[k], *[f"{store[s][k]['per_second']:.1f}" if k in store[s] else "-"

@@ -24,19 +24,39 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from emosk.datasets import load_fer2013, load_nhfi, nhfi_holdout
-from emosk.face import resize_faces
+from emosk.face import FaceAligner, FaceFinder, resize_faces
 from emosk.nn import CNNClassifier
 
 
-def training_set(side, use_nhfi, labels="fer2013"):
+def aligned_photos(images, side):
+    """Photos as the photo path of a RetinaFace model sees them: the most
+    confident face's five points framed as FER2013's faces, ``side`` px gray,
+    the whole photo where no candidate passes the fit check."""
+    # threshold 0: the most confident candidate even when weak (NHFI's photos are
+    # all faces), as the shipped mobilefacenet_fer_nhfi_aligned was trained
+    finder = FaceFinder(FaceAligner(detector="retinaface", landmarks="detector",
+                                    threshold=0.0, mode="fer2013", size=side,
+                                    color="gray").fit())
+    out = []
+    for image in images:
+        faces = finder.find(image)
+        out.append(finder.crop(image, max(faces, key=lambda f: f.score)) if faces
+                   else finder.crop_whole(image))
+    return np.stack(out)
+
+
+def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole"):
     """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
-    ``labels`` are FER2013's own or the FER+ majority."""
+    ``labels`` are FER2013's own or the FER+ majority; NHFI's photos are taken
+    whole or aligned (``nhfi_faces="retinaface"``, :func:`aligned_photos`)."""
     fer = load_fer2013(subset="Training", labels=labels)
     X, y = [resize_faces(fer.images, side)], [fer.target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)
-        X.append(resize_faces(nhfi.images[train], side))
+        photos = nhfi.images[train]
+        X.append(aligned_photos(photos, side) if nhfi_faces == "retinaface"
+                 else resize_faces(photos, side))
         y.append(nhfi.target[train])
     return np.concatenate(X), np.concatenate(y)
 
@@ -76,11 +96,14 @@ def main():
     parser.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus-majority"],
                         help="FER2013's labels, for training and the best epoch")
     parser.add_argument("--no-nhfi", action="store_true", help="FER2013 only")
+    parser.add_argument("--nhfi-faces", default="whole", choices=["whole", "retinaface"],
+                        help="NHFI's photos whole, or aligned by RetinaFace's five points "
+                             "as the photo path of a RetinaFace model aligns them")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
-    X, y = training_set(args.side, not args.no_nhfi, args.labels)
+    X, y = training_set(args.side, not args.no_nhfi, args.labels, args.nhfi_faces)
     valid, _ = validation_set(args.side, y, args.labels)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)

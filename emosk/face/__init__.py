@@ -34,7 +34,13 @@ from ._detect import (
 )
 from ._face import Face
 from ._finder import FaceFinder
-from ._landmarks import LandmarkPredictor, eye_centers, five_points, plausible_face
+from ._landmarks import (
+    LANDMARK_LAYOUTS,
+    LandmarkPredictor,
+    eye_centers,
+    five_points,
+    plausible_face,
+)
 from ._models import dlib_model_path
 from ._presets import FACE_PATHS, face_path_params
 from ._tracks import (
@@ -48,6 +54,7 @@ __all__ = [
     "ALIGN_MODES",
     "DETECTORS",
     "EYE_LAYOUTS",
+    "LANDMARK_LAYOUTS",
     "FIVE_POINT_TEMPLATE",
     "FACE_PATHS",
     "Face",

@@ -137,7 +137,7 @@ def crop_color(mode, color):
 
 
 def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margin=0.2,
-               padding=0.25, color="rgb"):
+               padding=0.25, color="rgb", layout="dlib"):
     """Crop and align one face.
 
     Parameters
@@ -170,6 +170,10 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         ``dlib-chip`` mode: dlib's padding.
     color : {"rgb", "gray"}, default="rgb"
         Output colour (``ng2015`` is always gray).
+    layout : {"dlib", "template"}, default="dlib"
+        How ``landmarks`` are read (see :data:`~emosk.face.LANDMARK_LAYOUTS`):
+        dlib's points, or five template points (RetinaFace's), which every
+        mode but ``dlib-chip`` takes.
 
     Returns
     -------
@@ -179,6 +183,9 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         raise ValueError(f"Unknown alignment mode {mode!r}; use one of {ALIGN_MODES}.")
     if mode != "box" and landmarks is None:
         raise ValueError(f"Alignment mode {mode!r} needs landmarks.")
+    if mode == "dlib-chip" and layout == "template":
+        raise ValueError("Alignment mode 'dlib-chip' needs dlib's landmarks, not five "
+                         "template points.")
     if mode == "box":
         out = _box_crop(image, box, size, margin)
     elif mode == "dlib-chip":
@@ -186,7 +193,7 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
     elif mode == "five-point":
         out = _five_point_warp(image, landmarks, size)
     else:
-        left, right = eye_centers(landmarks)
+        left, right = eye_centers(landmarks, layout=layout)
         out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))

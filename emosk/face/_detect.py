@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-from ..utils import fetch_weights
+from ..utils import fetch_weights, onnx_copy, resolve_runtime
 from ._boxes import box_iou, non_max_suppression
 from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
@@ -15,6 +15,9 @@ __all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "add_border", "b
 DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar", "retinaface")
 #: Default face-probability threshold of ``FaceDetector("retinaface")``.
 RETINAFACE_THRESHOLD = 0.8
+#: Most images of one size RetinaFace detects in at once
+#: (:meth:`FaceDetector.detect_many`).
+BATCH = 16
 
 
 def add_border(image, fraction):
@@ -125,6 +128,12 @@ class FaceDetector:
         upsampling and 40 px with ``upsample=1``, in the shrunk copy,
         RetinaFace down to about 16 px.  None (or an image already that
         small) detects at full size.
+    runtime : {"auto", "torch", "onnxruntime"}, default="auto"
+        What runs RetinaFace: torch, or ONNX Runtime on a copy exported once
+        per machine (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra;
+        ``"auto"``: when installed).  ONNX Runtime detects in a 96 px photo
+        in 0.4 ms instead of 2 ms; boxes, scores and landmarks agree to
+        float32 rounding.  Other detectors ignore it.
 
     See Also
     --------
@@ -165,7 +174,7 @@ class FaceDetector:
            [  0.,   0.,  20.,  20.]]), array([0.9, 0.2]))
     """
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None, border=0.0,
-                 max_side=None):
+                 max_side=None, runtime="auto"):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
                              "or a callable returning (boxes, scores).")
@@ -176,6 +185,8 @@ class FaceDetector:
         if max_side is not None and not max_side >= 16:
             raise ValueError(f"max_side must be None or at least 16 pixels; got {max_side!r}.")
         self.max_side = max_side
+        resolve_runtime(runtime)  # a bad name fails here, not on the first image
+        self.runtime = runtime
         self._local = threading.local()
 
     def _threshold(self):
@@ -189,7 +200,7 @@ class FaceDetector:
         if self.detector == "opencv-haar":
             return _haar_detector()
         if self.detector == "retinaface":
-            return _retinaface_detector(self._threshold)
+            return _retinaface_detector(self._threshold, resolve_runtime(self.runtime))
         dlib = require_dlib()
         if self.detector == "dlib-hog":
             hog = dlib.get_frontal_face_detector()
@@ -237,9 +248,55 @@ class FaceDetector:
             mode="five-point")`` as they are), in pixels of ``image``; None
             for detectors without landmarks.
         """
+        small, scale, offset = self._prepare(image)
+        return self._finish(self._impl()(small), scale, offset)
+
+    def detect_many(self, images):
+        """:meth:`detect_with_landmarks` of each image, faster on many.
+
+        RetinaFace runs on same-size images (after ``border`` and
+        ``max_side``) in batches of up to :data:`BATCH`, which costs about
+        half as much a photo as one at a time; other detectors take the
+        images one by one.  The results are those of
+        :meth:`detect_with_landmarks` on each image, to float32 rounding.
+
+        Parameters
+        ----------
+        images : sequence of ndarray of shape (H, W) or (H, W, C), uint8
+
+        Returns
+        -------
+        list of (boxes, scores, landmarks)
+            One per image, as :meth:`detect_with_landmarks` returns them.
+        """
+        prepared = [self._prepare(image) for image in images]
+        impl = self._impl()
+        batch = getattr(impl, "batch", None)
+        if batch is None:
+            found = [impl(small) for small, _, _ in prepared]
+        else:
+            found = [None] * len(prepared)
+            groups = {}
+            for i, (small, _, _) in enumerate(prepared):
+                groups.setdefault(small.shape[:2], []).append(i)
+            for members in groups.values():
+                for start in range(0, len(members), BATCH):
+                    chunk = members[start:start + BATCH]
+                    outs = batch([prepared[i][0] for i in chunk])
+                    for i, out in zip(chunk, outs, strict=True):
+                        found[i] = out
+        return [self._finish(out, scale, offset)
+                for out, (_, scale, offset) in zip(found, prepared, strict=True)]
+
+    def _prepare(self, image):
+        """The image the detector runs on (border added, shrunk), its scale and
+        the border's offset."""
         padded, offset = add_border(image, self.border)
         small, scale = shrink(padded, self.max_side)
-        found = self._impl()(small)
+        return small, scale, offset
+
+    def _finish(self, found, scale, offset):
+        """A detector's raw output mapped back to the image, thresholded, best first."""
         boxes, scores = found[0], found[1]
         points = found[2] if len(found) > 2 else None
         boxes = np.asarray(boxes, dtype=float).reshape(-1, 4) / scale - offset
@@ -260,19 +317,34 @@ class FaceDetector:
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        self.__dict__.update({"runtime": "auto", **state})  # pickled before the option
         self._local = threading.local()
 
 
-def _retinaface_detector(threshold):
-    """``image -> (boxes, scores, landmarks)`` keeping faces above ``threshold()``."""
+#: The axes of RetinaFace's input that change from call to call (batch, height,
+#: width), with their smallest sizes, for its ONNX Runtime copy.
+_RETINAFACE_DYNAMIC = {0: 1, 2: 16, 3: 16}
+
+
+def _retinaface_detector(threshold, runtime):
+    """``image -> (boxes, scores, landmarks)`` keeping faces above ``threshold()``,
+    RetinaFace run by ``runtime`` ("torch" or "onnxruntime")."""
+    import torch
+
     from ._retinaface import detect_batch, load_retinaface
 
     net = load_retinaface(fetch_weights("retinaface_mnet025"))
+    if runtime == "onnxruntime":
+        net = onnx_copy(net, torch.zeros(2, 3, 64, 64), dynamic=_RETINAFACE_DYNAMIC)
 
     def run(img):
         (found,) = detect_batch(net, as_rgb(img)[None], threshold=threshold())
         return found
+
+    def batch(imgs):  # same-size images
+        return detect_batch(net, np.stack([as_rgb(img) for img in imgs]),
+                            threshold=threshold())
+    run.batch = batch
     return run
 
 

@@ -5,7 +5,19 @@ import numpy as np
 from ._color import as_rgb
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["LandmarkPredictor", "eye_centers", "five_points", "plausible_face"]
+__all__ = ["LandmarkPredictor", "LANDMARK_LAYOUTS", "eye_centers", "five_points",
+           "plausible_face"]
+
+#: How an array of landmarks is read: ``"dlib"``, dlib's 68-point (iBUG) or
+#: 5-point layout (eye corners and nose base); ``"template"``, five points in
+#: the order of the five-point template (eye centres image-left first, nose
+#: tip, mouth corners), as RetinaFace gives them.
+LANDMARK_LAYOUTS = ("dlib", "template")
+
+
+def _check_layout(layout):
+    if layout not in LANDMARK_LAYOUTS:
+        raise ValueError(f"layout must be one of {LANDMARK_LAYOUTS}; got {layout!r}.")
 
 
 class LandmarkPredictor:
@@ -49,20 +61,27 @@ class LandmarkPredictor:
         return {"n_points": self.n_points, "_model": None}
 
 
-def eye_centers(landmarks):
+def eye_centers(landmarks, *, layout="dlib"):
     """Centres of the two eyes, image-left first.
 
     Parameters
     ----------
     landmarks : ndarray of shape (68, 2) or (5, 2)
-        dlib's 68-point (iBUG) or 5-point layout.
+        dlib's 68-point (iBUG) or 5-point layout, or five template points.
+    layout : {"dlib", "template"}, default="dlib"
+        How to read five points (see :data:`LANDMARK_LAYOUTS`).
 
     Returns
     -------
     left, right : ndarray of shape (2,)
     """
+    _check_layout(layout)
     pts = np.asarray(landmarks, dtype=float)
-    if len(pts) == 68:
+    if layout == "template":
+        if pts.shape != (5, 2):
+            raise ValueError(f"Template landmarks have shape (5, 2); got {pts.shape}.")
+        a, b = pts[0], pts[1]
+    elif len(pts) == 68:
         a, b = pts[36:42].mean(axis=0), pts[42:48].mean(axis=0)
     elif len(pts) == 5:
         a, b = pts[0:2].mean(axis=0), pts[2:4].mean(axis=0)
@@ -99,14 +118,14 @@ def five_points(landmarks):
                      f"points; got shape {pts.shape}.")
 
 
-def plausible_face(landmarks, box, *, max_roll=45.0):
+def plausible_face(landmarks, box, *, max_roll=45.0, layout="dlib"):
     """Fit-quality check: reject landmark fits that cannot be a face.
 
     The eye centres must lie inside the box widened by a tenth of its width
     (and height) on each side, their distance must be 20-75% of the box
     width, the roll angle at most ``max_roll`` degrees, and, with 68 points,
-    the centre of the mouth below the line of the eyes.  A box without area
-    fails.
+    the centre of the mouth below the line of the eyes (with template
+    points, the mouth corners' midpoint).  A box without area fails.
 
     Parameters
     ----------
@@ -114,12 +133,14 @@ def plausible_face(landmarks, box, *, max_roll=45.0):
     box : array-like of 4 floats
         ``(x0, y0, x1, y1)``.
     max_roll : float, default=45.0
+    layout : {"dlib", "template"}, default="dlib"
+        How to read five points (see :data:`LANDMARK_LAYOUTS`).
 
     Returns
     -------
     bool
     """
-    left, right = eye_centers(landmarks)
+    left, right = eye_centers(landmarks, layout=layout)
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     if w <= 0 or h <= 0:
@@ -134,8 +155,12 @@ def plausible_face(landmarks, box, *, max_roll=45.0):
         return False
     if abs(np.degrees(np.arctan2(d[1], d[0]))) > max_roll:
         return False
-    if len(landmarks) == 68:
+    mouth = None
+    if layout == "template":
+        mouth = np.asarray(landmarks, dtype=float)[3:5].mean(axis=0)
+    elif len(landmarks) == 68:
         mouth = np.asarray(landmarks)[48:68].mean(axis=0)
+    if mouth is not None:
         eyes = (left + right) / 2
         if np.dot(mouth - eyes, [-d[1], d[0]]) <= 0:
             return False

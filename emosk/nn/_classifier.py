@@ -18,6 +18,7 @@ from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from ..utils import RUNTIMES, onnx_copy, resolve_runtime
 from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._callbacks import NewHead
@@ -205,6 +206,17 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         ``predict_proba`` (ignored on CPU).  The weights, the optimizer, the
         input stage and the loss stay in float32; bf16 has float32's exponent
         range, so no gradient scaling is needed.  See Notes for float16.
+    runtime : {"torch", "onnxruntime", "auto"}, default="torch"
+        What runs the network in ``predict_proba`` on a CPU: torch (batch
+        norm folded, :func:`~emosk.nn.inference_copy`), or ONNX Runtime on
+        a copy exported once per fitted network
+        (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra): 5 times
+        faster on one face at a time (MobileFaceNet at 64 px: 0.5 ms instead
+        of 2.6 ms), a little faster on batches, the same probabilities to
+        float32 rounding.  The export takes seconds (cached on disk by the
+        weights' digest), so it pays for a model used many times, such as a
+        shipped one; ``"auto"`` uses ONNX Runtime when it is installed.
+        Training and CUDA always use torch.
     checkpoint : str, path-like or None, default=None
         File where, after every epoch, the training state is saved: module
         weights, optimizer and LR-scheduler states, the best epoch so far,
@@ -297,6 +309,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "device": [str, None],
         "mixed_precision": ["boolean"],
+        "runtime": [StrOptions(set(RUNTIMES))],
         "checkpoint": [str, os.PathLike, None],
         "resume": ["boolean"],
         "random_state": ["random_state"],
@@ -310,8 +323,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                  input_size=None, lr_schedule=None, freeze=None, new_head=False,
                  augment=True, tta=False,
                  valid_fraction=0.1, class_weight=None, warm_start=False, device="auto",
-                 mixed_precision=False, checkpoint=None, resume=False, random_state=None,
-                 verbose=0, net_params=None):
+                 mixed_precision=False, runtime="torch", checkpoint=None, resume=False,
+                 random_state=None, verbose=0, net_params=None):
         self.backbone = backbone
         self.weights = weights
         self.recipe = recipe
@@ -331,6 +344,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.mixed_precision = mixed_precision
+        self.runtime = runtime
         self.checkpoint = checkpoint
         self.resume = resume
         self.random_state = random_state
@@ -552,7 +566,6 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         module = self.net_.module_
         stages = [_viewed(module.input, view) for view in views]
-        backbone = inference_copy(module.backbone)  # batch norm folded, made once
         device = next(module.parameters()).device
         chunk = max(1, max(self.net_.batch_size, _INFERENCE_BATCH) // len(stages))
         out = []
@@ -560,11 +573,21 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             for start in range(0, len(images), chunk):
                 batch = torch.from_numpy(images[start:start + chunk]).to(device)
                 views = torch.cat([stage(batch) for stage in stages])
+                backbone = self._inference_backbone(module.backbone, views)
                 with _autocast(device, self.mixed_precision):
                     logits = backbone(views)
                 proba = torch.softmax(logits.float(), dim=1)
                 out.append(proba.view(len(stages), len(batch), -1).mean(0).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
+
+    def _inference_backbone(self, backbone, views):
+        """What runs ``backbone`` on ``views`` in ``predict_proba``: its ONNX
+        Runtime copy (``runtime``, on a CPU) or its fused torch copy, each
+        made once."""
+        runtime = getattr(self, "runtime", "torch")  # pickled before the option
+        if views.device.type == "cpu" and resolve_runtime(runtime) == "onnxruntime":
+            return onnx_copy(backbone, views)
+        return inference_copy(backbone)  # batch norm folded, made once
 
     def predict(self, X):
         """Most probable class of every image.
@@ -635,7 +658,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
 
 
 def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=False,
-                            device="auto", batch_size=None):
+                            device="auto", batch_size=None, runtime="torch"):
     """A fitted :class:`CNNClassifier` from trained weights, without training.
 
     Parameters
@@ -655,6 +678,8 @@ def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=
     device : str, default="auto"
     batch_size : int, default=None
         Faces per forward pass in ``predict_proba`` (the recipe's when None).
+    runtime : {"torch", "onnxruntime", "auto"}, default="torch"
+        What runs the network on a CPU (see :class:`CNNClassifier`).
 
     Returns
     -------
@@ -668,7 +693,7 @@ def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=
         When the weights' head does not have ``len(classes)`` outputs.
     """
     clf = CNNClassifier(backbone, weights=weights, tta=tta, device=device,
-                        input_size=input_size, batch_size=batch_size)
+                        input_size=input_size, batch_size=batch_size, runtime=runtime)
     clf.classes_ = np.asarray(classes)
     clf.device_ = resolve_device(device)
     # the file's head must have len(classes) outputs

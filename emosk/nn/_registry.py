@@ -84,6 +84,19 @@ PRETRAINED = {
                     "on PublicTest.",
         input_size=64,
     ),
+    "mobilefacenet_fer_nhfi_aligned": PretrainedModel(
+        filename="mobilefacenet_fer_nhfi_aligned.pt",
+        sha256="8000d6a4a999215a51f1932ba0c9e23638f2a8a9af22446b89768eb275523119",
+        backbone="mobilefacenet",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 64, "color": "gray"},
+        description="mobilefacenet_fer_nhfi fine-tuned 5 more epochs on FER2013 "
+                    "Training and NHFI's photos aligned as the photo path aligns them "
+                    "(RetinaFace's five points, FER2013's framing, 64x64 gray) by "
+                    "scripts/train_face_model.py --nhfi-faces retinaface; the best "
+                    "epoch chosen on PublicTest.",
+        input_size=64,
+    ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
         sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
@@ -98,7 +111,7 @@ PRETRAINED = {
 }
 
 #: The face model used when none is named (``load()``, ``predict_image``, the CLI).
-DEFAULT_MODEL = "mobilefacenet_fer_nhfi"
+DEFAULT_MODEL = "mobilefacenet_fer_nhfi_aligned"
 
 
 def available_models(kind=None):

@@ -1,7 +1,10 @@
 """Pretrained models that ship inside emosk and work offline.
 
-``load()`` returns the default face model, ``mobilefacenet_fer_nhfi`` (MobileFaceNet
-fine-tuned on FER2013 and NHFI photos), as a fitted :class:`~emosk.nn.CNNClassifier`;
+``load()`` returns the default face model, ``mobilefacenet_fer_nhfi_aligned``
+(MobileFaceNet fine-tuned on FER2013 and on NHFI photos aligned by RetinaFace's
+five points, as photos are aligned here), as a fitted
+:class:`~emosk.nn.CNNClassifier`; ``load("mobilefacenet_fer_nhfi")`` the
+default before it; and
 ``load("fer2013")`` the earlier default: emosk's
 compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Its weights
 file is inside the package; its SHA-256 is checked whenever it is loaded.
@@ -34,6 +37,7 @@ from ._models import (
 )
 from ._plots import plot_faces, plot_timeline
 from ._predict import (
+    IMAGE_FACE_PATH,
     IMAGE_THRESHOLD,
     NO_FACE_OPTIONS,
     NoFaceError,
@@ -55,6 +59,7 @@ __all__ = [
     "load_model_file",
     "predict_files",
     "results_table",
+    "IMAGE_FACE_PATH",
     "IMAGE_THRESHOLD",
     "NO_FACE_OPTIONS",
     "NoFaceError",

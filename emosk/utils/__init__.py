@@ -14,6 +14,8 @@ _LAZY = {
         "library_versions", "params_digest"],
     "_digest": ["check_sha256", "sha256_file"],
     "_fingerprint": ["estimator_fingerprint", "param_fingerprint"],
+    "_onnx": ["RUNTIMES", "OnnxModule", "get_onnx_home", "onnx_copy", "onnxruntime_available",
+        "resolve_runtime"],
     "_progress": ["progress", "progress_bar"],
     "_weights": ["WEIGHTS", "WeightsSource", "fetch_weights", "get_weights_home"],
     "validation": ["check_clips", "check_images", "check_media", "images_to_uint8",

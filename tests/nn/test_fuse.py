@@ -46,3 +46,29 @@ def test_inference_copy_is_made_once_and_remade_when_weights_change():
         assert not torch.allclose(again(x), before)
     net.train()
     assert inference_copy(net) is net  # training needs the real thing
+
+
+def test_onnxruntime_runtime_gives_torchs_probabilities(tmp_path, monkeypatch):
+    """CNNClassifier(runtime="onnxruntime"): the shipped networks run by ONNX
+    Runtime give torch's probabilities, one face or many, with and without TTA."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from sklearn.base import clone
+
+    from emosk.pretrained import load
+
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path))
+    rng = np.random.default_rng(0)
+    faces = rng.integers(0, 256, (5, 48, 48), dtype=np.uint8)
+    torch_model = load("fer2013", tta=False, runtime="torch")
+    fast = load("fer2013", tta=False, runtime="onnxruntime")
+    assert fast.get_params()["runtime"] == "onnxruntime"
+    for batch in (faces[:1], faces):
+        np.testing.assert_allclose(fast.predict_proba(batch),
+                                   torch_model.predict_proba(batch), atol=1e-5)
+    torch_model.set_params(tta=True)
+    fast.set_params(tta=True)
+    np.testing.assert_allclose(fast.predict_proba(faces[:2]),
+                               torch_model.predict_proba(faces[:2]), atol=1e-5)
+    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == 1  # one input side
+    assert clone(fast).get_params()["runtime"] == "onnxruntime"

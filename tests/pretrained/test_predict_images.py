@@ -57,3 +57,23 @@ def test_on_error_leaves_the_failing_image_out_and_goes_on(images, tmp_path):
     assert isinstance(said[1][1], NoFaceError)  # the gray card, no_face="error"
     assert got[1] is None and got[2] is None
     assert [f["emotion"] for f in got[0]] == [f["emotion"] for f in got[3]]
+
+
+def test_many_same_size_photos_found_together_keep_their_order_and_errors(images,
+                                                                          tmp_path):
+    """More photos than one detection chunk (16), most of one size (RetinaFace
+    takes them in one batch), a broken file and a faceless card among them."""
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    small = [cv2.resize(images[0], (128, 128)), cv2.resize(images[3], (128, 128))]
+    batch = [small[i % 2] for i in range(21)]
+    batch[5], batch[17] = broken, np.full((128, 128, 3), 128, np.uint8)
+    said = []
+    got = predict_images(batch, tta=False, no_face="error",
+                         on_error=lambda i, err: said.append(i))
+    assert said == [5, 17] and got[5] is None and got[17] is None
+    for i in (0, 1, 16, 20):
+        alone = predict_image(batch[i], tta=False)
+        assert [f["emotion"] for f in got[i]] == [f["emotion"] for f in alone]
+        np.testing.assert_allclose([f["box"] for f in got[i]],
+                                   [f["box"] for f in alone], atol=1e-3)

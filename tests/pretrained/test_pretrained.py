@@ -404,3 +404,23 @@ def test_predict_video_paths_tta_and_clip_pooling(tmp_path):
         predict_video(path, face_path="quick")
     with pytest.raises(ValueError, match="faces must be 'main' or 'all'"):
         predict_video(path, faces="everyone")
+
+
+def test_photos_are_framed_by_retinafaces_points_unless_another_detector_is_named():
+    from emosk.pretrained import IMAGE_FACE_PATH, IMAGE_THRESHOLD
+
+    photo = image_aligner("fer2013")
+    assert {k: photo.get_params()[k] for k in IMAGE_FACE_PATH} == IMAGE_FACE_PATH
+    assert photo.mode == "fer2013" and photo.size == 48  # the model's own crops
+    dlib = image_aligner("fer2013", detector="dlib-hog")
+    assert dlib.landmarks == 68 and dlib.threshold == IMAGE_THRESHOLD
+    assert image_aligner("fer2013", detector="dlib-hog", threshold=-0.3).threshold == -0.3
+
+
+def test_predict_image_reports_retinafaces_box_and_score(shared_weights):
+    from emosk.face import FaceDetector
+
+    (face,) = predict_image(data.astronaut(), model="fer2013", tta=False)
+    boxes, scores = FaceDetector("retinaface")(data.astronaut())
+    np.testing.assert_allclose(face["box"], boxes[0], atol=1e-3)
+    assert face["score"] == pytest.approx(scores[0], abs=1e-4)
