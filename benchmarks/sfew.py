@@ -262,6 +262,9 @@ ZERO_SHOT = {  # row label -> (aligner, test-time augmentation, shipped model)
         ("fer2013_tight", True, "fer2013"),
     "zero-shot: shipped default model (MobileFaceNet, FER2013 + NHFI, 64 px), "
     "tight-crop aligner": ("mfn_tight", False, "mobilefacenet_fer_nhfi"),
+    "zero-shot: shipped default model since RetinaFace's photo path "
+    "(mobilefacenet_fer_nhfi_aligned, 64 px), tight-crop aligner":
+        ("mfn_tight", False, "mobilefacenet_fer_nhfi_aligned"),
 }
 
 
@@ -372,6 +375,12 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
                             "recipe (lr 5e-4, Nesterov, polynomial decay)",
                             {**_MFN, "weights": "mobilefacenet_fer_nhfi",
                              "recipe": "knyazev2017"}, True),
+    # the default since photos go through RetinaFace's points: the same cascade
+    "mfn_aligned_cascade_new": ("cascade face recognition -> FER2013 + NHFI (aligned) "
+                                "-> SFEW: shipped default mobilefacenet_fer_nhfi_aligned, "
+                                "new head (Ng et al.), 64 px",
+                                {**_MFN, "weights": "mobilefacenet_fer_nhfi_aligned"},
+                                True),
 }
 
 

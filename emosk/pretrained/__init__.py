@@ -38,6 +38,7 @@ from ._models import (
 from ._plots import plot_faces, plot_timeline
 from ._predict import (
     IMAGE_FACE_PATH,
+    IMAGE_FALLBACK_PATH,
     IMAGE_THRESHOLD,
     NO_FACE_OPTIONS,
     NoFaceError,
@@ -60,6 +61,7 @@ __all__ = [
     "predict_files",
     "results_table",
     "IMAGE_FACE_PATH",
+    "IMAGE_FALLBACK_PATH",
     "IMAGE_THRESHOLD",
     "NO_FACE_OPTIONS",
     "NoFaceError",

@@ -1,6 +1,7 @@
 """Emotions of the faces in an image or a video, with a shipped or fitted model."""
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +10,12 @@ from ..face import FaceFinder, face_path_params, iter_aligned_faces
 from ..io import MediaReadError, prefetched, read_image, video_info
 from ..nn import DEFAULT_MODEL, PRETRAINED
 from ..pooling import CLIP_METHODS, pool_probabilities
-from ..utils import check_images, images_to_uint8, progress_bar
+from ..utils import check_images, fetch_weights, images_to_uint8, progress_bar
 from ._models import face_aligner, load
 
 __all__ = ["predict_image", "predict_images", "predict_video", "clear_loaded",
            "image_aligner", "video_aligner", "NoFaceError", "NO_FACE_OPTIONS",
-           "IMAGE_FACE_PATH", "IMAGE_THRESHOLD"]
+           "IMAGE_FACE_PATH", "IMAGE_FALLBACK_PATH", "IMAGE_THRESHOLD"]
 
 #: dlib-HOG score threshold for faces in photos (with ``detector="dlib-hog"``):
 #: every face is reported there, so weak detections (badges, patterns) are left
@@ -26,9 +27,18 @@ IMAGE_THRESHOLD = 0.5
 #: points frame each face (no landmark model), every face reported.  It finds a
 #: face in 97% of NHFI's tight 96 px photos where dlib's HOG finds 16%, and with
 #: ONNX Runtime costs 0.4 ms a photo instead of 2.5 ms
-#: (``benchmarks/results/photo_speed.md``).
+#: (``benchmarks/results/photo_speed.md``).  RetinaFace's weights are not in
+#: the package: :func:`image_aligner` falls back on :data:`IMAGE_FALLBACK_PATH`
+#: where they can be neither found nor downloaded.
 IMAGE_FACE_PATH = {"detector": "retinaface", "landmarks": "detector", "threshold": None,
                    "select": "all"}
+
+#: The photo path without RetinaFace's weights (offline, no ``EMOSK_WEIGHTS``):
+#: dlib's HOG, upsampled, and its 68 landmarks, every face above
+#: :data:`IMAGE_THRESHOLD`; it finds fewer faces in tight crops and costs about
+#: 3 ms a photo instead of 0.4.
+IMAGE_FALLBACK_PATH = {"detector": "dlib-hog", "threshold": IMAGE_THRESHOLD,
+                       "select": "all"}
 
 #: What one image or file may raise and still leave the others to run: unreadable
 #: or malformed media (MediaReadError is a ValueError), no face with
@@ -59,6 +69,13 @@ def image_aligner(name=DEFAULT_MODEL, **params):
     ``detector`` fits dlib's landmarks instead, with the dlib threshold
     :data:`IMAGE_THRESHOLD` unless ``threshold`` is given.
 
+    RetinaFace's weights are downloaded on first use (or read from
+    ``EMOSK_WEIGHTS``, see :func:`~emosk.utils.fetch_weights`).  Where they
+    can be neither found nor downloaded and no ``detector`` is named, the
+    aligner takes :data:`IMAGE_FALLBACK_PATH` (dlib's HOG and 68
+    landmarks) and a ``RuntimeWarning`` says so, naming where to put the
+    file.
+
     Parameters
     ----------
     name : str, default="mobilefacenet_fer_nhfi_aligned"
@@ -71,11 +88,26 @@ def image_aligner(name=DEFAULT_MODEL, **params):
     emosk.face.FaceAligner
         Unfitted.
     """
-    base = dict(IMAGE_FACE_PATH)
-    if params.get("detector", base["detector"]) != "retinaface":
-        del base["landmarks"]
-        base["threshold"] = IMAGE_THRESHOLD
+    if "detector" not in params:
+        base = _photo_path()
+    elif params["detector"] == "retinaface":
+        base = dict(IMAGE_FACE_PATH)
+    else:
+        base = dict(IMAGE_FALLBACK_PATH)
     return face_aligner(name, **{**base, **params})
+
+
+def _photo_path():
+    """:data:`IMAGE_FACE_PATH` when RetinaFace's weights are at hand (found or
+    downloaded), else :data:`IMAGE_FALLBACK_PATH` with a warning."""
+    try:
+        fetch_weights("retinaface_mnet025")
+    except FileNotFoundError as err:
+        warnings.warn(f"{err} Photos go through dlib's HOG and 68 landmarks instead "
+                      "(emosk.pretrained.IMAGE_FALLBACK_PATH), which find fewer faces "
+                      "in tight crops.", RuntimeWarning, stacklevel=3)
+        return dict(IMAGE_FALLBACK_PATH)
+    return dict(IMAGE_FACE_PATH)
 
 
 #: Shipped models and fitted default aligners, loaded once per process (keyed by
