@@ -15,10 +15,11 @@ once before the clock starts:
   a background thread, RetinaFace on 16 same-size photos at once, the network
   in batches of 64);
 
-for each of the systems of ``SYSTEMS``: the default model on the default
-photo path (RetinaFace's five points) run by ONNX Runtime (the ``onnx``
-extra) and by torch, the photo path before it (dlib's HOG, upsampled, and its
-68 landmarks), and the compact ``fer2013`` model;
+  each for the systems of ``SYSTEMS``: the default model on the default
+  photo path (RetinaFace's five points, run by ONNX Runtime, the ``onnx``
+  extra) with its network run by ONNX Runtime and by torch, the photo path
+  before it (dlib's HOG, upsampled, and its 68 landmarks), and the compact
+  ``fer2013`` model;
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
   its interpreter's and TensorFlow's start.
 
@@ -47,11 +48,12 @@ from emosk.pretrained import (
 
 #: The emosk systems timed: label -> (shipped model, runtime, photo-path settings).
 #: The first two are the default model's default photo path (RetinaFace's five
-#: points) run by ONNX Runtime and by torch; the third is the photo path of the
-#: last release (dlib's HOG, upsampled, and its 68 landmarks).
+#: points, run by ONNX Runtime in both) with the network run by ONNX Runtime and
+#: by torch; the third is the photo path of the last release (dlib's HOG,
+#: upsampled, and its 68 landmarks).
 SYSTEMS = {
     "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", {}),
-    "default path, torch": (DEFAULT_MODEL, "torch", {}),
+    "default path, network run by torch": (DEFAULT_MODEL, "torch", {}),
     "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime",
                                               {"detector": "dlib-hog"}),
     "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", {}),

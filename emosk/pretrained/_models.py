@@ -36,7 +36,7 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", runtime="auto", cache=N
     runtime : {"auto", "torch", "onnxruntime"}, default="auto"
         What runs the network on a CPU (``CNNClassifier``'s ``runtime``):
         ``"auto"`` uses ONNX Runtime when the ``onnx`` extra is installed
-        (5 times faster on one face at a time; exported once per machine,
+        (3 times faster on one face at a time; exported once per machine,
         about 4 s), else torch.  Face models only.
     cache : str, path-like or None, default=None
         Feature cache folder of an audio model's

@@ -107,6 +107,10 @@ class OnnxModule:
         options = ort.SessionOptions()
         options.intra_op_num_threads = n_threads
         options.inter_op_num_threads = 1
+        if n_threads > 1:
+            # idle threads sleep instead of spinning: the other core is then
+            # left to the thread that finds the next faces
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # errors only
         self.session = ort.InferenceSession(model, options,
                                             providers=["CPUExecutionProvider"])
@@ -211,11 +215,14 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
         Store and reuse the graph on disk.
     n_threads : int, default=1
         Threads of the ONNX Runtime session.  One: on a face or a photo at a
-        time a second thread costs more than it gives (MobileFaceNet at 64 px:
-        0.8 ms with one, 0.9 ms with two that sleep between calls, measured on
-        2 cores), and emosk's pipelines already run the detector and the
-        network in two threads (:func:`~emosk.pretrained.predict_images`,
-        :func:`~emosk.pretrained.predict_video`).
+        time a second thread gave nothing reliable on this project's 2 shared
+        cores (MobileFaceNet at 64 px: 0.8 ms with one; 0.5 to 0.9 ms with
+        two, from run to run, and 0.9 ms when idle threads sleep), and emosk's
+        pipelines already run the detector and the network in two threads
+        (:func:`~emosk.pretrained.predict_images`,
+        :func:`~emosk.pretrained.predict_video`).  More threads pay on big
+        batches (:class:`~emosk.nn.CNNClassifier` gives torch's thread count
+        from 16 faces); their idle threads then sleep rather than spin.
 
     Returns
     -------

@@ -72,3 +72,15 @@ def test_onnxruntime_runtime_gives_torchs_probabilities(tmp_path, monkeypatch):
                                torch_model.predict_proba(faces[:2]), atol=1e-5)
     assert len(list((tmp_path / "onnx").glob("*.onnx"))) == 1  # one input side
     assert clone(fast).get_params()["runtime"] == "onnxruntime"
+    # a big batch runs on torch's threads (a session of two here), same graph
+    many = rng.integers(0, 256, (40, 48, 48), dtype=np.uint8)
+    torch_model.set_params(tta=False)
+    fast.set_params(tta=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        np.testing.assert_allclose(fast.predict_proba(many),
+                                   torch_model.predict_proba(many), atol=1e-5)
+    finally:
+        torch.set_num_threads(threads)
+    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == 1
