@@ -42,6 +42,21 @@ def shared_weights():
     return _shared_or_skip("EMOSK_WEIGHTS", "weights", "third-party weights")
 
 
+@pytest.fixture
+def offline_without_weights(tmp_path, monkeypatch):
+    """No third-party weights anywhere (empty EMOSK_WEIGHTS folder and cache) and
+    no network: urllib's urlopen raises as it does offline."""
+    import urllib.error
+    import urllib.request
+
+    monkeypatch.setenv("EMOSK_WEIGHTS", str(tmp_path / "weights"))
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path / "cache"))
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network in this test")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """The folder of real data sets (EMOSK_DATA), or skip with the reason."""

@@ -1,8 +1,6 @@
 """RetinaFace (MobileNet-0.25) as a FaceDetector backend: real weights, real faces."""
 
 import pickle
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -185,13 +183,7 @@ def test_other_detectors_give_no_landmarks(astronaut):
     np.testing.assert_array_equal(with_points.detect_with_landmarks(astronaut)[2], pts - p)
 
 
-def test_missing_weights_offline_name_the_url(astronaut, tmp_path, monkeypatch):
-    monkeypatch.setenv("EMOSK_WEIGHTS", str(tmp_path / "weights"))
-    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path / "cache"))
-
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("no network in this test")
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
+def test_missing_weights_offline_name_the_url(astronaut, offline_without_weights):
     with pytest.raises(FileNotFoundError, match="github.com/biubug6/Pytorch_Retinaface"):
         FaceDetector("retinaface")(astronaut)
 

@@ -427,18 +427,9 @@ def test_predict_image_reports_retinafaces_box_and_score(shared_weights):
 
 
 def test_without_retinafaces_weights_photos_fall_back_on_dlib_with_a_warning(
-        tmp_path, monkeypatch):
-    import urllib.error
-    import urllib.request
-
+        offline_without_weights):
     from emosk.pretrained import IMAGE_FALLBACK_PATH
 
-    monkeypatch.setenv("EMOSK_WEIGHTS", str(tmp_path / "weights"))
-    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path / "cache"))
-
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("no network in this test")
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.warns(RuntimeWarning, match="(?s)retinaface_mnet025.*dlib's HOG"):
         aligner = image_aligner("fer2013")
     assert {k: aligner.get_params()[k] for k in IMAGE_FALLBACK_PATH} == IMAGE_FALLBACK_PATH
