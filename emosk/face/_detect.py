@@ -271,7 +271,8 @@ class FaceDetector:
         """
         prepared = [self._prepare(image) for image in images]
         impl = self._impl()
-        batch = getattr(impl, "batch", None)
+        # RetinaFace's runner also takes a batch of same-size images
+        batch = impl.batch if self.detector == "retinaface" else None
         if batch is None:
             found = [impl(small) for small, _, _ in prepared]
         else:

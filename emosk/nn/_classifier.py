@@ -218,9 +218,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         faster on one face at a time (MobileFaceNet at 64 px: 0.8 ms instead
         of 2.6 ms, one thread), 1.7 times on batches of 16 faces or more
         (run on torch's threads: 0.57 ms a face instead of 0.98 on 2 cores),
-        the same probabilities to float32 rounding.  The export takes seconds (cached on disk by the
-        weights' digest), so it pays for a model used many times, such as a
-        shipped one; ``"auto"`` uses ONNX Runtime when it is installed.
+        the same probabilities to float32 rounding.  The export takes seconds
+        (cached on disk by the weights' digest), so it pays for a model used
+        many times, such as a shipped one; ``"auto"`` uses ONNX Runtime when
+        it is installed.
         Training and CUDA always use torch.
     checkpoint : str, path-like or None, default=None
         File where, after every epoch, the training state is saved: module

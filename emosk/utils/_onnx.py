@@ -18,6 +18,8 @@ import warnings
 import weakref
 from pathlib import Path
 
+import numpy as np
+
 from ._weights import get_weights_home
 
 __all__ = ["RUNTIMES", "OnnxModule", "get_onnx_home", "onnx_copy", "onnxruntime_available",
@@ -118,8 +120,7 @@ class OnnxModule:
         self._single = len(self.session.get_outputs()) == 1
 
     def __call__(self, *inputs):
-        import numpy as np
-        import torch
+        import torch  # loaded by then: the inputs are torch tensors
 
         if len(inputs) != len(self._inputs):
             raise ValueError(f"This network takes {len(self._inputs)} input(s); got "
