@@ -19,9 +19,21 @@ from _common import RESULTS, markdown_table, write_result
 STORE = RESULTS / "face_model_runs.json"
 
 
+def _restored_epoch(hist):
+    """The epoch whose weights the run kept: skorch's EarlyStopping(load_best=True)
+    counts a loss as better only below the best so far by a relative 1e-4."""
+    best = hist[0]
+    for h in hist[1:]:
+        if h["valid_loss"] < best["valid_loss"] * (1 - 1e-4):
+            best = h
+    return best
+
+
 def _row(name, rec):
     hist = rec["history"]
-    best = min(hist, key=lambda h: h["valid_loss"])
+    if not hist:  # no training: weights averaged (scripts/average_weights.py)
+        return [name, "-", 0, "-", "-", "0", f"`{rec['command']}`"]
+    best = _restored_epoch(hist)
     wall = sum(h["dur"] for h in hist) / 60
     return [name, rec["training_images"], len(hist), f"{best['valid_acc']:.3f} (epoch "
             f"{best['epoch']})", f"{hist[-1]['valid_acc']:.3f}", f"{wall:.0f}",
@@ -42,7 +54,9 @@ def main():
     body = (
         "Training runs of the face-model candidates (FER2013 Training + NHFI's training "
         "groups unless the command says `--no-nhfi`), on this project's 2-core CPU. "
-        "PublicTest (original FER2013 labels) chose the best epoch, the lowest loss; "
+        "PublicTest (original FER2013 labels) chose the best epoch, the lowest loss "
+        "(lower by a relative 1e-4, skorch's rule); a run with no epochs averaged the "
+        "weights of two others (`scripts/average_weights.py`); "
         "the figures of every held-out set are in `real_faces.md`.  Minutes: the sum "
         "of the epochs' wall times (the CPU was shared with other work for some "
         "epochs, see the notes).\n\n"
@@ -51,7 +65,7 @@ def main():
         + "\n\nEpochs (PublicTest accuracy / loss):\n\n"
         + "\n".join(f"- {name}: " + ", ".join(
             f"{h['epoch']}: {h['valid_acc']:.3f} / {h['valid_loss']:.3f}"
-            for h in rec["history"]) for name, rec in store.items())
+            for h in rec["history"]) for name, rec in store.items() if rec["history"])
     )
     write_result("face_model_runs", "Face-model training runs", body)
 

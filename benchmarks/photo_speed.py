@@ -17,8 +17,9 @@ once before the clock starts:
 
   each for the systems of ``SYSTEMS``: the default model on the default
   photo path (RetinaFace's five points, run by ONNX Runtime, the ``onnx``
-  extra) with its network run by ONNX Runtime and by torch, the photo path
-  before it (dlib's HOG, upsampled, and its 68 landmarks), and the compact
+  extra) with its network run by ONNX Runtime, by torch, and as its shipped
+  int8 graph (``load(precision="int8")``), the photo path before it (dlib's
+  HOG, upsampled, and its 68 landmarks), and the compact
   ``fer2013`` model;
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
   its interpreter's and TensorFlow's start.
@@ -46,17 +47,20 @@ from emosk.pretrained import (
     predict_images,
 )
 
-#: The emosk systems timed: label -> (shipped model, runtime, photo-path settings).
-#: The first two are the default model's default photo path (RetinaFace's five
-#: points, run by ONNX Runtime in both) with the network run by ONNX Runtime and
-#: by torch; the third is the photo path of the last release (dlib's HOG,
-#: upsampled, and its 68 landmarks).
+#: The emosk systems timed: label -> (shipped model, runtime, precision,
+#: photo-path settings).  The first two are the default model's default photo
+#: path (RetinaFace's five points, run by ONNX Runtime in both) with the network
+#: run by ONNX Runtime and by torch; the third runs the model's shipped int8
+#: graph (``load(precision="int8")``); the fourth is the photo path of an
+#: earlier release (dlib's HOG, upsampled, and its 68 landmarks).
 SYSTEMS = {
-    "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", {}),
-    "default path, network run by torch": (DEFAULT_MODEL, "torch", {}),
-    "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime",
+    "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32", {}),
+    "default path, network run by torch": (DEFAULT_MODEL, "torch", "float32", {}),
+    "default path, int8 network (ONNX Runtime)": (DEFAULT_MODEL, "onnxruntime", "int8", {}),
+    "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32",
                                               {"detector": "dlib-hog"}),
-    "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", {}),
+    "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", "float32",
+                                                      {}),
 }
 
 
@@ -79,8 +83,8 @@ def _best(fn, repeat):
 
 def emosk_rows(system, photos, repeat):
     """Seconds of the loop, of the batch call and of the two stages."""
-    name, runtime, params = system
-    model = load(name, tta=False, runtime=runtime)
+    name, runtime, precision, params = system
+    model = load(name, tta=False, runtime=runtime, precision=precision)
     aligner = image_aligner(name, **params).fit()
     finder = FaceFinder(aligner)
     kwargs = {"model": model, "aligner": aligner, "no_face": "whole-image"}

@@ -78,9 +78,10 @@ class Candidate:
                                                  CLASSES, input_size=int(side))
             params = {"size": int(side)}
             base = "fer2013"
-        else:
-            self.name, base, params = spec, spec, {}
-            self.model = load(spec, tta=False)
+        else:  # a shipped model, NAME@int8 for its int8 graph
+            base, _, precision = spec.partition("@")
+            self.name, params = spec, {}
+            self.model = load(base, tta=False, precision=precision or "float32")
         if detector:  # another detector for the photos (videos keep the fast path's)
             self.name += f" + {detector}"
             photo = {"detector": detector, "threshold": None}
@@ -267,7 +268,8 @@ def render(store):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidate", action="append", default=[],
-                        help="a shipped model's name or NAME=BACKBONE:WEIGHTS:SIDE")
+                        help="a shipped model's name (NAME@int8: its int8 graph) or "
+                             "NAME=BACKBONE:WEIGHTS:SIDE")
     parser.add_argument("--detector", default=None,
                         help="face detector of the candidates' photo path (default: the "
                              "shipped model's)")

@@ -265,6 +265,9 @@ ZERO_SHOT = {  # row label -> (aligner, test-time augmentation, shipped model)
     "zero-shot: shipped default model since RetinaFace's photo path "
     "(mobilefacenet_fer_nhfi_aligned, 64 px), tight-crop aligner":
         ("mfn_tight", False, "mobilefacenet_fer_nhfi_aligned"),
+    "zero-shot: shipped default model since the weight average "
+    "(mobilefacenet_fer_nhfi_soup, 64 px), tight-crop aligner":
+        ("mfn_tight", False, "mobilefacenet_fer_nhfi_soup"),
 }
 
 
@@ -381,6 +384,11 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
                                 "new head (Ng et al.), 64 px",
                                 {**_MFN, "weights": "mobilefacenet_fer_nhfi_aligned"},
                                 True),
+    # the default since the weight average (issue 25): the same cascade
+    "mfn_soup_cascade_new": ("cascade face recognition -> FER2013 + NHFI (aligned) -> "
+                             "SFEW: shipped default mobilefacenet_fer_nhfi_soup, new head "
+                             "(Ng et al.), 64 px",
+                             {**_MFN, "weights": "mobilefacenet_fer_nhfi_soup"}, True),
 }
 
 

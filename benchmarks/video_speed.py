@@ -128,11 +128,11 @@ def run_fer(python, paths):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_emosk(paths, *, face_path, tta, model_name=DEFAULT_MODEL):
+def run_emosk(paths, *, face_path, tta, model_name=DEFAULT_MODEL, precision="float32"):
     """emosk's per-clip results with ``predict_video``, models loaded beforehand
     (as fer's are: the landmark model, which loads on first use, and torch's
     first pass are warmed up on the first clip, untimed)."""
-    model = load(model_name, tta=tta)
+    model = load(model_name, tta=tta, precision=precision)
     aligner = video_aligner(model_name, face_path=face_path).fit()
     predict_video(paths[0], model=model, aligner=aligner)
     out = []
@@ -224,19 +224,22 @@ def main():
     fer = run_fer(python, paths)
     fer_fps = (sum(r["frames"] for r in fer) / sum(r["seconds"] for r in fer)) if fer else None
     runs = [(f"emosk predict_video, fast face path, default model `{DEFAULT_MODEL}` "
-             "(the default)", "fast", False, DEFAULT_MODEL),
+             "(the default)", "fast", False, DEFAULT_MODEL, "float32"),
+            ("emosk predict_video, fast face path, the default model's int8 graph "
+             "(`load(precision=\"int8\")`)", "fast", False, DEFAULT_MODEL, "int8"),
             ("emosk predict_video, fast face path, compact `fer2013` model", "fast", False,
-             "fer2013"),
+             "fer2013", "float32"),
             ("emosk, previous path: HOG upsampled on every full frame, `fer2013`", "paper",
-             False, "fer2013")]
+             False, "fer2013", "float32")]
     if not args.no_paper_tta:
         runs.append(("emosk, previous path + 18-view TTA (old `emosk predict`), `fer2013`",
-                     "paper", True, "fer2013"))
+                     "paper", True, "fer2013", "float32"))
     rows = [] if fer is None else [speed_row(f"fer {FER_VERSION} (Haar + mini-Xception)",
                                              fer, fer_fps)]
-    for name, face_path, tta, model_name in runs:
+    for name, face_path, tta, model_name, precision in runs:
         rows.append(speed_row(name, run_emosk(paths, face_path=face_path, tta=tta,
-                                              model_name=model_name), fer_fps))
+                                              model_name=model_name, precision=precision),
+                              fer_fps))
     duration = sum(video_info(p).duration for p in paths)
     system = whole_system(paths, duration)
     body = (

@@ -20,12 +20,14 @@ PKG = ROOT / "emosk" / "pretrained"
 REGISTRY = ROOT / "emosk" / "nn" / "_registry.py"
 
 
-def record_checksum(target):
+def record_checksum(target, field=""):
     """Write the SHA-256 of a file in ``emosk/pretrained`` into the registry entry
-    with that file name; return it."""
+    with that file name (``field="int8_"``: the ``int8_filename`` /
+    ``int8_sha256`` pair); return it."""
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     source = REGISTRY.read_text()
-    pattern = rf'(filename="{re.escape(target.name)}",\s*sha256=")[0-9a-f]*(")'
+    pattern = (rf'(\b{field}filename="{re.escape(target.name)}",\s*{field}sha256=")'
+               r'[0-9a-f]*(")')
     updated, n = re.subn(pattern, rf"\g<1>{digest}\g<2>", source)
     if n != 1:
         raise SystemExit(f"Could not find the sha256 of {target.name} in {REGISTRY.name}.")

@@ -45,19 +45,21 @@ def aligned_photos(images, side):
     return np.stack(out)
 
 
-def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole"):
+def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repeat=1):
     """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
     ``labels`` are FER2013's own or the FER+ majority; NHFI's photos are taken
-    whole or aligned (``nhfi_faces="retinaface"``, :func:`aligned_photos`)."""
+    whole or aligned (``nhfi_faces="retinaface"``, :func:`aligned_photos`), each
+    ``nhfi_repeat`` times (training augments every copy differently)."""
     fer = load_fer2013(subset="Training", labels=labels)
     X, y = [resize_faces(fer.images, side)], [fer.target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)
         photos = nhfi.images[train]
-        X.append(aligned_photos(photos, side) if nhfi_faces == "retinaface"
+        faces = (aligned_photos(photos, side) if nhfi_faces == "retinaface"
                  else resize_faces(photos, side))
-        y.append(nhfi.target[train])
+        X.append(np.concatenate([faces] * nhfi_repeat))
+        y.append(np.concatenate([nhfi.target[train]] * nhfi_repeat))
     return np.concatenate(X), np.concatenate(y)
 
 
@@ -99,11 +101,16 @@ def main():
     parser.add_argument("--nhfi-faces", default="whole", choices=["whole", "retinaface"],
                         help="NHFI's photos whole, or aligned by RetinaFace's five points "
                              "as the photo path of a RetinaFace model aligns them")
+    parser.add_argument("--nhfi-repeat", type=int, default=1,
+                        help="copies of NHFI's training photos in each epoch")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
-    X, y = training_set(args.side, not args.no_nhfi, args.labels, args.nhfi_faces)
+    if args.nhfi_repeat < 1:
+        parser.error(f"--nhfi-repeat must be at least 1; got {args.nhfi_repeat}")
+    X, y = training_set(args.side, not args.no_nhfi, args.labels, args.nhfi_faces,
+                        args.nhfi_repeat)
     valid, _ = validation_set(args.side, y, args.labels)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -171,6 +171,7 @@ BAD_ARGUMENTS = [
                                                          "got '0'"),
     (["predict", "x.mp4", "--fps", "-3", "--plot", "p"], "got '-3'"),
     (["predict", "x.mp4", "--fps", "nan"], "got 'nan'"),
+    (["predict", "x.jpg", "--precision", "int4"], "invalid choice: 'int4'"),
     (["predict", "x.mp4", "--fps", "fast"], "expected a number, got 'fast'"),
     (["predict", "x.jpg", "--no-face", "maybe", "-o", "o.csv"], "'maybe'"),
     (["predict", "x.jpg", "--format", "xml"], "'xml'"),
@@ -220,6 +221,21 @@ def test_predict_csv_image_and_video(files, capsys):
     assert all((r["emotion"] == "") == (r["status"] == "no face") for r in frames)
     probs = np.array([[float(r[c]) for c in CLASSES] for r in rows if r["emotion"]])
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-3)
+
+
+def test_predict_with_the_int8_graph(files, capsys):
+    pytest.importorskip("onnxruntime")
+    image = str(files / "astronaut.jpg")
+    assert main(["predict", image, "--precision", "int8"]) == 0
+    int8 = _rows(capsys.readouterr().out)
+    assert main(["predict", image]) == 0
+    float32 = _rows(capsys.readouterr().out)
+    assert int8[0]["emotion"] == float32[0]["emotion"] == "happy"
+    assert int8[0]["happy"] != float32[0]["happy"]  # another network ran
+    # a model without an int8 graph: one line naming the ones that have it
+    assert main(["predict", image, "--precision", "int8", "--model", "fer2013"]) == 2
+    err = capsys.readouterr().err
+    assert "'fer2013' ships no int8 graph" in err and err.count("\n") == 1
 
 
 def test_output_format_follows_the_extension(files, tmp_path):

@@ -50,7 +50,8 @@ def test_api_reference_names_exist():
 # second)").  One test per module that has examples; the modules whose examples
 # train a network are marked slow.
 SLOW_DOCTESTS = {"emosk.nn._lstm"}
-OPTIONAL = {"emosk.audio": "opensmile"}  # modules whose examples need an extra
+OPTIONAL = {"emosk.audio": "opensmile",  # modules whose examples need an extra
+            "emosk.nn._quantize": "onnxruntime"}
 
 
 def _modules_with_examples():

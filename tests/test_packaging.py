@@ -46,14 +46,23 @@ def test_package_data_carries_every_shipped_model_and_its_card():
     patterns = [p.strip() for p in
                 _setup_cfg()["options.package_data"]["emosk.pretrained"].split(",")]
     for name, model in PRETRAINED.items():
-        for rel in (model.filename, f"model_card_{name}.rst"):
+        for rel in (model.filename, f"model_card_{name}.rst", model.int8_filename):
+            if rel is None:  # no int8 graph
+                continue
             assert (PKG / rel).is_file(), f"{name}: no {rel} in emosk/pretrained"
             assert any(fnmatch.fnmatch(rel, p) for p in patterns), (name, rel)
 
 
 def test_the_documentation_shows_the_cards_the_package_ships():
-    for page, card in (("model_card.rst", "fer2013"), ("model_card_audio.rst",
-                                                       "ravdess_audio")):
+    from emosk.nn import DEFAULT_MODEL
+    from emosk.pretrained import PRETRAINED
+
+    pages = {"model_card.rst": "fer2013", "model_card_audio.rst": "ravdess_audio",
+             "model_card_default.rst": DEFAULT_MODEL,
+             "model_card_mobilefacenet.rst": "mobilefacenet_fer_nhfi",
+             "model_card_mobilefacenet_aligned.rst": "mobilefacenet_fer_nhfi_aligned"}
+    assert set(pages.values()) == set(PRETRAINED)  # every shipped model has its page
+    for page, card in pages.items():
         text = (ROOT / "docs" / page).read_text()
         assert f".. include:: ../emosk/pretrained/model_card_{card}.rst" in text
         shipped = (PKG / f"model_card_{card}.rst").read_text()

@@ -18,10 +18,11 @@ _LAZY = {
     "_featurizer": ["CNNFeaturizer", "resolve_device"],
     "_input": ["InputAdapter", "tta_views"],
     "_fuse": ["fuse_batchnorm", "inference_copy"],
-    "_registry": ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
-        "get_model", "shipped_weights_for", "weights_path"],
+    "_registry": ["DEFAULT_MODEL", "PRECISIONS", "PRETRAINED", "PretrainedModel", "available_models",
+        "get_model", "int8_path", "shipped_weights_for", "weights_path"],
     "_lstm": ["FrameLSTMClassifier", "shuffle_within_lengths"],
     "_mobilefacenet": ["MobileFaceNet"],
+    "_quantize": ["quantize"],
 }
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs=_LAZY)

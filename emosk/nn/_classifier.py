@@ -1,6 +1,7 @@
 """CNNClassifier: fine-tune a backbone on labelled faces, through skorch."""
 
 import os
+import weakref
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ..utils import RUNTIMES, onnx_copy, resolve_runtime
+from ..utils import RUNTIMES, OnnxModule, onnx_copy, resolve_runtime
 from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._callbacks import NewHead
@@ -76,6 +77,22 @@ class _Net(nn.Module):
 
 #: Faces from which ONNX Runtime runs a network on torch's threads, not one.
 _PARALLEL_BATCH = 16
+
+
+# classifier -> (int8 graph, {threads: OnnxModule}); sessions cannot be pickled
+_INT8_SESSIONS = weakref.WeakKeyDictionary()
+
+
+def _int8_session(clf, graph, n_threads):
+    """The ONNX Runtime session of ``clf``'s int8 ``graph`` (:func:`~emosk.nn.quantize`),
+    made once per classifier, graph and thread count."""
+    kept_graph, sessions = _INT8_SESSIONS.get(clf, (None, {}))
+    if kept_graph is not graph:
+        sessions = {}
+    if n_threads not in sessions:
+        sessions[n_threads] = OnnxModule(graph, n_threads)
+    _INT8_SESSIONS[clf] = (graph, sessions)
+    return sessions[n_threads]
 
 
 def _replace_head(backbone, head_name, n_classes, *, force=False):
@@ -263,10 +280,16 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     spec_ : BackboneSpec
         Input conventions of the backbone (``input_size`` as trained).
     device_ : str
+    int8_graph_ : bytes
+        Only on a copy made by :func:`~emosk.nn.quantize` (or
+        ``emosk.pretrained.load(precision="int8")``): the int8 ONNX graph of
+        the backbone that ``predict_proba`` runs on a CPU instead of the
+        float network.  ``fit`` removes it.
 
     See Also
     --------
     CNNFeaturizer : Features of a fitted CNNClassifier's backbone.
+    quantize : An int8 copy of a fitted classifier, for ONNX Runtime.
 
     Notes
     -----
@@ -476,6 +499,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if len(y) != len(images):
             raise ValueError(f"X has {len(images)} images but y has {len(y)} labels.")
+        # an int8 graph (quantize) belongs to the weights being replaced
+        self.__dict__.pop("int8_graph_", None)
         if self.resume and self.checkpoint is None:
             raise ValueError("resume=True needs checkpoint, the path of the file to resume from.")
         previous = self._warm_classes()
@@ -591,10 +616,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         Runtime copy (``runtime``, on a CPU) or its fused torch copy, each
         made once."""
         runtime = getattr(self, "runtime", "torch")  # pickled before the option
+        # torch's threads on big batches; one thread on a face or a few
+        # (a second thread is no faster there, see onnx_copy)
+        threads = torch.get_num_threads() if len(views) >= _PARALLEL_BATCH else 1
+        graph = getattr(self, "int8_graph_", None)
+        if views.device.type == "cpu" and graph is not None:
+            return _int8_session(self, graph, threads)
         if views.device.type == "cpu" and resolve_runtime(runtime) == "onnxruntime":
-            # torch's threads on big batches; one thread on a face or a few
-            # (a second thread is no faster there, see onnx_copy)
-            threads = torch.get_num_threads() if len(views) >= _PARALLEL_BATCH else 1
             return onnx_copy(backbone, views, n_threads=threads)
         return inference_copy(backbone)  # batch norm folded, made once
 

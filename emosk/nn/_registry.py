@@ -15,8 +15,12 @@ from pathlib import Path
 
 from ..utils import check_sha256
 
-__all__ = ["DEFAULT_MODEL", "PRETRAINED", "PretrainedModel", "available_models",
-           "get_model", "shipped_weights_for", "weights_path"]
+__all__ = ["DEFAULT_MODEL", "PRECISIONS", "PRETRAINED", "PretrainedModel", "available_models",
+           "get_model", "int8_path", "shipped_weights_for", "weights_path"]
+
+#: The precisions a shipped face model loads in (``emosk.pretrained.load``):
+#: its float network, or its int8 graph where it ships one.
+PRECISIONS = ("float32", "int8")
 
 #: Where the weights files are installed (package data of :mod:`emosk.pretrained`).
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "pretrained"
@@ -48,6 +52,12 @@ class PretrainedModel:
         What the model reads: aligned faces, or audio and video files.
     input_size : int or None
         The side the network was trained at (None: the backbone's own).
+    int8_filename : str or None
+        An int8 ONNX graph of the network inside ``emosk/pretrained``, made
+        by ``scripts/quantize_face_model.py`` (:func:`emosk.nn.quantize`);
+        loaded by ``emosk.pretrained.load(name, precision="int8")``.
+    int8_sha256 : str or None
+        Its expected SHA-256.
     """
 
     filename: str
@@ -58,6 +68,8 @@ class PretrainedModel:
     description: str = ""
     kind: str = "face"
     input_size: int = None
+    int8_filename: str = None
+    int8_sha256: str = None
 
 
 #: The models that ship with emosk.
@@ -97,6 +109,20 @@ PRETRAINED = {
                     "epoch chosen on PublicTest.",
         input_size=64,
     ),
+    "mobilefacenet_fer_nhfi_soup": PretrainedModel(
+        filename="mobilefacenet_fer_nhfi_soup.pt",
+        sha256="efe533c8c3ee2a41594d11c335f470b05bb37a73cdad06e4a2e209c20d87a201",
+        backbone="mobilefacenet",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 64, "color": "gray"},
+        description="The average of the weights of mobilefacenet_fer_nhfi_aligned and of "
+                    "its fine-tune with NHFI's aligned photos three times in each epoch "
+                    "(scripts/train_face_model.py --nhfi-repeat 3, then "
+                    "scripts/average_weights.py --alpha 0.5).",
+        input_size=64,
+        int8_filename="mobilefacenet_fer_nhfi_soup.int8.onnx",
+        int8_sha256="c50f0aeb1f0ad4ec480e565f38c9fd6426f0f0800494dfaa5f42b2d4df28d2e5",
+    ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
         sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
@@ -111,7 +137,7 @@ PRETRAINED = {
 }
 
 #: The face model used when none is named (``load()``, ``predict_image``, the CLI).
-DEFAULT_MODEL = "mobilefacenet_fer_nhfi_aligned"
+DEFAULT_MODEL = "mobilefacenet_fer_nhfi_soup"
 
 
 def available_models(kind=None):
@@ -149,6 +175,49 @@ def shipped_weights_for(backbone):
     return names[0] if names else None
 
 
+def int8_path(name=DEFAULT_MODEL, *, verify=True):
+    """Path of a shipped model's int8 ONNX graph, checked against its SHA-256.
+
+    Parameters
+    ----------
+    name : str, default="mobilefacenet_fer_nhfi_soup"
+        A face model of :func:`available_models` that ships one
+        (``PRETRAINED[name].int8_filename``).
+    verify : bool, default=True
+        Check the file's SHA-256.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        If the model ships no int8 graph.
+    FileNotFoundError
+        If the file is missing from the installation.
+    OSError
+        If its checksum does not match.
+    """
+    spec = get_model(name)
+    if spec.int8_filename is None:
+        with_int8 = sorted(n for n, s in PRETRAINED.items() if s.int8_filename)
+        raise ValueError(f"Pretrained model {name!r} ships no int8 graph; these do: "
+                         f"{with_int8}.")
+    return _installed(spec.int8_filename, spec.int8_sha256, verify,
+                      f"The int8 graph of pretrained model {name!r}")
+
+
+def _installed(filename, sha256, verify, what):
+    """The path of a file of ``emosk/pretrained``, present and (``verify``) checked."""
+    path = WEIGHTS_DIR / filename
+    if not path.is_file():
+        raise FileNotFoundError(f"{what}: {path} is missing; reinstall emosk.")
+    if verify:
+        check_sha256(path, sha256, "The file is damaged or was replaced; reinstall emosk.")
+    return path
+
+
 def weights_path(name=DEFAULT_MODEL, *, verify=True):
     """Path of a shipped model's weights file, checked against its SHA-256.
 
@@ -171,11 +240,5 @@ def weights_path(name=DEFAULT_MODEL, *, verify=True):
         If its checksum does not match (a damaged or replaced file).
     """
     spec = get_model(name)
-    path = WEIGHTS_DIR / spec.filename
-    if not path.is_file():
-        raise FileNotFoundError(f"The weights of pretrained model {name!r} ({path}) are "
-                                "missing; reinstall emosk.")
-    if verify:
-        check_sha256(path, spec.sha256, "The file is damaged or was replaced; reinstall "
-                                        "emosk.")
-    return path
+    return _installed(spec.filename, spec.sha256, verify,
+                      f"The weights of pretrained model {name!r}")

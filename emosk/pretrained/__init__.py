@@ -1,12 +1,13 @@
 """Pretrained models that ship inside emosk and work offline.
 
-``load()`` returns the default face model, ``mobilefacenet_fer_nhfi_aligned``
+``load()`` returns the default face model, ``mobilefacenet_fer_nhfi_soup``
 (MobileFaceNet fine-tuned on FER2013 and on NHFI photos aligned by RetinaFace's
-five points, as photos are aligned here), as a fitted
-:class:`~emosk.nn.CNNClassifier`; ``load("mobilefacenet_fer_nhfi")`` the
-default before it; and
-``load("fer2013")`` the earlier default: emosk's
-compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Its weights
+five points, as photos are aligned here; the average of two such fine-tunes'
+weights), as a fitted :class:`~emosk.nn.CNNClassifier`, and
+``load(precision="int8")`` its int8 graph for ONNX Runtime.  The defaults
+before it stay loadable: ``load("mobilefacenet_fer_nhfi_aligned")``,
+``load("mobilefacenet_fer_nhfi")``, and ``load("fer2013")``, emosk's
+compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Each weights
 file is inside the package; its SHA-256 is checked whenever it is loaded.
 The backbone is also available to :class:`~emosk.nn.CNNFeaturizer` and as a
 fine-tuning start, as ``weights="fer2013"`` with ``backbone="compact"``.
@@ -28,6 +29,7 @@ from ._files import (
     results_table,
 )
 from ._models import (
+    PRECISIONS,
     PRETRAINED,
     PretrainedModel,
     available_models,
@@ -65,6 +67,7 @@ __all__ = [
     "IMAGE_THRESHOLD",
     "NO_FACE_OPTIONS",
     "NoFaceError",
+    "PRECISIONS",
     "PRETRAINED",
     "PretrainedModel",
     "available_models",

@@ -263,9 +263,10 @@ class _Models:
     """The face model, its two aligners (made on first use: a run on images
     loads no video aligner) and the audio model of one run."""
 
-    def __init__(self, model, *, audio_model, fps, faces, face_path, tta):
+    def __init__(self, model, *, audio_model, fps, faces, face_path, tta,
+                 precision="float32"):
         self.name, self.fps, self.faces, self.face_path = model, fps, faces, face_path
-        self.clf = load(model)
+        self.clf = load(model, precision=precision)
         # videos: the same loaded network, without the 18 views unless asked for
         self.video_clf = copy.copy(self.clf).set_params(tta=tta)
         self.classes = [str(c) for c in self.clf.classes_]
@@ -324,7 +325,7 @@ def _video_rows(path, result, voice, models, options):
 def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, faces="main",
                   face_path="fast", tta=False, no_face="skip", same_speaker=False,
                   fuse="same-speaker", voice_weight=None, kinds=None, verbose=False,
-                  on_error=None):
+                  on_error=None, precision="float32"):
     """Emotions in image and video files, faces and voice, as one table.
 
     Each file is sorted into image or video from its suffix and header
@@ -348,7 +349,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     ----------
     paths : sequence of str or path-like
         Image and video files.
-    model : str, default="mobilefacenet_fer_nhfi_aligned"
+    model : str, default="mobilefacenet_fer_nhfi_soup"
         A shipped face model (see :func:`available_models`).
     audio_model : estimator, default=None
         A fitted classifier of file paths (:func:`load_audio_model`), or None
@@ -378,6 +379,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         over each video's frames.
     on_error : callable, default=None
         Called as ``on_error(path, error)`` when a file fails.
+    precision : {"float32", "int8"}, default="float32"
+        The face model's float network or its shipped int8 graph (see
+        :func:`load`).
 
     Returns
     -------
@@ -421,7 +425,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         classes = [str(c) for c in PRETRAINED[model].classes]
         return _bunch(paths, file_rows, results, fusions, failed, classes)
     models = _Models(model, audio_model=audio_model, fps=fps, faces=faces,
-                     face_path=face_path, tta=tta)
+                     face_path=face_path, tta=tta, precision=precision)
     images = [p for p in usable if kinds[p] == "image"]
     if images:  # all photos at once: the network runs on batches of their faces
         found = predict_images(images, model=models.clf, aligner=models.aligner("image"),

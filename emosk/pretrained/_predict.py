@@ -78,7 +78,7 @@ def image_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_aligned"
+    name : str, default="mobilefacenet_fer_nhfi_soup"
         The shipped model whose input faces it makes.
     **params
         Other :class:`~emosk.face.FaceAligner` parameters.
@@ -182,12 +182,14 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         An image file or an RGB (or gray) array: uint8, or floating point in
         [0, 1] or [0, 255] (converted by
         :func:`~emosk.utils.validation.images_to_uint8`).
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_aligned"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup"
         A shipped model's name (see :func:`available_models`), a model
-        returned by :func:`load`, or another fitted classifier of aligned
-        faces, then with ``aligner``.  Shipped models and their default
-        aligners are loaded once per process and kept (:func:`clear_loaded`
-        forgets them), so calls in a loop cost only the work on the image.
+        returned by :func:`load` (``load(precision="int8")``: the default
+        model's int8 graph, faster on a CPU), or another fitted classifier
+        of aligned faces, then with ``aligner``.  Shipped models and their
+        default aligners are loaded once per process and kept
+        (:func:`clear_loaded` forgets them), so calls in a loop cost only the
+        work on the image.
     aligner : FaceAligner, default=None
         Makes the model's input faces; by default :func:`image_aligner`.
     no_face : {"skip", "whole-image", "error"}, default="skip"
@@ -396,7 +398,7 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **param
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_aligned"
+    name : str, default="mobilefacenet_fer_nhfi_soup"
         The shipped model whose input faces it makes.
     face_path : {"fast", "paper"}, default="fast"
         Detection settings, see :data:`emosk.face.FACE_PATHS`.
@@ -484,7 +486,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     ----------
     video : str or path-like
         A video file PyAV can read.
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_aligned"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup"
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with

@@ -51,8 +51,20 @@ def test_shipped_weights_for():
 @pytest.mark.parametrize("name", sorted(_registry.PRETRAINED))
 def test_checksum_script_finds_every_entry(name):
     # scripts/package_pretrained.py rewrites the sha256 with this pattern
-    filename = _registry.PRETRAINED[name].filename
-    pattern = rf'(filename="{re.escape(filename)}",\s*sha256=")[0-9a-f]*(")'
+    # (field "int8_" for an int8 graph, scripts/quantize_face_model.py)
+    spec = _registry.PRETRAINED[name]
     source = Path(_registry.__file__).read_text()
-    assert len(re.findall(pattern, source)) == 1
+    for field, filename in (("", spec.filename), ("int8_", spec.int8_filename)):
+        if filename is None:
+            continue
+        pattern = rf'(\b{field}filename="{re.escape(filename)}",\s*{field}sha256=")[0-9a-f]*(")'
+        assert len(re.findall(pattern, source)) == 1
     assert _registry.weights_path(name).parent == _registry.WEIGHTS_DIR
+    if spec.int8_filename is not None:  # present, and its checksum matches
+        assert _registry.int8_path(name).parent == _registry.WEIGHTS_DIR
+
+
+def test_the_default_model_ships_an_int8_graph():
+    assert _registry.PRETRAINED[_registry.DEFAULT_MODEL].int8_filename is not None
+    with pytest.raises(ValueError, match="ships no int8 graph.*" + _registry.DEFAULT_MODEL):
+        _registry.int8_path("fer2013")
