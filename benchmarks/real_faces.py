@@ -78,10 +78,13 @@ class Candidate:
                                                  CLASSES, input_size=int(side))
             params = {"size": int(side)}
             base = "fer2013"
-        else:  # a shipped model, NAME@int8 for its int8 graph
-            base, _, precision = spec.partition("@")
+        else:  # a shipped model; NAME@int8: its int8 graph, NAME@tta: 18-view TTA
+            base, _, option = spec.partition("@")
+            if option not in ("", "int8", "tta"):
+                raise SystemExit(f"Unknown option @{option} in {spec!r}: @int8 or @tta.")
             self.name, params = spec, {}
-            self.model = load(base, tta=False, precision=precision or "float32")
+            self.model = load(base, tta=option == "tta",
+                              precision="int8" if option == "int8" else "float32")
         if detector:  # another detector for the photos (videos keep the fast path's)
             self.name += f" + {detector}"
             photo = {"detector": detector, "threshold": None}
@@ -268,7 +271,8 @@ def render(store):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidate", action="append", default=[],
-                        help="a shipped model's name (NAME@int8: its int8 graph) or "
+                        help="a shipped model's name (NAME@int8: its int8 graph; "
+                             "NAME@tta: with the 18 test-time views) or "
                              "NAME=BACKBONE:WEIGHTS:SIDE")
     parser.add_argument("--detector", default=None,
                         help="face detector of the candidates' photo path (default: the "

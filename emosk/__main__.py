@@ -170,9 +170,9 @@ def build_parser():
     predict.add_argument("--face-path", choices=FACE_PATHS, default="fast",
                          help="videos: " + FACE_PATH_HELP)
     predict.add_argument("--tta", action="store_true",
-                         help="videos: average 18 flipped, rotated and scaled views of "
-                              "every face (18 times the network's cost; images always "
-                              "do) (default: off)")
+                         help="average 18 flipped, rotated and scaled views of every face, "
+                              "in images and videos (18 times the network's cost) "
+                              "(default: off)")
     predict.add_argument("--no-face", choices=NO_FACE, default="skip",
                          help="when an image (or every frame of a video) has no face: "
                               "'skip' writes a row with status 'no face' and no emotion, "

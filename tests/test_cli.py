@@ -238,6 +238,23 @@ def test_predict_with_the_int8_graph(files, capsys):
     assert "'fer2013' ships no int8 graph" in err and err.count("\n") == 1
 
 
+def test_images_take_the_test_time_views_only_with_tta(files, capsys):
+    from emosk.io import read_image
+    from emosk.pretrained import predict_image
+
+    image = str(files / "astronaut.jpg")
+    happy = {}
+    for extra in ([], ["--tta"]):
+        assert main(["predict", image, *extra]) == 0
+        happy[" ".join(extra)] = float(_rows(capsys.readouterr().out)[0]["happy"])
+    assert happy["--tta"] != happy[""]
+    # the command's default is the library's: predict_image without the views
+    (plain,) = predict_image(read_image(image), tta=False)
+    (default,) = predict_image(read_image(image))
+    assert default["probabilities"] == plain["probabilities"]
+    assert np.isclose(plain["probabilities"]["happy"], happy[""], atol=1e-4)
+
+
 def test_output_format_follows_the_extension(files, tmp_path):
     from emosk._cli import output_format
 

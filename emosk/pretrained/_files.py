@@ -8,7 +8,6 @@ pandas DataFrame.  The command line only parses its arguments, calls it, and
 writes the table and the plots.
 """
 
-import copy
 import importlib.util
 
 import numpy as np
@@ -266,9 +265,8 @@ class _Models:
     def __init__(self, model, *, audio_model, fps, faces, face_path, tta,
                  precision="float32"):
         self.name, self.fps, self.faces, self.face_path = model, fps, faces, face_path
-        self.clf = load(model, precision=precision)
-        # videos: the same loaded network, without the 18 views unless asked for
-        self.video_clf = copy.copy(self.clf).set_params(tta=tta)
+        # images and videos: the 18 test-time views only when asked for
+        self.clf = load(model, tta=tta, precision=precision)
         self.classes = [str(c) for c in self.clf.classes_]
         self.audio = audio_model
         self.audio_classes = ([] if audio_model is None
@@ -362,8 +360,8 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     face_path : {"fast", "paper"}, default="fast"
         The video face path (see :func:`video_aligner`).
     tta : bool, default=False
-        Average 18 test-time views of each video frame's face (images
-        always use them).
+        Average 18 test-time views of each face, in images and in video
+        frames (see :func:`predict_image`).
     no_face : {"skip", "whole-image", "error"}, default="skip"
         Passed to :func:`predict_image` and :func:`predict_video`.
     same_speaker : bool, default=False
@@ -439,7 +437,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     videos = [p for p in usable if kinds[p] == "video"]
     for path in progress(videos, "emosk predict", verbose and len(videos) > 1):
         try:
-            results[path] = predict_video(path, model=models.video_clf,
+            results[path] = predict_video(path, model=models.clf,
                                           aligner=models.aligner("video"), no_face=no_face,
                                           faces=models.faces, verbose=verbose)
             if models.audio is not None and not same_speaker:
