@@ -86,6 +86,8 @@ _INT8_SESSIONS = weakref.WeakKeyDictionary()
 def _int8_session(clf, graph, n_threads):
     """The ONNX Runtime session of ``clf``'s int8 ``graph`` (:func:`~emosk.nn.quantize`),
     made once per classifier, graph and thread count."""
+    # a pickled int8 classifier unpickled without the onnx extra says what to install
+    resolve_runtime("onnxruntime")
     kept_graph, sessions = _INT8_SESSIONS.get(clf, (None, {}))
     if kept_graph is not graph:
         sessions = {}

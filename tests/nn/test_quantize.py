@@ -107,3 +107,13 @@ def test_load_int8_settings_that_cannot_run_are_refused():
         load("fer2013", precision="int8")
     with pytest.raises(ValueError, match="for face models"):
         load("ravdess_audio", precision="int8")
+
+
+def test_an_int8_classifier_without_onnxruntime_says_what_to_install(monkeypatch):
+    import emosk.utils._onnx as onnx_module
+
+    fast = load("fer2013", tta=False)
+    fast.int8_graph_ = quantize(fast, np.full((4, 48, 48), 128, np.uint8)).int8_graph_
+    monkeypatch.setattr(onnx_module, "onnxruntime_available", lambda: False)
+    with pytest.raises(ImportError, match=r"emosk\[onnx\]"):
+        fast.predict_proba(np.full((1, 48, 48), 128, np.uint8))
