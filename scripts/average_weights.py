@@ -38,6 +38,11 @@ def average(first, second, alpha):
     return out
 
 
+def _state(path):
+    """The state dict in ``path``, on the CPU."""
+    return torch.load(Path(path).expanduser(), map_location="cpu", weights_only=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("first", help="state dict the second was fine-tuned from")
@@ -47,9 +52,8 @@ def main():
     args = parser.parse_args()
     if not 0 <= args.alpha <= 1:
         parser.error(f"--alpha must be in [0, 1]; got {args.alpha}")
-    load = lambda p: torch.load(Path(p).expanduser(), map_location="cpu", weights_only=True)  # noqa: E731
     out = Path(args.out).expanduser()
-    state = average(load(args.first), load(args.second), args.alpha)
+    state = average(_state(args.first), _state(args.second), args.alpha)
     torch.save(state, out)
     record = {"command": f"python scripts/average_weights.py {args.first} {args.second} "
                          f"--alpha {args.alpha} --out {args.out}",

@@ -93,9 +93,9 @@ def quantize(clf, X, *, batch_size=64):
     was_training = module.training
     module.eval()
     try:
-        backbone = module.backbone.to("cpu")
-        inputs = list(_network_inputs(module.to("cpu"), images, batch_size))
-        graph = quantize_graph(onnx_graph(backbone, torch.from_numpy(inputs[0][:2])),
+        module.to("cpu")
+        inputs = list(_network_inputs(module, images, batch_size))
+        graph = quantize_graph(onnx_graph(module.backbone, torch.from_numpy(inputs[0][:2])),
                                inputs)
     finally:
         module.to(clf.device_)

@@ -181,6 +181,16 @@ def _example_batch(example, dynamic):
     return example.detach().to("cpu", torch.float32)
 
 
+def _exportable(module, dynamic, who):
+    """The free axes (``{0: 1}`` when None) of a network that can be exported
+    here: ONNX Runtime and onnxscript installed, the network in eval mode."""
+    resolve_runtime("onnxruntime")
+    if module.training:
+        raise ValueError(f"{who} needs a network in eval mode (call .eval()): an "
+                         "exported graph keeps one mode.")
+    return {0: 1} if dynamic is None else dict(dynamic)
+
+
 def onnx_graph(module, example, *, dynamic=None):
     """The ONNX graph of a torch network, exported by torch's exporter.
 
@@ -206,11 +216,7 @@ def onnx_graph(module, example, *, dynamic=None):
     ValueError
         For a network in training mode.
     """
-    resolve_runtime("onnxruntime")
-    if module.training:
-        raise ValueError("Exporting needs a network in eval mode (call .eval()): an "
-                         "exported graph keeps one mode.")
-    dynamic = {0: 1} if dynamic is None else dict(dynamic)
+    dynamic = _exportable(module, dynamic, "Exporting")
     return _export(module, _example_batch(example, dynamic), dynamic)
 
 
@@ -360,11 +366,7 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
     >>> bool(torch.allclose(fast(x), net(x), atol=1e-5))
     True
     """
-    resolve_runtime("onnxruntime")
-    if module.training:
-        raise ValueError("onnx_copy needs a network in eval mode (call .eval()): an "
-                         "exported graph keeps one mode.")
-    dynamic = {0: 1} if dynamic is None else dict(dynamic)
+    dynamic = _exportable(module, dynamic, "onnx_copy")
     shape = tuple(example.shape)
     key = (tuple(None if i in dynamic else s for i, s in enumerate(shape)), n_threads)
     # the network's tensors are listed once (walking the modules costs more than
