@@ -12,10 +12,15 @@ dict (``conv1``, ``dw_conv``, ``features.N.conv``, ``conv2``, ``gdconv``,
 MobileNetV2 whose blocks the published model reuses.
 
 emosk adds ``fc``, a linear layer on the embedding (the classifier head), and
-lets the network read inputs smaller than 112x112: the last feature map is
-resized to the 7x7 that GDConv's kernel covers.
+lets the network read inputs of other sizes: the last feature map is read as if
+resized to the 7x7 that GDConv's kernel covers, the resize folded into the
+kernel.
 """
 
+import functools
+
+import numpy as np
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -65,8 +70,37 @@ class _Bottleneck(nn.Module):
         return x + self.conv(x) if self.residual else self.conv(x)
 
 
+@functools.lru_cache(maxsize=32)
+def _resize_matrix(n, side):
+    """The ``(side, n)`` matrix of a bilinear resize of ``n`` samples to ``side``.
+
+    Torch's rule (``F.interpolate(mode="bilinear", align_corners=False)``,
+    no antialiasing) along one axis: output ``i`` reads the input at
+    ``(i + 0.5) * n / side - 0.5``, clamped at 0, between its two neighbours.
+    Read-only, kept for the sizes seen.
+    """
+    matrix = np.zeros((side, n), dtype=np.float64)
+    for i in range(side):
+        src = max((i + 0.5) * n / side - 0.5, 0.0)
+        low = min(int(src), n - 1)
+        high = min(low + 1, n - 1)
+        frac = src - low
+        matrix[i, low] += 1.0 - frac
+        matrix[i, high] += frac
+    matrix.flags.writeable = False
+    return matrix
+
+
 class _GDConv(nn.Module):
-    """Global depthwise convolution over the 7x7 map, batch-normalised, linear."""
+    """Global depthwise convolution over the 7x7 map, batch-normalised, linear.
+
+    A map of another size (inputs other than 112x112) is read as if resized
+    bilinearly to 7x7, but the resize is folded into the kernel: resizing is
+    linear, so the 7x7 kernel ``W`` of a channel becomes the ``h x w`` kernel
+    ``A_h.T @ W @ A_w`` (``A``: :func:`_resize_matrix`).  The answer is the
+    resize-then-convolve one to float rounding, with no resized map (the
+    exported graph has no Resize node and a smaller convolution).
+    """
 
     conv_bn_pairs = (("depthwise", "bn"),)
 
@@ -76,11 +110,20 @@ class _GDConv(nn.Module):
         self.depthwise = nn.Conv2d(channels, channels, side, groups=channels, bias=False)
         self.bn = nn.BatchNorm2d(channels)
 
+    def extra_repr(self):
+        # part of the ONNX cache's digest: graphs exported before the fold differ
+        return f"side={self.side}, resize=folded"
+
     def forward(self, x):
-        if x.shape[-2:] != (self.side, self.side):
-            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear",
-                              align_corners=False)
-        return self.bn(self.depthwise(x))
+        h, w = x.shape[-2:]
+        if (h, w) == (self.side, self.side):
+            return self.bn(self.depthwise(x))
+        weight = self.depthwise.weight
+        rows, cols = (torch.tensor(_resize_matrix(n, self.side), dtype=weight.dtype,
+                                   device=weight.device) for n in (h, w))
+        kernel = torch.einsum("ip,cij,jq->cpq", rows, weight[:, 0], cols)
+        return self.bn(F.conv2d(x, kernel.unsqueeze(1), self.depthwise.bias,
+                                groups=self.depthwise.groups))
 
 
 class MobileFaceNet(nn.Module):

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import importlib.util
 import logging
+import operator
 import os
 import tempfile
 import warnings
@@ -29,6 +30,7 @@ __all__ = ["RUNTIMES", "OnnxModule", "get_onnx_home", "onnx_copy", "onnx_graph",
 RUNTIMES = ("auto", "torch", "onnxruntime")
 
 _COPIES = weakref.WeakKeyDictionary()
+_VERSION = operator.attrgetter("_version")
 
 
 @functools.lru_cache(maxsize=1)
@@ -240,7 +242,7 @@ def quantize_graph(graph, batches):
     activations in uint8 with ranges taken from the calibration inputs (their
     minimum and maximum), written as QuantizeLinear / DequantizeLinear pairs
     that ONNX Runtime runs as int8 kernels.  MobileFaceNet at 64 px runs in
-    0.34 ms instead of 0.76 ms on one face and one thread; its most probable
+    0.34 ms instead of 0.73 ms on one face and one thread; its most probable
     class changes on about 5% of faces (:func:`emosk.nn.quantize`).
 
     Parameters
@@ -337,7 +339,7 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
     n_threads : int, default=1
         Threads of the ONNX Runtime session.  One: on a face or a photo at a
         time a second thread gave nothing reliable on this project's 2 shared
-        cores (MobileFaceNet at 64 px: 0.8 ms with one; 0.5 to 0.9 ms with
+        cores (MobileFaceNet at 64 px: 0.73 ms with one; 0.5 to 0.9 ms with
         two, from run to run, and 0.9 ms when idle threads sleep), and emosk's
         pipelines already run the detector and the network in two threads
         (:func:`~emosk.pretrained.predict_images`,
@@ -370,11 +372,12 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
     shape = tuple(example.shape)
     key = (tuple(None if i in dynamic else s for i, s in enumerate(shape)), n_threads)
     # the network's tensors are listed once (walking the modules costs more than
-    # a small network's forward pass); their versions count in-place writes
+    # a small network's forward pass); their versions count in-place writes and
+    # only grow, so their sum changes when any of them does
     tensors, copies = _COPIES.get(module, (None, []))
     if tensors is None:
         tensors = _tensors(module)
-    versions = tuple(t._version for t in tensors)
+    versions = sum(map(_VERSION, tensors))
     for kept_key, kept_versions, copy in copies:
         if kept_key == key and kept_versions == versions:
             return copy

@@ -89,3 +89,41 @@ def test_fine_tune_and_reload(shared_weights, tmp_path):
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-5)
     with pytest.raises(ValueError, match="3 outputs; 7 classes"):
         classifier_from_weights("mobilefacenet", path, list("abcdefg"), input_size=56)
+
+
+@pytest.mark.parametrize("side", [32, 48, 64, 96, 112, 128])
+def test_gdconv_fold_matches_resize_then_convolve(side):
+    """The resize to 7x7 folded into GDConv's kernel gives the answer of resizing
+    the map and convolving it, forward and backward, at every input side."""
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    model, _ = build_backbone("mobilefacenet")
+    gd = model.gdconv.eval()
+    torch.nn.init.normal_(gd.bn.running_mean)
+    x = torch.randn(3, 512, side // 16, side // 16, requires_grad=True)
+    folded = gd(x)
+    ref = gd.bn(gd.depthwise(F.interpolate(x, size=(7, 7), mode="bilinear",
+                                           align_corners=False)))
+    assert folded.shape == ref.shape == (3, 512, 1, 1)
+    torch.testing.assert_close(folded, ref, atol=1e-5, rtol=1e-5)
+    grads = [torch.autograd.grad(out.square().sum(), (x, gd.depthwise.weight))
+             for out in (folded, ref)]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_exported_graph_has_no_resize():
+    pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    from emosk.utils import onnx_copy, onnx_graph
+
+    torch.manual_seed(0)
+    model, _ = build_backbone("mobilefacenet")
+    model.eval()
+    x = torch.rand(2, 3, 64, 64)
+    ops = {node.op_type for node in onnx.load_from_string(onnx_graph(model, x)).graph.node}
+    assert "Resize" not in ops and "Conv" in ops
+    with torch.no_grad():
+        torch.testing.assert_close(onnx_copy(model, x, cache=False)(x), model(x),
+                                   atol=1e-4, rtol=1e-4)
