@@ -268,6 +268,9 @@ ZERO_SHOT = {  # row label -> (aligner, test-time augmentation, shipped model)
     "zero-shot: shipped default model since the weight average "
     "(mobilefacenet_fer_nhfi_soup, 64 px), tight-crop aligner":
         ("mfn_tight", False, "mobilefacenet_fer_nhfi_soup"),
+    "zero-shot: shipped default model since the three-way weight average "
+    "(mobilefacenet_fer_nhfi_soup3, 64 px), tight-crop aligner":
+        ("mfn_tight", False, "mobilefacenet_fer_nhfi_soup3"),
 }
 
 
@@ -389,6 +392,11 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
                              "SFEW: shipped default mobilefacenet_fer_nhfi_soup, new head "
                              "(Ng et al.), 64 px",
                              {**_MFN, "weights": "mobilefacenet_fer_nhfi_soup"}, True),
+    # the default since the three-way weight average (issue 25): the same cascade
+    "mfn_soup3_cascade_new": ("cascade face recognition -> FER2013 + NHFI (aligned) -> "
+                              "SFEW: shipped default mobilefacenet_fer_nhfi_soup3, new "
+                              "head (Ng et al.), 64 px",
+                              {**_MFN, "weights": "mobilefacenet_fer_nhfi_soup3"}, True),
 }
 
 

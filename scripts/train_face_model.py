@@ -103,6 +103,8 @@ def main():
                              "as the photo path of a RetinaFace model aligns them")
     parser.add_argument("--nhfi-repeat", type=int, default=1,
                         help="copies of NHFI's training photos in each epoch")
+    parser.add_argument("--class-weight", default="none", choices=["none", "balanced"],
+                        help="weight the loss by inverse class frequency (balanced)")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
@@ -115,7 +117,8 @@ def main():
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
-                          verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume)
+                          verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,
+                          class_weight=None if args.class_weight == "none" else args.class_weight)
     t0, cpu0 = time.perf_counter(), time.process_time()
     clf.fit(X, y)
     torch.save(clf.net_.module_.backbone.state_dict(), out)

@@ -1,7 +1,7 @@
 """int8 copies of fitted face classifiers, run by ONNX Runtime on the CPU.
 
 On one face at a time the network is most of a photo's cost; ONNX Runtime's
-int8 kernels run MobileFaceNet at 64 px in 0.34 ms instead of 0.76 ms (one
+int8 kernels run MobileFaceNet at 64 px in 0.34 ms instead of 0.73 ms (one
 thread).  Static quantisation changes answers: the ranges of the activations
 are fixed from calibration faces, and the most probable class of a face near
 a decision boundary can change (about 5% of faces for the shipped model),

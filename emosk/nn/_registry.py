@@ -123,6 +123,22 @@ PRETRAINED = {
         int8_filename="mobilefacenet_fer_nhfi_soup.int8.onnx",
         int8_sha256="c50f0aeb1f0ad4ec480e565f38c9fd6426f0f0800494dfaa5f42b2d4df28d2e5",
     ),
+    "mobilefacenet_fer_nhfi_soup3": PretrainedModel(
+        filename="mobilefacenet_fer_nhfi_soup3.pt",
+        sha256="b9c4337f84f6a15c06606e0fc0eaa37107f78dce68670c5393f862a9c112703a",
+        backbone="mobilefacenet",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 64, "color": "gray"},
+        description="The uniform average of the weights of three fine-tunes of one "
+                    "network: mobilefacenet_fer_nhfi_aligned, its fine-tune with NHFI's "
+                    "aligned photos three times in each epoch, and the same fine-tune "
+                    "with a class-balanced loss (scripts/train_face_model.py "
+                    "--nhfi-repeat 3 [--class-weight balanced], then "
+                    "scripts/average_weights.py).",
+        input_size=64,
+        int8_filename="mobilefacenet_fer_nhfi_soup3.int8.onnx",
+        int8_sha256="12248a7ade6d82e728f19bba5b07ae760254250096cbf8e712a7aba2d9d6544a",
+    ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
         sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
@@ -137,7 +153,7 @@ PRETRAINED = {
 }
 
 #: The face model used when none is named (``load()``, ``predict_image``, the CLI).
-DEFAULT_MODEL = "mobilefacenet_fer_nhfi_soup"
+DEFAULT_MODEL = "mobilefacenet_fer_nhfi_soup3"
 
 
 def available_models(kind=None):
@@ -180,7 +196,7 @@ def int8_path(name=DEFAULT_MODEL, *, verify=True):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup"
+    name : str, default="mobilefacenet_fer_nhfi_soup3"
         A face model of :func:`available_models` that ships one
         (``PRETRAINED[name].int8_filename``).
     verify : bool, default=True

@@ -26,7 +26,7 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", runtime="auto", precisi
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup"
+    name : str, default="mobilefacenet_fer_nhfi_soup3"
         One of :func:`available_models`.
     tta : bool, default=True
         Average the probabilities of the 18 test-time views of Knyazev et al.
@@ -46,7 +46,7 @@ def load(name=DEFAULT_MODEL, *, tta=True, device="auto", runtime="auto", precisi
         (:func:`emosk.nn.quantize`, calibrated on 1,200 training faces), run
         by ONNX Runtime on the CPU, also where CUDA is present.  Twice as
         fast on one face (MobileFaceNet at 64 px: 0.34 ms instead of
-        0.76 ms), but its most probable class differs from the float
+        0.73 ms), but its most probable class differs from the float
         model's on about 5% of faces (``benchmarks/results/real_faces.md``
         has its figures).  Needs the ``onnx`` extra; models that ship one
         have ``int8_filename`` in :data:`PRETRAINED`.
@@ -116,7 +116,7 @@ def face_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup"
+    name : str, default="mobilefacenet_fer_nhfi_soup3"
     **params
         Other FaceAligner parameters (``detector``, ``fps``, ``n_jobs``...).
 

@@ -78,7 +78,7 @@ def image_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup"
+    name : str, default="mobilefacenet_fer_nhfi_soup3"
         The shipped model whose input faces it makes.
     **params
         Other :class:`~emosk.face.FaceAligner` parameters.
@@ -182,7 +182,7 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         An image file or an RGB (or gray) array: uint8, or floating point in
         [0, 1] or [0, 255] (converted by
         :func:`~emosk.utils.validation.images_to_uint8`).
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup3"
         A shipped model's name (see :func:`available_models`), a model
         returned by :func:`load` (``load(precision="int8")``: the default
         model's int8 graph, faster on a CPU), or another fitted classifier
@@ -201,8 +201,9 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         With a shipped model's name: average the 18 test-time views of each
         face (flips, rotations, scalings), at 18 times the network's cost
         (about 10 times a photo's).  For the default model they changed
-        UAR on real photos and clips by -0.8 to +0.6 points and added 0.9
-        points of accuracy on FER2013's thumbnails
+        UAR on real photos and clips by -1.2 to +2.5 points (NHFI's photos
+        -0.9, SFEW's movie faces +2.5, CK+ clips -1.2) and added 1.3 points
+        of accuracy on FER2013's thumbnails
         (``benchmarks/results/real_faces.md``).
 
     Returns
@@ -402,7 +403,7 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **param
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup"
+    name : str, default="mobilefacenet_fer_nhfi_soup3"
         The shipped model whose input faces it makes.
     face_path : {"fast", "paper"}, default="fast"
         Detection settings, see :data:`emosk.face.FACE_PATHS`.
@@ -490,7 +491,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     ----------
     video : str or path-like
         A video file PyAV can read.
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup"
+    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup3"
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with
