@@ -19,7 +19,6 @@ kernel.
 
 import functools
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -74,19 +73,16 @@ class _Bottleneck(nn.Module):
 def _resize_matrix(n, side):
     """The ``(side, n)`` matrix of a bilinear resize of ``n`` samples to ``side``.
 
-    Torch's rule (``F.interpolate(mode="bilinear", align_corners=False)``,
-    no antialiasing) along one axis: output ``i`` reads the input at
-    ``(i + 0.5) * n / side - 0.5``, clamped at 0, between its two neighbours.
-    Read-only, kept for the sizes seen.
+    Torch's own resize (``F.interpolate(mode="bilinear",
+    align_corners=False)``) of the ``n`` unit vectors, along one axis (the
+    other has size 1, which the resize leaves as it is).  Read-only, kept
+    for the sizes seen.
     """
-    matrix = np.zeros((side, n), dtype=np.float64)
-    for i in range(side):
-        src = max((i + 0.5) * n / side - 0.5, 0.0)
-        low = min(int(src), n - 1)
-        high = min(low + 1, n - 1)
-        frac = src - low
-        matrix[i, low] += 1.0 - frac
-        matrix[i, high] += frac
+    with torch.no_grad():
+        units = torch.eye(n, dtype=torch.float64).view(n, 1, n, 1)
+        resized = F.interpolate(units, size=(side, 1), mode="bilinear",
+                                align_corners=False)
+    matrix = resized[:, 0, :, 0].T.numpy().copy()
     matrix.flags.writeable = False
     return matrix
 
