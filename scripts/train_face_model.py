@@ -11,6 +11,12 @@ command with ``--resume`` after an interruption.
     EMOSK_DATA=../shared/data EMOSK_WEIGHTS=../shared/weights \\
         python scripts/train_face_model.py --backbone mobilefacenet --weights ms1m \\
         --side 64 --epochs 15 --lr 5e-3 --out ~/emosk-weights/mfn64.pt --resume
+
+``--teacher NAME`` distils a shipped model into the network being trained
+(Hinton et al. 2015, temperature 1): each face's target is ``--teacher-weight``
+times the teacher's probabilities for it (the teacher reading the face at its
+own side, without test-time views) plus the rest times its label, and
+``CNNClassifier.fit(soft_targets=...)`` trains on that distribution.
 """
 
 import argparse
@@ -26,6 +32,7 @@ from skorch.helper import predefined_split
 from emosk.datasets import load_fer2013, load_nhfi, nhfi_holdout
 from emosk.face import FaceAligner, FaceFinder, resize_faces
 from emosk.nn import CNNClassifier
+from emosk.pretrained import PRETRAINED, load
 
 
 def aligned_photos(images, side):
@@ -82,10 +89,42 @@ def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(),
                                      "callbacks": list(callbacks)}, **params)
 
 
+def distillation_targets(teacher, weight, labels, side_args, cache):
+    """Soft targets: ``weight`` times the shipped model ``teacher``'s probabilities
+    (on the training faces made at its own side by ``training_set(*side_args)``)
+    plus ``1 - weight`` times the one-hot ``labels``; the teacher's probabilities
+    are kept in ``cache`` for ``--resume``."""
+    if cache.is_file():
+        proba = np.load(cache)
+    else:
+        model = load(teacher, tta=False)
+        faces, _ = training_set(PRETRAINED[teacher].input_size, *side_args)
+        proba = np.concatenate([model.predict_proba(faces[i:i + 1024])
+                                for i in range(0, len(faces), 1024)])
+        np.save(cache, proba)
+    classes = np.unique(labels)
+    if list(classes) != list(PRETRAINED[teacher].classes):
+        raise ValueError(f"The teacher's classes {list(PRETRAINED[teacher].classes)} are "
+                         f"not the training labels' {list(classes)}.")
+    onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
+    return weight * proba + (1 - weight) * onehot
+
+
 def epoch_history(clf):
     """The per-epoch figures of a fitted classifier's skorch history."""
     return [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "valid_acc", "dur")
              if k in h} for h in clf.net_.history]
+
+
+def command_line(args):
+    """The command of this run, every option spelled out (``--teacher-weight``
+    only with a teacher)."""
+    given = {k: v for k, v in vars(args).items()
+             if v is not None and v is not False
+             and not (k == "teacher_weight" and args.teacher is None)}
+    return " ".join(["python scripts/train_face_model.py",
+                     *[f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
+                       for k, v in given.items()]])
 
 
 def main():
@@ -105,28 +144,39 @@ def main():
                         help="copies of NHFI's training photos in each epoch")
     parser.add_argument("--class-weight", default="none", choices=["none", "balanced"],
                         help="weight the loss by inverse class frequency (balanced)")
+    parser.add_argument("--augment", default="geometric", choices=["geometric", "video"],
+                        help="training augmentation: flips, rotations, scalings, shifts; "
+                             "video adds lost resolution, blur, light and noise")
+    parser.add_argument("--teacher", default=None,
+                        help="a shipped model to distil (its probabilities as targets)")
+    parser.add_argument("--teacher-weight", type=float, default=0.7,
+                        help="share of the teacher's probabilities in each target")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
     if args.nhfi_repeat < 1:
         parser.error(f"--nhfi-repeat must be at least 1; got {args.nhfi_repeat}")
-    X, y = training_set(args.side, not args.no_nhfi, args.labels, args.nhfi_faces,
-                        args.nhfi_repeat)
+    if args.teacher is not None and args.teacher not in PRETRAINED:
+        parser.error(f"--teacher must be a shipped model ({sorted(PRETRAINED)}); "
+                     f"got {args.teacher!r}")
+    if not 0 <= args.teacher_weight <= 1:
+        parser.error(f"--teacher-weight must be in [0, 1]; got {args.teacher_weight}")
+    data_args = (not args.no_nhfi, args.labels, args.nhfi_faces, args.nhfi_repeat)
+    X, y = training_set(args.side, *data_args)
     valid, _ = validation_set(args.side, y, args.labels)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
+    soft = None if args.teacher is None else distillation_targets(
+        args.teacher, args.teacher_weight, y, data_args, out.with_suffix(".teacher.npy"))
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
+                          augment="video" if args.augment == "video" else True,
                           verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,
                           class_weight=None if args.class_weight == "none" else args.class_weight)
     t0, cpu0 = time.perf_counter(), time.process_time()
-    clf.fit(X, y)
+    clf.fit(X, y, soft_targets=soft)
     torch.save(clf.net_.module_.backbone.state_dict(), out)
-    record = {"command": " ".join(["python scripts/train_face_model.py",
-                                   *[f"--{k.replace('_', '-')} {v}" for k, v in
-                                     vars(args).items() if v not in (None, False, True)],
-                                   *[f"--{k.replace('_', '-')}" for k, v in
-                                     vars(args).items() if v is True]]),
+    record = {"command": command_line(args),
               "training_images": len(X), "classes": list(clf.classes_),
               "wall_min_this_call": (time.perf_counter() - t0) / 60,
               "cpu_min_this_call": (time.process_time() - cpu0) / 60,

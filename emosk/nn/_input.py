@@ -10,7 +10,7 @@ from torch import nn
 
 from ..utils import check_images, images_to_uint8
 
-__all__ = ["InputAdapter", "tta_views", "prepare_images"]
+__all__ = ["InputAdapter", "prepare_images", "tta_views", "video_degrade"]
 
 
 def tta_views(*, angles=(-10.0, 0.0, 10.0), scales=(0.9, 1.0, 1.1), flips=(False, True)):
@@ -37,6 +37,66 @@ def _affine(batch, angle, scale):
     return F.grid_sample(batch, grid, padding_mode="border", align_corners=False)
 
 
+def _blur(x, sigma):
+    """Separable Gaussian blur of a ``(n, c, h, w)`` batch, one ``sigma`` (px)."""
+    radius = max(1, math.ceil(2 * sigma))
+    taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = (kernel / kernel.sum()).repeat(x.shape[1], 1, 1, 1)
+    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"),
+                 kernel.view(-1, 1, 1, len(taps)), groups=x.shape[1])
+    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"),
+                    kernel.view(-1, 1, len(taps), 1), groups=x.shape[1])
+
+
+def video_degrade(x, generator=None):
+    """Random degradations of video frames on a batch of faces (0-255 scale).
+
+    Each face independently, each with probability one half: lost resolution
+    (down to 35-90% of the side and back, as a small face in a frame), a
+    Gaussian blur (sigma 0.5-1.5 px, motion and focus), a change of light
+    (gamma 0.67-1.5, contrast 0.6-1.2, brightness -40 to +20: dim rooms,
+    backlight) and sensor or compression noise (standard deviation 2-8
+    levels).  The faces' shape is kept and values are clipped to 0-255.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n, c, h, w)
+        Float faces on the 0-255 scale.
+    generator : torch.Generator, default=None
+        Source of the random draws (torch's global one when None).
+
+    Returns
+    -------
+    torch.Tensor
+        The degraded faces, a new tensor.
+    """
+    n, dev = len(x), x.device
+
+    def draw(*shape):
+        return torch.rand(*shape, device=dev, generator=generator)
+
+    def some():
+        return (draw(n) < 0.5).view(-1, 1, 1, 1)
+
+    h, w = x.shape[-2:]
+    factor = 0.35 + 0.55 * float(draw(1))
+    small = F.interpolate(x, size=(max(2, round(h * factor)), max(2, round(w * factor))),
+                          mode="area")
+    x = torch.where(some(), F.interpolate(small, size=(h, w), mode="bilinear",
+                                          align_corners=False), x)
+    x = torch.where(some(), _blur(x, 0.5 + float(draw(1))), x)
+    gamma = torch.exp((draw(n) * 2 - 1) * math.log(1.5)).view(-1, 1, 1, 1)
+    contrast = (0.6 + 0.6 * draw(n)).view(-1, 1, 1, 1)
+    brightness = (-40 + 60 * draw(n)).view(-1, 1, 1, 1)
+    lit = 255 * (x.clamp(0, 255) / 255) ** gamma
+    mean = lit.mean(dim=(1, 2, 3), keepdim=True)
+    x = torch.where(some(), (lit - mean) * contrast + mean + brightness, x)
+    noise = torch.randn(x.shape, device=dev, generator=generator) * (2 + 6 * draw(n)).view(-1, 1, 1, 1)
+    x = torch.where(some(), x + noise, x)
+    return x.clamp(0, 255)
+
+
 class InputAdapter(nn.Module):
     """uint8 ``(n, H, W[, C])`` images -> normalised ``(n, c, s, s)`` float input.
 
@@ -48,9 +108,11 @@ class InputAdapter(nn.Module):
         Gray or RGB input of the backbone; the images are converted.
     mean, std : sequence of float
         Per-channel normalisation, on the 0-255 scale.
-    augment : bool, default=False
+    augment : bool or "video", default=False
         In training mode: random horizontal flips, rotations of up to 10
-        degrees, scalings of 0.9-1.1 and shifts of up to 8% of the side.
+        degrees, scalings of 0.9-1.1 and shifts of up to 8% of the side;
+        ``"video"`` adds the degradations of video frames
+        (:func:`video_degrade`).
     view : (bool, float, float) or None, default=None
         A fixed (flip, angle, scale) applied in every mode (test-time views).
     """
@@ -80,6 +142,8 @@ class InputAdapter(nn.Module):
             x = _affine(torch.flip(x, dims=[3]) if flip else x, angle, scale)
         elif self.training and self.augment:
             x = self._random_augment(x)
+            if self.augment == "video":
+                x = video_degrade(x)
         return (x - self.mean) / self.std
 
     def _random_augment(self, x):

@@ -19,6 +19,7 @@ kernel.
 
 import functools
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -73,16 +74,21 @@ class _Bottleneck(nn.Module):
 def _resize_matrix(n, side):
     """The ``(side, n)`` matrix of a bilinear resize of ``n`` samples to ``side``.
 
-    Torch's own resize (``F.interpolate(mode="bilinear",
-    align_corners=False)``) of the ``n`` unit vectors, along one axis (the
-    other has size 1, which the resize leaves as it is).  Read-only, kept
-    for the sizes seen.
+    The rule of ``F.interpolate(mode="bilinear", align_corners=False)``:
+    output ``i`` reads the input at ``(i + 0.5) * n / side - 0.5`` (at least
+    0), between its two nearest samples.  Computed in numpy, not by running
+    torch's resize: under ``torch.export`` (the ONNX exporter) torch's
+    operations give traced tensors, not numbers.  The tests check it against
+    ``F.interpolate``.  Read-only, kept for the sizes seen.
     """
-    with torch.no_grad():
-        units = torch.eye(n, dtype=torch.float64).view(n, 1, n, 1)
-        resized = F.interpolate(units, size=(side, 1), mode="bilinear",
-                                align_corners=False)
-    matrix = resized[:, 0, :, 0].T.numpy().copy()
+    source = np.maximum((np.arange(side) + 0.5) * (n / side) - 0.5, 0.0)
+    low = np.minimum(source.astype(np.int64), n - 1)
+    high = np.minimum(low + 1, n - 1)
+    frac = source - low
+    matrix = np.zeros((side, n))
+    rows = np.arange(side)
+    np.add.at(matrix, (rows, low), 1.0 - frac)
+    np.add.at(matrix, (rows, high), frac)
     matrix.flags.writeable = False
     return matrix
 

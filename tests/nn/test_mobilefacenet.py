@@ -113,6 +113,37 @@ def test_gdconv_fold_matches_resize_then_convolve(side):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 8, 9, 13])
+def test_resize_matrix_is_torchs_bilinear_resize(n):
+    """Each column of the matrix is torch's bilinear resize of a unit vector."""
+    import torch.nn.functional as F
+
+    from emosk.nn._mobilefacenet import _resize_matrix
+
+    units = torch.eye(n, dtype=torch.float64).view(n, 1, n, 1)
+    for side in (1, 3, 7, 10):
+        resized = F.interpolate(units, size=(side, 1), mode="bilinear", align_corners=False)
+        np.testing.assert_allclose(_resize_matrix(n, side), resized[:, 0, :, 0].T.numpy(),
+                                   atol=1e-12)
+
+
+def test_export_at_a_side_never_run_before():
+    """The exporter traces GDConv at a side whose resize matrix is not yet kept
+    (its first forward pass happens under torch.export)."""
+    pytest.importorskip("onnxruntime")
+    from emosk.nn._mobilefacenet import _resize_matrix
+    from emosk.utils import onnx_copy
+
+    torch.manual_seed(0)
+    model, _ = build_backbone("mobilefacenet")
+    model.eval()
+    _resize_matrix.cache_clear()
+    x = torch.rand(2, 3, 80, 80)
+    fast = onnx_copy(model, x, cache=False)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), model(x), atol=1e-4, rtol=1e-4)
+
+
 def test_exported_graph_has_no_resize():
     pytest.importorskip("onnxruntime")
     onnx = pytest.importorskip("onnx")

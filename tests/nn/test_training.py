@@ -182,3 +182,45 @@ def test_bad_soft_targets(soft, message):
     X, y = _data()
     with pytest.raises(ValueError, match=message):
         CNNClassifier(**PARAMS).fit(X, y, soft_targets=soft)
+
+
+def test_video_degrade_keeps_shape_and_range_and_degrades():
+    from emosk.nn import video_degrade
+
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.integers(0, 256, size=(64, 1, 32, 32)).astype(np.float32))
+    gen = torch.Generator().manual_seed(1)
+    out = video_degrade(x, generator=gen)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    assert float(out.min()) >= 0 and float(out.max()) <= 255
+    changed = (out - x).abs().flatten(1).amax(1) > 1e-3
+    # each of the four degradations hits a face with probability 1/2: all
+    # four miss a face with probability 1/16
+    assert 0.75 < float(changed.float().mean()) < 1.0
+    again = video_degrade(x, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(out, again)  # the generator makes the draws
+    # faces that none of the four degradations hit are left exactly as they were
+    assert torch.equal(out[~changed], x[~changed])
+
+
+def test_video_augment_only_in_training():
+    from emosk.nn import InputAdapter
+
+    X = torch.from_numpy(np.random.default_rng(0).integers(0, 256, size=(8, 24, 24),
+                                                            dtype=np.uint8))
+    adapter = InputAdapter(24, 1, [128.0], [64.0], augment="video")
+    plain = InputAdapter(24, 1, [128.0], [64.0], augment=False)
+    torch.testing.assert_close(adapter.eval()(X), plain.eval()(X))
+    torch.manual_seed(0)
+    assert not torch.allclose(adapter.train()(X), plain(X))
+
+
+def test_classifier_trains_with_video_augment_and_refuses_unknown():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _data()
+    clf = CNNClassifier(**{**PARAMS, "augment": "video"}).fit(X, y)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    assert clf.net_.module_.input.augment == "video"
+    with pytest.raises(InvalidParameterError, match="augment"):
+        CNNClassifier(**{**PARAMS, "augment": "blur"}).fit(X, y)
