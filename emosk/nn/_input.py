@@ -52,12 +52,14 @@ def _blur(x, sigma):
 def video_degrade(x, generator=None):
     """Random degradations of video frames on a batch of faces (0-255 scale).
 
-    Each face independently, each with probability one half: lost resolution
-    (down to 35-90% of the side and back, as a small face in a frame), a
-    Gaussian blur (sigma 0.5-1.5 px, motion and focus), a change of light
-    (gamma 0.67-1.5, contrast 0.6-1.2, brightness -40 to +20: dim rooms,
-    backlight) and sensor or compression noise (standard deviation 2-8
-    levels).  The faces' shape is kept and values are clipped to 0-255.
+    Four degradations, each given to each face with probability one half:
+    lost resolution (down to 35-90% of the side and back, as a small face in
+    a frame), a Gaussian blur (sigma 0.5-1.5 px, motion and focus), a change
+    of light (gamma 0.67-1.5, contrast 0.6-1.2, brightness -40 to +20: dim
+    rooms, backlight) and sensor or compression noise (standard deviation
+    2-8 levels).  The resolution and the blur's sigma are drawn once per
+    batch (one resize and one convolution for all), the light and the noise
+    per face.  The faces' shape is kept and values are clipped to 0-255.
 
     Parameters
     ----------
