@@ -32,7 +32,7 @@ from skorch.helper import predefined_split
 from emosk.datasets import load_fer2013, load_nhfi, nhfi_holdout
 from emosk.face import FaceAligner, FaceFinder, resize_faces
 from emosk.nn import CNNClassifier
-from emosk.pretrained import PRETRAINED, load
+from emosk.pretrained import PRETRAINED, available_models, load
 
 
 def aligned_photos(images, side):
@@ -157,8 +157,9 @@ def main():
 
     if args.nhfi_repeat < 1:
         parser.error(f"--nhfi-repeat must be at least 1; got {args.nhfi_repeat}")
-    if args.teacher is not None and args.teacher not in PRETRAINED:
-        parser.error(f"--teacher must be a shipped model ({sorted(PRETRAINED)}); "
+    faces = available_models("face")
+    if args.teacher is not None and args.teacher not in faces:
+        parser.error(f"--teacher must be a shipped face model ({faces}); "
                      f"got {args.teacher!r}")
     if not 0 <= args.teacher_weight <= 1:
         parser.error(f"--teacher-weight must be in [0, 1]; got {args.teacher_weight}")
