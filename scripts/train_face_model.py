@@ -93,19 +93,17 @@ def distillation_targets(teacher, weight, labels, side_args, cache):
     """Soft targets: ``weight`` times the shipped model ``teacher``'s probabilities
     (on the training faces made at its own side by ``training_set(*side_args)``)
     plus ``1 - weight`` times the one-hot ``labels``; the teacher's probabilities
-    are kept in ``cache`` for ``--resume``."""
-    if cache.is_file():
-        proba = np.load(cache)
-    else:
-        model = load(teacher, tta=False)
-        faces, _ = training_set(PRETRAINED[teacher].input_size, *side_args)
-        proba = np.concatenate([model.predict_proba(faces[i:i + 1024])
-                                for i in range(0, len(faces), 1024)])
-        np.save(cache, proba)
+    are kept in ``cache`` for ``--resume`` (made again when its rows are not
+    the training faces')."""
     classes = np.unique(labels)
     if list(classes) != list(PRETRAINED[teacher].classes):
         raise ValueError(f"The teacher's classes {list(PRETRAINED[teacher].classes)} are "
                          f"not the training labels' {list(classes)}.")
+    proba = np.load(cache) if cache.is_file() else None
+    if proba is None or proba.shape != (len(labels), len(classes)):
+        faces, _ = training_set(PRETRAINED[teacher].input_size, *side_args)
+        proba = load(teacher, tta=False).predict_proba(faces)  # batched inside
+        np.save(cache, proba)
     onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
     return weight * proba + (1 - weight) * onehot
 

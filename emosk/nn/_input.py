@@ -94,7 +94,8 @@ def video_degrade(x, generator=None):
     lit = 255 * (x.clamp(0, 255) / 255) ** gamma
     mean = lit.mean(dim=(1, 2, 3), keepdim=True)
     x = torch.where(some(), (lit - mean) * contrast + mean + brightness, x)
-    noise = torch.randn(x.shape, device=dev, generator=generator) * (2 + 6 * draw(n)).view(-1, 1, 1, 1)
+    noise = torch.randn(x.shape, device=dev, generator=generator)
+    noise = noise * (2 + 6 * draw(n)).view(-1, 1, 1, 1)
     x = torch.where(some(), x + noise, x)
     return x.clamp(0, 255)
 
