@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..utils import OnnxModule
 from ._boxes import non_max_suppression
 
 __all__ = ["RetinaFaceNet", "load_retinaface", "prior_boxes", "decode_boxes",
@@ -222,11 +223,20 @@ def decode_landmarks(ldm, priors):
 
 
 def _to_input(images):
-    """``(n, H, W, 3)`` RGB uint8 to the network's ``(n, 3, H, W)`` float tensor."""
+    """``(n, H, W, 3)`` RGB uint8 to the network's ``(n, 3, H, W)`` float32 array."""
     # one copy, straight into the contiguous (n, 3, H, W) layout ONNX Runtime reads
     bgr = np.ascontiguousarray(images[..., ::-1].transpose(0, 3, 1, 2), dtype=np.float32)
     bgr -= np.asarray(BGR_MEAN, dtype=np.float32)[:, None, None]
-    return torch.from_numpy(bgr)
+    return bgr
+
+
+def _outputs(net, x):
+    """The network's three outputs on ``x`` as numpy arrays; an ONNX Runtime
+    copy runs on them directly, without torch's tensors."""
+    if isinstance(net, OnnxModule):
+        return net.run(x)
+    with torch.inference_mode():
+        return [out.numpy() for out in net(torch.from_numpy(x))]
 
 
 def detect_batch(net, images, *, threshold=0.5, iou=0.4, top_k=5000):
@@ -234,8 +244,9 @@ def detect_batch(net, images, *, threshold=0.5, iou=0.4, top_k=5000):
 
     Parameters
     ----------
-    net : RetinaFaceNet
-        In eval mode (:func:`load_retinaface`).
+    net : RetinaFaceNet or OnnxModule
+        In eval mode (:func:`load_retinaface`), or its ONNX Runtime copy
+        (:func:`~emosk.utils.onnx_copy`).
     images : ndarray of shape (n, H, W, 3), uint8
         RGB images.
     threshold : float, default=0.5
@@ -257,8 +268,7 @@ def detect_batch(net, images, *, threshold=0.5, iou=0.4, top_k=5000):
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"RetinaFace takes a batch of RGB images (n, H, W, 3); got shape "
                          f"{images.shape}.")
-    with torch.inference_mode():
-        loc, logits, ldm = (out.numpy() for out in net(_to_input(images)))
+    loc, logits, ldm = _outputs(net, _to_input(images))
     # the face class's softmax probability of two classes, in numpy: a torch
     # op here would wake torch's threads for a few hundred numbers
     probs = 1.0 / (1.0 + np.exp(logits[..., 0] - logits[..., 1]))

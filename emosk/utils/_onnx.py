@@ -90,7 +90,8 @@ class OnnxModule:
     """A torch network exported to ONNX and run by ONNX Runtime on the CPU.
 
     Made by :func:`onnx_copy`.  Called like the network: torch tensors in,
-    a tensor (or a tuple of them, as the network returns) out, on the CPU.
+    a tensor (or a tuple of them, as the network returns) out, on the CPU;
+    :meth:`run` takes and returns numpy arrays.
     Threads may share it: ONNX Runtime's ``run`` is thread-safe.
 
     Parameters
@@ -124,13 +125,34 @@ class OnnxModule:
     def __call__(self, *inputs):
         import torch  # loaded by then: the inputs are torch tensors
 
+        out = self.run(*(x.detach().cpu().numpy() for x in inputs))
+        out = [torch.from_numpy(o) for o in out]
+        return out[0] if self._single else tuple(out)
+
+    def run(self, *inputs):
+        """The graph on numpy arrays, without torch.
+
+        Parameters
+        ----------
+        *inputs : ndarray
+            One per input of the graph, converted to contiguous float32.
+
+        Returns
+        -------
+        list of ndarray
+            The graph's outputs, float32.
+
+        Raises
+        ------
+        ValueError
+            For another number of inputs.
+        """
         if len(inputs) != len(self._inputs):
             raise ValueError(f"This network takes {len(self._inputs)} input(s); got "
                              f"{len(inputs)}.")
-        feeds = {name: np.ascontiguousarray(x.detach().cpu().numpy(), dtype=np.float32)
+        feeds = {name: np.ascontiguousarray(x, dtype=np.float32)
                  for name, x in zip(self._inputs, inputs, strict=True)}
-        out = [torch.from_numpy(o) for o in self.session.run(None, feeds)]
-        return out[0] if self._single else tuple(out)
+        return self.session.run(None, feeds)
 
 
 def _tensors(module):

@@ -112,6 +112,13 @@ def test_several_outputs_and_free_spatial_axes(cache_home):
             np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="takes 1 input"):
         fast(x, x)
+    # run: the same graph on numpy arrays (float64 is converted), numpy out
+    arrays = fast.run(x.numpy().astype(np.float64))
+    assert all(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in arrays)
+    for got, want in zip(arrays, out, strict=True):
+        np.testing.assert_array_equal(got, want.numpy())
+    with pytest.raises(ValueError, match="takes 1 input"):
+        fast.run()
 
 
 def test_a_network_in_training_mode_is_refused(cache_home):

@@ -1,0 +1,57 @@
+"""InputAdapter.numpy_forward: the input stage in numpy where it is only layout,
+colour and scale, equal to the torch forward; and CNNClassifier's use of it."""
+
+import numpy as np
+import pytest
+import torch
+
+from emosk.nn import InputAdapter
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("layout", [(), (1,), (3,), (4,)])
+def test_numpy_forward_equals_forward(channels, layout):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (5, 24, 24, *layout), dtype=np.uint8)
+    mean, std = [100.0, 120.0, 140.0][:channels], [50.0, 60.0, 70.0][:channels]
+    adapter = InputAdapter(24, channels, mean, std).eval()
+    got = adapter.numpy_forward(images)
+    with torch.no_grad():
+        want = adapter(torch.from_numpy(images)).numpy()
+    assert got.dtype == np.float32 and got.shape == want.shape == (5, channels, 24, 24)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+
+
+def test_numpy_forward_declines_what_needs_torch():
+    images = np.zeros((2, 24, 24, 3), np.uint8)
+    adapter = InputAdapter(24, 3, [0.0] * 3, [1.0] * 3).eval()
+    assert adapter.numpy_forward(np.zeros((2, 30, 30, 3), np.uint8)) is None  # a resize
+    assert adapter.numpy_forward(np.zeros((2, 24, 30, 3), np.uint8)) is None
+    assert InputAdapter(24, 3, [0.0] * 3, [1.0] * 3,
+                        view=(True, 0.0, 1.0)).eval().numpy_forward(images) is None
+    assert adapter.train().numpy_forward(images) is None  # training augments
+    assert adapter.eval().numpy_forward(images) is not None
+
+
+def test_classifier_takes_the_numpy_path_only_where_it_applies(tmp_path, monkeypatch):
+    """ONNX Runtime without TTA on faces of the network's side skips torch; faces
+    of another side, TTA or the torch runtime do not, and all agree."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from emosk.pretrained import load
+
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path))
+    rng = np.random.default_rng(1)
+    fast = load("fer2013", tta=False, runtime="onnxruntime")
+    slow = load("fer2013", tta=False, runtime="torch")
+    module = fast.net_.module_
+    side = module.input.size
+    same = rng.integers(0, 256, (3, side, side), dtype=np.uint8)
+    other = rng.integers(0, 256, (3, side + 12, side + 12), dtype=np.uint8)
+    assert fast._numpy_proba(module, same) is not None
+    assert fast._numpy_proba(module, other) is None
+    for faces in (same, other, same[:1]):
+        proba = fast.predict_proba(faces)
+        np.testing.assert_allclose(proba, slow.predict_proba(faces), atol=1e-5)
+        np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
+    assert not slow._runs_onnx()
