@@ -15,8 +15,9 @@ command with ``--resume`` after an interruption.
 ``--teacher NAME`` distils a shipped model into the network being trained
 (Hinton et al. 2015, temperature 1): each face's target is ``--teacher-weight``
 times the teacher's probabilities for it (the teacher reading the face at its
-own side, without test-time views) plus the rest times its label, and
-``CNNClassifier.fit(soft_targets=...)`` trains on that distribution.
+own side, without test-time views unless ``--teacher-tta``: the mean of its
+18) plus the rest times its label, and ``CNNClassifier.fit(soft_targets=...)``
+trains on that distribution.
 """
 
 import argparse
@@ -89,10 +90,11 @@ def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(),
                                      "callbacks": list(callbacks)}, **params)
 
 
-def distillation_targets(teacher, weight, labels, side_args, cache):
+def distillation_targets(teacher, weight, labels, side_args, cache, tta=False):
     """Soft targets: ``weight`` times the shipped model ``teacher``'s probabilities
     (on the training faces made at its own side by ``training_set(*side_args)``)
-    plus ``1 - weight`` times the one-hot ``labels``; the teacher's probabilities
+    plus ``1 - weight`` times the one-hot ``labels`` (with ``tta``, the teacher's
+    mean over its 18 test-time views); the teacher's probabilities
     are kept in ``cache`` for ``--resume`` (made again when its rows are not
     the training faces')."""
     classes = np.unique(labels)
@@ -102,7 +104,7 @@ def distillation_targets(teacher, weight, labels, side_args, cache):
     proba = np.load(cache) if cache.is_file() else None
     if proba is None or proba.shape != (len(labels), len(classes)):
         faces, _ = training_set(PRETRAINED[teacher].input_size, *side_args)
-        proba = load(teacher, tta=False).predict_proba(faces)  # batched inside
+        proba = load(teacher, tta=tta).predict_proba(faces)  # batched inside
         np.save(cache, proba)
     onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
     return weight * proba + (1 - weight) * onehot
@@ -149,6 +151,9 @@ def main():
                         help="a shipped model to distil (its probabilities as targets)")
     parser.add_argument("--teacher-weight", type=float, default=0.7,
                         help="share of the teacher's probabilities in each target")
+    parser.add_argument("--teacher-tta", action="store_true",
+                        help="the teacher's probabilities averaged over its 18 test-time "
+                             "views")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
@@ -159,6 +164,8 @@ def main():
     if args.teacher is not None and args.teacher not in faces:
         parser.error(f"--teacher must be a shipped face model ({faces}); "
                      f"got {args.teacher!r}")
+    if args.teacher_tta and args.teacher is None:
+        parser.error("--teacher-tta needs --teacher")
     if not 0 <= args.teacher_weight <= 1:
         parser.error(f"--teacher-weight must be in [0, 1]; got {args.teacher_weight}")
     data_args = (not args.no_nhfi, args.labels, args.nhfi_faces, args.nhfi_repeat)
@@ -167,7 +174,9 @@ def main():
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     soft = None if args.teacher is None else distillation_targets(
-        args.teacher, args.teacher_weight, y, data_args, out.with_suffix(".teacher.npy"))
+        args.teacher, args.teacher_weight, y, data_args,
+        out.with_suffix(".teacher-tta.npy" if args.teacher_tta else ".teacher.npy"),
+        tta=args.teacher_tta)
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
                           augment="video" if args.augment == "video" else True,
                           verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,

@@ -599,7 +599,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         set-up costs more than the network on a few faces), with every view of
         a chunk of images in one batch.  The views are set on copies of the
         input stage, so the fitted network is not modified and threads can
-        share it.
+        share it.  Without views, faces of the network's side whose backbone
+        runs in ONNX Runtime on a CPU skip torch (:meth:`_numpy_proba`).
         """
         module = self.net_.module_
         device = next(module.parameters()).device

@@ -155,7 +155,8 @@ class InputAdapter(nn.Module):
         and scale: in eval mode, without a view, on images of the input's side.
 
         Small batches go through it without torch's per-operation cost.  The
-        result equals :meth:`forward`'s (the same float32 operations).
+        result is :meth:`forward`'s, to float32 rounding (the same float32
+        operations; a colour image made gray may sum in another order).
 
         Parameters
         ----------
