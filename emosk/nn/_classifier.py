@@ -20,7 +20,7 @@ from skorch.callbacks import EarlyStopping, Freezer, LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ..utils import RUNTIMES, OnnxModule, onnx_copy, resolve_runtime
+from ..utils import RUNTIMES, OnnxModule, onnx_copy, onnxruntime_available, resolve_runtime
 from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._callbacks import NewHead
@@ -721,10 +721,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def get_test_params(cls):
         """Parameter sets that emosk's common tests instantiate.
 
-        The compact network at its smallest input side, one epoch.
+        The compact network at its smallest input side, one epoch; again with
+        ``runtime="onnxruntime"`` where ONNX Runtime is installed (the shipped
+        models' default on a CPU).
         """
-        return [{"input_size": 16, "max_epochs": 1, "valid_fraction": 0.0,
-                 "random_state": 0}]
+        base = {"input_size": 16, "max_epochs": 1, "valid_fraction": 0.0, "random_state": 0}
+        return [base, {**base, "runtime": "onnxruntime"}] if onnxruntime_available() \
+            else [base]
 
 
 def classifier_from_weights(backbone, weights, classes, *, input_size=None, tta=False,
