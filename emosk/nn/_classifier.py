@@ -237,10 +237,12 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         What runs the network in ``predict_proba`` on a CPU: torch (batch
         norm folded, :func:`~emosk.nn.inference_copy`), or ONNX Runtime on
         a copy exported once per fitted network
-        (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra): 3 times
-        faster on one face at a time (MobileFaceNet at 64 px: 0.8 ms instead
-        of 2.6 ms, one thread), 1.7 times on batches of 16 faces or more
-        (run on torch's threads: 0.57 ms a face instead of 0.98 on 2 cores),
+        (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra): 3.5 times
+        faster on one face at a time (MobileFaceNet at 64 px: 0.75 ms instead
+        of 2.6 ms, one thread; faces already at the network's side reach it
+        without torch: :meth:`~emosk.nn.InputAdapter.numpy_forward`), 1.7
+        times on batches of 16 faces or more (run on torch's threads: 0.57
+        ms a face instead of 0.98 on 2 cores),
         the same probabilities to float32 rounding.  The export takes seconds
         (cached on disk by the weights' digest), so it pays for a model used
         many times, such as a shipped one; ``"auto"`` uses ONNX Runtime when
