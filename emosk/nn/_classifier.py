@@ -627,8 +627,9 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _runs_onnx(self):
         """Whether the backbone runs in ONNX Runtime on a CPU: the int8 graph,
         or ``runtime`` resolved to ``"onnxruntime"``."""
+        runtime = getattr(self, "runtime", "torch")  # pickled before the option
         return (getattr(self, "int8_graph_", None) is not None
-                or resolve_runtime(getattr(self, "runtime", "torch")) == "onnxruntime")
+                or resolve_runtime(runtime) == "onnxruntime")
 
     def _numpy_proba(self, module, images):
         """Softmax of the backbone's ONNX Runtime copy on the input stage's numpy
@@ -650,16 +651,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """What runs ``backbone`` on ``views`` in ``predict_proba``: its ONNX
         Runtime copy (``runtime``, on a CPU) or its fused torch copy, each
         made once."""
-        runtime = getattr(self, "runtime", "torch")  # pickled before the option
+        if views.device.type != "cpu" or not self._runs_onnx():
+            return inference_copy(backbone)  # batch norm folded, made once
         # torch's threads on big batches; one thread on a face or a few
         # (a second thread is no faster there, see onnx_copy)
         threads = torch.get_num_threads() if len(views) >= _PARALLEL_BATCH else 1
         graph = getattr(self, "int8_graph_", None)
-        if views.device.type == "cpu" and graph is not None:
+        if graph is not None:
             return _int8_session(self, graph, threads)
-        if views.device.type == "cpu" and resolve_runtime(runtime) == "onnxruntime":
-            return onnx_copy(backbone, views, n_threads=threads)
-        return inference_copy(backbone)  # batch norm folded, made once
+        return onnx_copy(backbone, views, n_threads=threads)
 
     def predict(self, X):
         """Most probable class of every image.
