@@ -26,6 +26,7 @@ from ._crop import (
 from ._detect import (
     DETECTORS,
     RETINAFACE_THRESHOLD,
+    SMALLEST_FACE,
     FaceDetector,
     add_border,
     box_iou,
@@ -63,6 +64,7 @@ __all__ = [
     "FaceFinder",
     "LandmarkPredictor",
     "RETINAFACE_THRESHOLD",
+    "SMALLEST_FACE",
     "TRACK_COLUMNS",
     "TRACKING_PARAMS",
     "TrackMismatchError",

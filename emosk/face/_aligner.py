@@ -108,11 +108,14 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         every face followed between detections (one that fails is lost).
         False keeps every detection as it is.  No effect in ``box`` mode
         (no landmarks are fitted).  See :meth:`FaceFinder.passes_fit_check`.
-    detect_size : int or None, default=None
+    detect_size : int, sequence of int or None, default=None
         Videos and images: detect on a copy shrunk so that its longer side
         is at most this many pixels (see :class:`FaceDetector`'s
         ``max_side``); boxes are mapped back, landmarks and crops use the
-        full frame.  None: full size (the paper's).
+        full frame.  Increasing sizes such as ``(480, 1280)`` detect in a
+        copy of each size, large faces from the smaller, small faces from
+        the larger (the photo path's setting).  None: full size (the
+        paper's).
     detect_every : int, default=1
         Videos: run the detector on every ``detect_every``-th frame only;
         in between, each face is followed by fitting the landmark predictor
@@ -181,10 +184,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     (1, 64, 64, 3)
 
     The fast settings for long videos (the defaults of
-    :func:`emosk.pretrained.predict_video`): detection on a 480-pixel copy
-    every 5th frame, landmark tracking in between:
+    :func:`emosk.pretrained.predict_video`, :data:`FACE_PATHS`): detection on
+    a 640-pixel copy every 10th frame, landmark tracking in between:
 
-    >>> fast = FaceAligner(detect_size=480, detect_every=5)
+    >>> fast = FaceAligner(detect_size=640, upsample=0, detect_every=10)
     """
 
     _parameter_constraints = {
@@ -202,7 +205,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         "select": [StrOptions({"largest", "confident", "all"})],
         "on_missing": [StrOptions({"frame", "drop", "last", "raise"})],
         "check_fit": ["boolean"],
-        "detect_size": [Interval(Integral, 16, None, closed="left"), None],
+        "detect_size": [Interval(Integral, 16, None, closed="left"), "array-like", None],
         "detect_every": [Interval(Integral, 1, None, closed="left")],
         "max_gap": [Interval(Integral, 0, None, closed="left")],
         "prefetch": [Interval(Integral, 0, None, closed="left")],

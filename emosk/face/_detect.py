@@ -1,6 +1,7 @@
 """Face detection backends behind one interface: image -> boxes and scores."""
 
 import threading
+from numbers import Real
 
 import numpy as np
 
@@ -9,8 +10,8 @@ from ._boxes import box_iou, non_max_suppression
 from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
-__all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "add_border", "box_iou",
-           "non_max_suppression", "shrink"]
+__all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "SMALLEST_FACE",
+           "add_border", "box_iou", "non_max_suppression", "shrink"]
 
 DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar", "retinaface")
 #: Default face-probability threshold of ``FaceDetector("retinaface")``.
@@ -18,6 +19,13 @@ RETINAFACE_THRESHOLD = 0.8
 #: Most images of one size RetinaFace detects in at once
 #: (:meth:`FaceDetector.detect_many`).
 BATCH = 16
+#: About the smallest face (pixels, in the image it runs on) each detector
+#: finds: RetinaFace's smallest anchor, dlib's 80 px windows (halved by each
+#: ``upsample``), the cascades' ``minSize``.  With several ``max_side`` sizes
+#: (:class:`FaceDetector`) a larger copy adds only the faces below twice this
+#: size in the copy before it, where that copy misses faces; a callable
+#: detector counts as RetinaFace.
+SMALLEST_FACE = {"retinaface": 16, "dlib-hog": 80, "dlib-cnn": 80, "opencv-haar": 20}
 
 
 def add_border(image, fraction):
@@ -119,7 +127,7 @@ class FaceDetector:
         them the context they were trained with.  Boxes are returned in the
         coordinates of the image without the border, so they may extend past
         its edges.
-    max_side : int or None, default=None
+    max_side : int, sequence of int or None, default=None
         Detect on a copy of the image shrunk (OpenCV's area interpolation) so
         that its longer side (border included) is at most this many pixels;
         boxes are mapped back to the full image.  The cost of detection falls
@@ -128,6 +136,20 @@ class FaceDetector:
         upsampling and 40 px with ``upsample=1``, in the shrunk copy,
         RetinaFace down to about 16 px.  None (or an image already that
         small) detects at full size.
+
+        Increasing sizes, such as ``(480, 1280)``: detect in a copy of each
+        size, smallest first, up to the first that is the image itself; that
+        one only if it is at least twice the size of the copy before it (a
+        900 px photo is detected in its 480 px copy alone).  The smallest
+        copy gives every face it finds; each larger one adds
+        the faces below twice the detector's smallest face
+        (:data:`SMALLEST_FACE`, 32 px for RetinaFace) in the copy before it
+        and not inside a face already kept (half their box or more).  So
+        large faces come from a small copy and small ones from a large
+        copy, for the cost of the copies, not of the full image.  This is
+        the photo path's setting (:data:`emosk.pretrained.IMAGE_FACE_PATH`):
+        at full size a face larger than RetinaFace's anchors (512 px) was
+        reported as several faces, and a 4000 px photo took 0.7-0.9 s.
     runtime : {"auto", "torch", "onnxruntime"}, default="auto"
         What runs RetinaFace: torch, or ONNX Runtime on a copy exported once
         per machine (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra;
@@ -182,8 +204,7 @@ class FaceDetector:
         self.upsample = upsample
         self.threshold = threshold
         self.border = border
-        if max_side is not None and not max_side >= 16:
-            raise ValueError(f"max_side must be None or at least 16 pixels; got {max_side!r}.")
+        _detect_sizes(max_side)  # a bad value fails here, not on the first image
         self.max_side = max_side
         resolve_runtime(runtime)  # a bad name fails here, not on the first image
         self.runtime = runtime
@@ -248,8 +269,10 @@ class FaceDetector:
             mode="five-point")`` as they are), in pixels of ``image``; None
             for detectors without landmarks.
         """
-        small, scale, offset = self._prepare(image)
-        return self._finish(self._impl()(small), scale, offset)
+        copies, offset = self._prepare(image)
+        impl = self._impl()
+        return self._merge([self._finish(impl(small), scale, offset)
+                            for small, scale in copies], copies)
 
     def detect_many(self, images):
         """:meth:`detect_with_landmarks` of each image, faster on many.
@@ -270,31 +293,48 @@ class FaceDetector:
             One per image, as :meth:`detect_with_landmarks` returns them.
         """
         prepared = [self._prepare(image) for image in images]
+        # every copy of every image, detected one by one or in same-size batches
+        copies = [(i, level, small) for i, (image_copies, _) in enumerate(prepared)
+                  for level, (small, _) in enumerate(image_copies)]
         impl = self._impl()
         # RetinaFace's runner also takes a batch of same-size images
         batch = impl.batch if self.detector == "retinaface" else None
         if batch is None:
-            found = [impl(small) for small, _, _ in prepared]
+            found = [impl(small) for _, _, small in copies]
         else:
-            found = [None] * len(prepared)
+            found = [None] * len(copies)
             groups = {}
-            for i, (small, _, _) in enumerate(prepared):
-                groups.setdefault(small.shape[:2], []).append(i)
+            for k, (_, _, small) in enumerate(copies):
+                groups.setdefault(small.shape[:2], []).append(k)
             for members in groups.values():
                 for start in range(0, len(members), BATCH):
                     chunk = members[start:start + BATCH]
-                    outs = batch([prepared[i][0] for i in chunk])
-                    for i, out in zip(chunk, outs, strict=True):
-                        found[i] = out
-        return [self._finish(out, scale, offset)
-                for out, (_, scale, offset) in zip(found, prepared, strict=True)]
+                    outs = batch([copies[k][2] for k in chunk])
+                    for k, out in zip(chunk, outs, strict=True):
+                        found[k] = out
+        per_image = [[] for _ in prepared]
+        for (i, level, _), out in zip(copies, found, strict=True):
+            image_copies, offset = prepared[i]
+            per_image[i].append(self._finish(out, image_copies[level][1], offset))
+        return [self._merge(levels, image_copies)
+                for levels, (image_copies, _) in zip(per_image, prepared, strict=True)]
 
     def _prepare(self, image):
-        """The image the detector runs on (border added, shrunk), its scale and
-        the border's offset."""
+        """The copies the detector runs on (border added, shrunk to each
+        size, up to the first that is not shrunk) with their scales, and the
+        border's offset."""
         padded, offset = add_border(image, self.border)
-        small, scale = shrink(padded, self.max_side)
-        return small, scale, offset
+        copies, last = [], 0
+        for side in _detect_sizes(self.max_side):
+            small, scale = shrink(padded, side)
+            longest = max(small.shape[:2])
+            if scale == 1.0 and copies and longest < 2 * last:
+                break  # the image itself, too close to the last copy to add faces
+            copies.append((small, scale))
+            if scale == 1.0:
+                break
+            last = longest
+        return copies, offset
 
     def _finish(self, found, scale, offset):
         """A detector's raw output mapped back to the image, thresholded, best first."""
@@ -312,6 +352,35 @@ class FaceDetector:
         boxes, scores = boxes[keep][order], scores[keep][order]
         return boxes, scores, None if points is None else points[keep][order]
 
+    def _small_face(self):
+        """Twice the smallest face this detector finds (:data:`SMALLEST_FACE`)."""
+        smallest = SMALLEST_FACE.get(self.detector, SMALLEST_FACE["retinaface"]) \
+            if not callable(self.detector) else SMALLEST_FACE["retinaface"]
+        if str(self.detector).startswith("dlib"):
+            smallest /= 2 ** self.upsample
+        return 2 * smallest
+
+    def _merge(self, levels, copies):
+        """The faces of each copy (``levels``, mapped back to the image) merged:
+        all of the first, then, from each larger copy, those below
+        :meth:`_small_face` in the copy before it and not inside a face kept;
+        best first."""
+        boxes, scores, points = levels[0]
+        for (b, s, p), (_, previous_scale) in zip(levels[1:], copies[:-1], strict=True):
+            small = np.max(b[:, 2:] - b[:, :2], axis=1) * previous_scale < self._small_face()
+            new = [k for k in np.flatnonzero(small)
+                   if not any(_inside(b[k], kept) for kept in boxes)]
+            if not new:
+                continue
+            boxes, scores = np.vstack([boxes, b[new]]), np.concatenate([scores, s[new]])
+            if points is not None:
+                points = np.concatenate([points, p[new]])
+        if len(levels) > 1:  # best first over all copies
+            order = np.argsort(-scores, kind="stable")
+            boxes, scores = boxes[order], scores[order]
+            points = None if points is None else points[order]
+        return boxes, scores, points
+
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_local"]  # dlib, OpenCV and torch models are rebuilt after unpickling
@@ -320,6 +389,29 @@ class FaceDetector:
     def __setstate__(self, state):
         self.__dict__.update({"runtime": "auto", **state})  # pickled before the option
         self._local = threading.local()
+
+
+def _detect_sizes(max_side):
+    """``max_side`` as a tuple of increasing sizes ((None,) for full size),
+    or a ValueError naming the value."""
+    if max_side is None:
+        return (None,)
+    sizes = tuple(max_side) if isinstance(max_side, (list, tuple)) else (max_side,)
+    ok = len(sizes) > 0 and all(
+        isinstance(v, Real) and not isinstance(v, bool) and v >= 16
+        for v in sizes)
+    if not ok or any(a >= b for a, b in zip(sizes, sizes[1:])):
+        raise ValueError("max_side must be None, a size of at least 16 pixels, or "
+                         f"increasing sizes of at least 16 pixels; got {max_side!r}.")
+    return sizes
+
+
+def _inside(box, other, fraction=0.5):
+    """Whether at least ``fraction`` of ``box``'s area lies inside ``other``."""
+    iw = max(0.0, min(box[2], other[2]) - max(box[0], other[0]))
+    ih = max(0.0, min(box[3], other[3]) - max(box[1], other[1]))
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return area > 0 and iw * ih >= fraction * area
 
 
 #: The axes of RetinaFace's input that change from call to call (batch, height,

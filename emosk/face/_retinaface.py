@@ -210,7 +210,7 @@ def decode_boxes(loc, priors):
     ``(k, 4)`` ``(x0, y0, x1, y1)``."""
     centre = priors[:, :2] + loc[:, :2] * VARIANCE[0] * priors[:, 2:]
     size = priors[:, 2:] * np.exp(loc[:, 2:] * VARIANCE[1])
-    return np.c_[centre - size / 2, centre + size / 2]
+    return np.concatenate([centre - size / 2, centre + size / 2], axis=1)
 
 
 def decode_landmarks(ldm, priors):

@@ -171,14 +171,16 @@ class InputAdapter(nn.Module):
                 or images.shape[1:3] != (self.size, self.size)):
             return None
         x = images[..., None] if images.ndim == 3 else images
-        x = x.transpose(0, 3, 1, 2).astype(np.float32)
-        if x.shape[1] == 4:
-            x = x[:, :3]
+        x = x[..., :3].transpose(0, 3, 1, 2)  # a view: no copy until the arithmetic
         if self.channels == 1 and x.shape[1] == 3:
-            x = (x * np.array([0.299, 0.587, 0.114], np.float32).reshape(1, 3, 1, 1)
-                 ).sum(1, keepdims=True)
-        # a gray face meets a 3-channel normalisation by broadcasting, as forward expands it
-        return (x - self.mean.cpu().numpy()) / self.std.cpu().numpy()
+            x = (x.astype(np.float32) * np.array([0.299, 0.587, 0.114], np.float32)
+                 .reshape(1, 3, 1, 1)).sum(1, keepdims=True)
+        mean, std = self.mean.detach().cpu().numpy(), self.std.detach().cpu().numpy()
+        # forward's float32 (x - mean) / std written once into the output; a gray
+        # face meets a 3-channel normalisation by broadcasting, as forward expands it
+        out = np.empty((len(x), max(x.shape[1], mean.shape[1]), *x.shape[2:]), np.float32)
+        np.subtract(x, mean, out=out, dtype=np.float32)
+        return np.divide(out, std, out=out)
 
     def _random_augment(self, x):
         n = len(x)

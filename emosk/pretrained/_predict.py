@@ -27,18 +27,25 @@ IMAGE_THRESHOLD = 0.5
 #: points frame each face (no landmark model), every face reported.  It finds a
 #: face in 97% of NHFI's tight 96 px photos where dlib's HOG finds 16%, and with
 #: ONNX Runtime costs 0.4 ms a photo instead of 2.5 ms
-#: (``benchmarks/results/photo_speed.md``).  RetinaFace's weights are not in
+#: (``benchmarks/results/photo_speed.md``).  Photos larger than 480 px are
+#: detected in a copy of 480 px and, for the faces too small there, in the
+#: photo itself or a copy of 1280 px from 960 px on (``detect_size``, see
+#: :class:`~emosk.face.FaceDetector`'s ``max_side``): at full size a face
+#: larger than RetinaFace's anchors (512 px) came out as several faces (SFEW's
+#: faces enlarged to 715x905: 2.5 "faces" a photo, accuracy 0.26 instead of
+#: 0.48) and a 4000 px photo took 0.7-0.9 s
+#: (``benchmarks/results/large_photos.md``).  RetinaFace's weights are not in
 #: the package: :func:`image_aligner` falls back on :data:`IMAGE_FALLBACK_PATH`
 #: where they can be neither found nor downloaded.
 IMAGE_FACE_PATH = {"detector": "retinaface", "landmarks": "detector", "threshold": None,
-                   "select": "all"}
+                   "select": "all", "detect_size": (480, 1280)}
 
 #: The photo path without RetinaFace's weights (offline, no ``EMOSK_WEIGHTS``):
 #: dlib's HOG, upsampled, and its 68 landmarks, every face above
-#: :data:`IMAGE_THRESHOLD`; it finds fewer faces in tight crops and costs about
-#: 3 ms a photo instead of 0.4.
+#: :data:`IMAGE_THRESHOLD`, large photos detected in the same two copies; it
+#: finds fewer faces in tight crops and costs about 3 ms a photo instead of 0.4.
 IMAGE_FALLBACK_PATH = {"detector": "dlib-hog", "threshold": IMAGE_THRESHOLD,
-                       "select": "all"}
+                       "select": "all", "detect_size": (480, 1280)}
 
 #: What one image or file may raise and still leave the others to run: unreadable
 #: or malformed media (MediaReadError is a ValueError), no face with

@@ -20,6 +20,7 @@ from emosk.pretrained import (
     plot_faces,
     plot_timeline,
     predict_image,
+    predict_images,
     predict_video,
     weights_path,
 )
@@ -419,11 +420,31 @@ def test_photos_are_framed_by_retinafaces_points_unless_another_detector_is_name
 
 def test_predict_image_reports_retinafaces_box_and_score(shared_weights):
     from emosk.face import FaceDetector
+    from emosk.pretrained import IMAGE_FACE_PATH
 
     (face,) = predict_image(data.astronaut(), model="fer2013", tta=False)
-    boxes, scores = FaceDetector("retinaface")(data.astronaut())
+    # the 512 px photo is detected in its 480 px copy (the photo path's detect_size)
+    boxes, scores = FaceDetector("retinaface", max_side=IMAGE_FACE_PATH["detect_size"])(
+        data.astronaut())
     np.testing.assert_allclose(face["box"], boxes[0], atol=1e-3)
     assert face["score"] == pytest.approx(scores[0], abs=1e-4)
+
+
+def test_a_face_larger_than_retinafaces_anchors_is_one_face_in_a_photo(shared_weights):
+    import cv2
+
+    # the astronaut's face filling nine tenths of a 1500 px photo (a selfie)
+    photo = cv2.resize(data.astronaut()[48:182, 158:292], (1500, 1500),
+                       interpolation=cv2.INTER_CUBIC)
+    full = image_aligner("fer2013", detect_size=None).fit()
+    assert len(predict_image(photo, model="fer2013", aligner=full)) > 1  # eyes, mouth...
+    (face,) = predict_image(photo, model="fer2013", tta=False)
+    assert face["found"] and face["emotion"] == "happy"
+    x0, y0, x1, y1 = face["box"]
+    assert x1 - x0 > 1000 and y1 - y0 > 1200  # the whole face, not a part of it
+    # many photos: the same faces
+    (many,) = predict_images([photo], model="fer2013")
+    np.testing.assert_allclose(many[0]["box"], face["box"], atol=1e-3)
 
 
 def test_without_retinafaces_weights_photos_fall_back_on_dlib_with_a_warning(
