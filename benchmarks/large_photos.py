@@ -35,8 +35,8 @@ import numpy as np
 from _common import markdown_table, write_result
 
 from emosk.datasets import load_enterface05, load_sfew
-from emosk.metrics import unweighted_average_recall
 from emosk.io import iter_frames
+from emosk.metrics import unweighted_average_recall
 from emosk.pretrained import image_aligner, load, predict_image
 
 #: The photo paths compared: label -> FaceAligner ``detect_size``.

@@ -400,7 +400,7 @@ def _detect_sizes(max_side):
     ok = len(sizes) > 0 and all(
         isinstance(v, Real) and not isinstance(v, bool) and v >= 16
         for v in sizes)
-    if not ok or any(a >= b for a, b in zip(sizes, sizes[1:])):
+    if not ok or any(a >= b for a, b in zip(sizes, sizes[1:], strict=False)):
         raise ValueError("max_side must be None, a size of at least 16 pixels, or "
                          f"increasing sizes of at least 16 pixels; got {max_side!r}.")
     return sizes
