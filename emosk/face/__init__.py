@@ -30,6 +30,7 @@ from ._detect import (
     FaceDetector,
     add_border,
     box_iou,
+    enlarge,
     non_max_suppression,
     shrink,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "align_face",
     "as_rgb",
     "box_iou",
+    "enlarge",
     "crop_color",
     "dlib_model_path",
     "eye_centers",

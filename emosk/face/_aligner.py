@@ -116,6 +116,11 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         copy of each size, large faces from the smaller, small faces from
         the larger (the photo path's setting).  None: full size (the
         paper's).
+    detect_min_size : int or None, default=None
+        Where the detector finds no face in an image or frame smaller than
+        this (longer side), detect again on a copy enlarged to it (see
+        :class:`FaceDetector`'s ``min_side``): detectors miss faces that
+        fill a small image.  None: no retry.
     detect_every : int, default=1
         Videos: run the detector on every ``detect_every``-th frame only;
         in between, each face is followed by fitting the landmark predictor
@@ -206,6 +211,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         "on_missing": [StrOptions({"frame", "drop", "last", "raise"})],
         "check_fit": ["boolean"],
         "detect_size": [Interval(Integral, 16, None, closed="left"), "array-like", None],
+        "detect_min_size": [Interval(Integral, 16, None, closed="left"), None],
         "detect_every": [Interval(Integral, 1, None, closed="left")],
         "max_gap": [Interval(Integral, 0, None, closed="left")],
         "prefetch": [Interval(Integral, 0, None, closed="left")],
@@ -220,8 +226,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None,
                  detect_border=0.0, assume_face=False, landmarks=68, mode="similarity",
                  size=128, margin=0.2, padding=0.25, color="rgb", select="largest",
-                 on_missing="frame", check_fit=True, detect_size=None, detect_every=1,
-                 max_gap=25, prefetch=8, fps=None, step=None, max_frames=None,
+                 on_missing="frame", check_fit=True, detect_size=None, detect_min_size=None,
+                 detect_every=1, max_gap=25, prefetch=8, fps=None, step=None, max_frames=None,
                  n_jobs=None, verbose=False):
         self.detector = detector
         self.upsample = upsample
@@ -238,6 +244,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.on_missing = on_missing
         self.check_fit = check_fit
         self.detect_size = detect_size
+        self.detect_min_size = detect_min_size
         self.detect_every = detect_every
         self.max_gap = max_gap
         self.prefetch = prefetch
@@ -246,6 +253,11 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.max_frames = max_frames
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    def __setstate__(self, state):
+        # pickled before detect_min_size existed: it behaves as it did (no enlarging)
+        state.setdefault("detect_min_size", None)
+        super().__setstate__(state)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):

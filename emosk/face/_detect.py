@@ -11,7 +11,7 @@ from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
 __all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "SMALLEST_FACE",
-           "add_border", "box_iou", "non_max_suppression", "shrink"]
+           "add_border", "box_iou", "enlarge", "non_max_suppression", "shrink"]
 
 DETECTORS = ("dlib-hog", "dlib-cnn", "opencv-haar", "retinaface")
 #: Default face-probability threshold of ``FaceDetector("retinaface")``.
@@ -95,6 +95,33 @@ def shrink(image, max_side):
     return small, (size[0] / w + size[1] / h) / 2
 
 
+def enlarge(image, min_side):
+    """The image enlarged so that its longer side is at least ``min_side`` pixels.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C)
+    min_side : int
+
+    Returns
+    -------
+    large : ndarray
+        The enlarged image (bilinear; ``image`` itself when large enough).
+    scale : float
+        ``large``'s size over ``image``'s, as :func:`shrink` gives it.
+    """
+    import cv2
+
+    longest = max(image.shape[:2])
+    if longest >= min_side:
+        return image, 1.0
+    scale = min_side / longest
+    h, w = image.shape[:2]
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    large = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return large, (size[0] / w + size[1] / h) / 2
+
+
 class FaceDetector:
     """A face detector, built once and called on many images.
 
@@ -150,6 +177,16 @@ class FaceDetector:
         the photo path's setting (:data:`emosk.pretrained.IMAGE_FACE_PATH`):
         at full size a face larger than RetinaFace's anchors (512 px) was
         reported as several faces, and a 4000 px photo took 0.7-0.9 s.
+    min_side : int or None, default=None
+        Where no face is found in an image smaller than this (longer side,
+        border included), detect again on a copy enlarged to it (bilinear);
+        boxes are mapped back.  Detectors miss faces that fill a small
+        image: RetinaFace finds a face in 43% of FER2013's 48 px thumbnails
+        as they are, in 97% with this retry at 128 px (the photo path's
+        setting, :data:`emosk.pretrained.IMAGE_FACE_PATH`).  Faces found at
+        the image's own size are kept as they are: on CK+'s thumbnails, where
+        it finds 99%, detecting in the enlarged copy instead cost 2 points of
+        accuracy.  At most the smallest ``max_side``.  None: no retry.
     runtime : {"auto", "torch", "onnxruntime"}, default="auto"
         What runs RetinaFace: torch, or ONNX Runtime on a copy exported once
         per machine (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra;
@@ -196,7 +233,7 @@ class FaceDetector:
            [  0.,   0.,  20.,  20.]]), array([0.9, 0.2]))
     """
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None, border=0.0,
-                 max_side=None, runtime="auto"):
+                 max_side=None, min_side=None, runtime="auto"):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
                              "or a callable returning (boxes, scores).")
@@ -204,8 +241,14 @@ class FaceDetector:
         self.upsample = upsample
         self.threshold = threshold
         self.border = border
-        _detect_sizes(max_side)  # a bad value fails here, not on the first image
+        sizes = _detect_sizes(max_side)  # a bad value fails here, not on the first image
+        if min_side is not None and not (
+                isinstance(min_side, Real) and not isinstance(min_side, bool)
+                and 16 <= min_side <= (sizes[0] or np.inf)):
+            raise ValueError("min_side must be None or a size of at least 16 pixels and at "
+                             f"most the smallest max_side ({max_side!r}); got {min_side!r}.")
         self.max_side = max_side
+        self.min_side = min_side
         resolve_runtime(runtime)  # a bad name fails here, not on the first image
         self.runtime = runtime
         self._local = threading.local()
@@ -271,8 +314,13 @@ class FaceDetector:
         """
         copies, offset = self._prepare(image)
         impl = self._impl()
-        return self._merge([self._finish(impl(small), scale, offset)
-                            for small, scale in copies], copies)
+        found = self._merge([self._finish(impl(small), scale, offset)
+                             for small, scale in copies], copies)
+        retry = self._enlarged(image, found)
+        if retry is None:
+            return found
+        (large, scale), offset = retry
+        return self._finish(impl(large), scale, offset)
 
     def detect_many(self, images):
         """:meth:`detect_with_landmarks` of each image, faster on many.
@@ -296,28 +344,50 @@ class FaceDetector:
         # every copy of every image, detected one by one or in same-size batches
         copies = [(i, level, small) for i, (image_copies, _) in enumerate(prepared)
                   for level, (small, _) in enumerate(image_copies)]
+        per_image = [[] for _ in prepared]
+        for (i, level, _), out in zip(copies, self._run([c[2] for c in copies]), strict=True):
+            image_copies, offset = prepared[i]
+            per_image[i].append(self._finish(out, image_copies[level][1], offset))
+        found = [self._merge(levels, image_copies)
+                 for levels, (image_copies, _) in zip(per_image, prepared, strict=True)]
+        # small images without a face: again, enlarged (min_side)
+        retries = [(i, retry) for i, (image, faces) in enumerate(zip(images, found, strict=True))
+                   if (retry := self._enlarged(image, faces)) is not None]
+        outs = self._run([large for _, ((large, _), _) in retries])
+        for (i, ((_, scale), offset)), out in zip(retries, outs, strict=True):
+            found[i] = self._finish(out, scale, offset)
+        return found
+
+    def _run(self, smalls):
+        """The detector's raw output on each image of ``smalls``, RetinaFace's on
+        same-size images in batches of up to :data:`BATCH`."""
         impl = self._impl()
         # RetinaFace's runner also takes a batch of same-size images
         batch = impl.batch if self.detector == "retinaface" else None
         if batch is None:
-            found = [impl(small) for _, _, small in copies]
-        else:
-            found = [None] * len(copies)
-            groups = {}
-            for k, (_, _, small) in enumerate(copies):
-                groups.setdefault(small.shape[:2], []).append(k)
-            for members in groups.values():
-                for start in range(0, len(members), BATCH):
-                    chunk = members[start:start + BATCH]
-                    outs = batch([copies[k][2] for k in chunk])
-                    for k, out in zip(chunk, outs, strict=True):
-                        found[k] = out
-        per_image = [[] for _ in prepared]
-        for (i, level, _), out in zip(copies, found, strict=True):
-            image_copies, offset = prepared[i]
-            per_image[i].append(self._finish(out, image_copies[level][1], offset))
-        return [self._merge(levels, image_copies)
-                for levels, (image_copies, _) in zip(per_image, prepared, strict=True)]
+            return [impl(small) for small in smalls]
+        found = [None] * len(smalls)
+        groups = {}
+        for k, small in enumerate(smalls):
+            groups.setdefault(small.shape[:2], []).append(k)
+        for members in groups.values():
+            for start in range(0, len(members), BATCH):
+                chunk = members[start:start + BATCH]
+                for k, out in zip(chunk, batch([smalls[k] for k in chunk]), strict=True):
+                    found[k] = out
+        return found
+
+    def _enlarged(self, image, found):
+        """Where ``found`` holds no face and the image (border included) is
+        smaller than ``min_side``: the enlarged copy to detect in again with
+        its scale, and the border's offset; else None."""
+        min_side = getattr(self, "min_side", None)  # pickled before the option
+        if min_side is None or len(found[0]):
+            return None
+        padded, offset = add_border(image, self.border)
+        if max(padded.shape[:2]) >= min_side:
+            return None
+        return enlarge(padded, min_side), offset
 
     def _prepare(self, image):
         """The copies the detector runs on (border added, shrunk to each

@@ -21,7 +21,8 @@ def build_models(aligner):
     settings; their models load on first use."""
     detector = FaceDetector(aligner.detector, upsample=aligner.upsample,
                             threshold=aligner.threshold, border=aligner.detect_border,
-                            max_side=aligner.detect_size)
+                            max_side=aligner.detect_size,
+                            min_side=getattr(aligner, "detect_min_size", None))
     fitted = aligner.mode != "box" and not _detector_points(aligner)
     predictor = LandmarkPredictor(aligner.landmarks) if fitted else None
     return detector, predictor
@@ -42,7 +43,8 @@ class FaceFinder:
 
     What a :class:`FaceAligner` does in every image (and in every video frame
     where it detects), with its settings: detect (``detector``,
-    ``upsample``, ``threshold``, ``detect_border``, ``detect_size``), fit
+    ``upsample``, ``threshold``, ``detect_border``, ``detect_size``,
+    ``detect_min_size``), fit
     the landmarks in each box, keep the faces that pass the fit check
     (``check_fit``), fall back on the whole image (``assume_face``), pick
     one (``select``) and crop it (``mode``, ``size``, ``margin``,

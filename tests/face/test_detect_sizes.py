@@ -141,3 +141,89 @@ def test_detect_many_matches_one_by_one(astronaut, retina_sizes):
         np.testing.assert_allclose(scores, s, atol=1e-5)
         np.testing.assert_allclose(points, p, atol=1e-3)
         assert len(boxes) == 1
+
+
+# ------------------------------------------------ small images: min_side
+
+
+def _needs_60_px(image):
+    """A detector that finds the face only in an image of 60 px or more."""
+    side = max(image.shape[:2])
+    if side < 60:
+        return [], []
+    return [(0.25 * side, 0.25 * side, 0.75 * side, 0.75 * side)], [0.9]
+
+
+def test_a_small_image_without_a_face_is_detected_in_again_enlarged():
+    seen = []
+
+    def record(image):
+        seen.append(image.shape)
+        return _needs_60_px(image)
+    boxes, scores = FaceDetector(record, min_side=80)(np.zeros((40, 30), np.uint8))
+    assert seen == [(40, 30), (80, 60)]
+    np.testing.assert_allclose(boxes, [[10, 10, 30, 30]])  # mapped back by the scale 2
+    np.testing.assert_allclose(scores, [0.9])
+    # found as it is: no retry; large enough: no retry; None: no retry
+    seen.clear()
+    FaceDetector(record, min_side=128)(np.zeros((70, 70), np.uint8))
+    FaceDetector(record, min_side=80)(np.zeros((50, 90), np.uint8))
+    FaceDetector(record)(np.zeros((40, 30), np.uint8))
+    assert seen == [(70, 70), (50, 90), (40, 30)]
+
+
+def test_the_retry_counts_the_border_and_maps_it_back():
+    boxes, _ = FaceDetector(_needs_60_px, border=0.25, min_side=80)(np.zeros((40, 40), np.uint8))
+    # 40 px + 10 px of border on each side = 60 px, found without a retry
+    np.testing.assert_allclose(boxes, [[5, 5, 35, 35]])
+    boxes, _ = FaceDetector(_needs_60_px, border=0.25, min_side=120)(np.zeros((30, 30), np.uint8))
+    # 30 + 2 * 8 = 46 px padded, enlarged to 120: the box of the padded copy, mapped back
+    np.testing.assert_allclose(boxes, [[3.5, 3.5, 26.5, 26.5]])
+
+
+@pytest.mark.parametrize("bad", [8, 600, True, "96", 0])
+def test_bad_min_sides_are_refused(bad):
+    with pytest.raises(ValueError, match="min_side must be None"):
+        FaceDetector(max_side=(480, 1280), min_side=bad)
+
+
+def test_enlarge_mirrors_shrink():
+    from emosk.face import enlarge
+
+    image = np.arange(30 * 20, dtype=np.uint8).reshape(30, 20)
+    large, scale = enlarge(image, 90)
+    assert large.shape == (90, 60) and scale == pytest.approx(3.0)
+    same, one = enlarge(image, 30)
+    assert same is image and one == 1.0
+
+
+def test_thumbnails_without_a_face_are_found_enlarged(shared_data, shared_weights):
+    from emosk.datasets import load_fer2013
+
+    thumbs = load_fer2013(subset="PublicTest", data_home=shared_data).images[:200]  # 48 px
+    plain = FaceDetector("retinaface").detect_many(list(thumbs))
+    retry = FaceDetector("retinaface", min_side=128)
+    many = retry.detect_many(list(thumbs))
+    found_plain = np.mean([len(b) > 0 for b, _, _ in plain])
+    found_retry = np.mean([len(b) > 0 for b, _, _ in many])
+    assert found_plain < 0.6 and found_retry > 0.9
+    for thumb, (b0, _, _), (boxes, scores, points) in zip(thumbs, plain, many, strict=True):
+        if len(b0):  # found as it is: kept as it is
+            np.testing.assert_allclose(boxes, b0, atol=1e-3)
+        b, s, p = retry.detect_with_landmarks(thumb)  # one by one: the same
+        np.testing.assert_allclose(boxes, b, atol=1e-3)
+        np.testing.assert_allclose(points, p, atol=1e-3)
+        assert np.all((boxes[:, 2:] > 0) & (boxes[:, :2] < 48))  # in the thumbnail's pixels
+
+
+def test_aligner_passes_min_size_and_old_pickles_keep_working():
+    import pickle
+
+    aligner = FaceAligner(detect_min_size=96).fit()
+    assert aligner.detector_.min_side == 96
+    with pytest.raises(ValueError, match="min_side must be None"):
+        FaceAligner(detect_size=64, detect_min_size=96).fit()
+    old = FaceAligner()
+    del old.__dict__["detect_min_size"]  # as pickled before the option
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.get_params()["detect_min_size"] is None

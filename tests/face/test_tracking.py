@@ -141,7 +141,8 @@ def test_tracking_keeps_one_id_through_a_real_clip(shared_data):
 
 def test_new_parameters_key_the_caches():
     base = FaceAligner()
-    for name, value in [("detect_size", 480), ("detect_every", 5), ("max_gap", 3)]:
+    for name, value in [("detect_size", 480), ("detect_size", (480, 1280)),
+                        ("detect_min_size", 96), ("detect_every", 5), ("max_gap", 3)]:
         changed = FaceAligner().set_params(**{name: value})
         assert tracking_fingerprint(changed) != tracking_fingerprint(base), name
         assert estimator_fingerprint(changed) != estimator_fingerprint(base), name
