@@ -81,18 +81,9 @@ def shrink(image, max_side):
         ``small``'s size over ``image``'s (1.0 when not shrunk): a point
         ``(x, y)`` of ``small`` is ``(x / scale, y / scale)`` in ``image``.
     """
-    import cv2
-
-    longest = max(image.shape[:2])
-    if max_side is None or longest <= max_side:
+    if max_side is None or max(image.shape[:2]) <= max_side:
         return image, 1.0
-    scale = max_side / longest
-    h, w = image.shape[:2]
-    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    # the scale actually applied on each axis differs from `scale` by rounding;
-    # their mean maps boxes back within half a pixel of the small image
-    return small, (size[0] / w + size[1] / h) / 2
+    return _resized(image, max_side, "area")
 
 
 def enlarge(image, min_side):
@@ -110,16 +101,24 @@ def enlarge(image, min_side):
     scale : float
         ``large``'s size over ``image``'s, as :func:`shrink` gives it.
     """
+    if max(image.shape[:2]) >= min_side:
+        return image, 1.0
+    return _resized(image, min_side, "linear")
+
+
+def _resized(image, side, interpolation):
+    """The image resized so that its longer side is ``side`` pixels (OpenCV's
+    ``"area"`` or ``"linear"`` interpolation), and the scale applied."""
     import cv2
 
-    longest = max(image.shape[:2])
-    if longest >= min_side:
-        return image, 1.0
-    scale = min_side / longest
     h, w = image.shape[:2]
+    scale = side / max(h, w)
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-    large = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-    return large, (size[0] / w + size[1] / h) / 2
+    flag = cv2.INTER_AREA if interpolation == "area" else cv2.INTER_LINEAR
+    out = cv2.resize(image, size, interpolation=flag)
+    # the scale actually applied on each axis differs from `scale` by rounding;
+    # their mean maps boxes back within half a pixel of the resized image
+    return out, (size[0] / w + size[1] / h) / 2
 
 
 class FaceDetector:
