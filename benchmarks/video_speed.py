@@ -5,12 +5,14 @@ On the six eNTERFACE'05 clips (720x576, 25 fps, 472 frames), every frame:
 - fer 25.10.3 (OpenCV Haar cascade + its mini-Xception, ``FER().detect_emotions``
   on every frame read by ``cv2.VideoCapture``), in its own virtual environment
   (it needs TensorFlow);
-- emosk's ``predict_video`` with the default fast face path (detection on a
-  640-pixel copy every 10th frame, landmark tracking in between, decoding and
-  face finding in background threads while the network classifies), with
-  the default model and with the compact ``fer2013`` one, and emosk's previous
-  path: dlib HOG upsampled on every full frame, with and without the 18-view
-  test-time augmentation (what ``emosk predict`` did before);
+- emosk's ``predict_video`` with the default RetinaFace face path (RetinaFace
+  on a 320-pixel copy of every frame, its five points framing the face) and
+  with the fast face path before it (dlib HOG on a 640-pixel copy every 10th
+  frame, landmark tracking in between), decoding and face finding in
+  background threads while the network classifies, with the default model
+  and with the compact ``fer2013`` one, and emosk's first path: dlib HOG
+  upsampled on every full frame, with and without the 18-view test-time
+  augmentation (what ``emosk predict`` did at first);
 - the whole EmotiW 2017 system's first pass: the frame features of its two
   networks (dlib's ResNet on 150x150 chips, emosk's FER2013 network) and the
   IS10 audio features, into an empty feature cache, against the clips'
@@ -215,7 +217,7 @@ def main():
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the 1- and 10-minute memory runs")
     parser.add_argument("--no-paper-tta", action="store_true",
-                        help="skip the slowest row (the previous path with TTA)")
+                        help="skip the slowest row (the first path with TTA)")
     args = parser.parse_args()
     data = load_enterface05()
     paths = [str(p) for p in data.filenames]
@@ -223,16 +225,21 @@ def main():
     python = install_fer(args.install_fer) if args.install_fer else args.fer_python
     fer = run_fer(python, paths)
     fer_fps = (sum(r["frames"] for r in fer) / sum(r["seconds"] for r in fer)) if fer else None
-    runs = [(f"emosk predict_video, fast face path, default model `{DEFAULT_MODEL}` "
-             "(the default)", "fast", False, DEFAULT_MODEL, "float32"),
-            ("emosk predict_video, fast face path, the default model's int8 graph "
-             "(`load(precision=\"int8\")`)", "fast", False, DEFAULT_MODEL, "int8"),
+    runs = [(f"emosk predict_video, RetinaFace face path, default model `{DEFAULT_MODEL}` "
+             "(the default)", "retinaface", False, DEFAULT_MODEL, "float32"),
+            ("emosk predict_video, RetinaFace face path, the default model's int8 graph "
+             "(`load(precision=\"int8\")`)", "retinaface", False, DEFAULT_MODEL, "int8"),
+            ("emosk predict_video, RetinaFace face path, compact `fer2013` model",
+             "retinaface", False, "fer2013", "float32"),
+            (f"emosk predict_video, fast face path (dlib HOG every 10th frame, the default "
+             f"before), default model `{DEFAULT_MODEL}`", "fast", False, DEFAULT_MODEL,
+             "float32"),
             ("emosk predict_video, fast face path, compact `fer2013` model", "fast", False,
              "fer2013", "float32"),
-            ("emosk, previous path: HOG upsampled on every full frame, `fer2013`", "paper",
+            ("emosk, first path: HOG upsampled on every full frame, `fer2013`", "paper",
              False, "fer2013", "float32")]
     if not args.no_paper_tta:
-        runs.append(("emosk, previous path + 18-view TTA (old `emosk predict`), `fer2013`",
+        runs.append(("emosk, first path + 18-view TTA (old `emosk predict`), `fer2013`",
                      "paper", True, "fer2013", "float32"))
     rows = [] if fer is None else [speed_row(f"fer {FER_VERSION} (Haar + mini-Xception)",
                                              fer, fer_fps)]

@@ -39,12 +39,14 @@ INPUTS_HELP = (
 RECURSIVE_HELP = "also take the files of the folders' sub-folders (default: not)"
 QUIET_HELP = ("no progress bars on stderr; there are none anyway when stderr is not a "
               "terminal (default: bars on a terminal)")
-FACE_PATHS = ["fast", "paper"]  # emosk.face.FACE_PATHS, without importing it
-FACE_PATH_HELP = ("'fast' detects faces on a 640-pixel copy every 10th frame and follows "
-                  "them by their landmarks in between (finds faces down to about 1/8 of "
-                  "the frame's longer side); 'paper' detects at full size with upsampling "
-                  "in every frame, as Knyazev et al. 2017 (smaller faces, many times "
-                  "slower) (default: fast)")
+FACE_PATHS = ["retinaface", "fast", "paper"]  # emosk.face.FACE_PATHS, without importing it
+FACE_PATH_HELP = ("'retinaface' detects faces with RetinaFace on a 320-pixel copy of every "
+                  "frame, framed by its five points (finds faces down to about 1/16 of the "
+                  "frame's longer side; needs RetinaFace's weights); 'fast' detects with "
+                  "dlib's HOG on a 640-pixel copy every 10th frame and follows the faces "
+                  "by their landmarks in between (down to about 1/8); 'paper' detects "
+                  "at full size with upsampling in every frame, as Knyazev et al. 2017 "
+                  "(smaller faces, many times slower)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,8 +169,9 @@ def build_parser():
                               "own track (rows per face per frame, a clip row per face, "
                               "the main face's first; column 'track'; with --plot also a "
                               "timeline per face) (default: main)")
-    predict.add_argument("--face-path", choices=FACE_PATHS, default="fast",
-                         help="videos: " + FACE_PATH_HELP)
+    predict.add_argument("--face-path", choices=FACE_PATHS, default=None,
+                         help="videos: " + FACE_PATH_HELP + " (default: retinaface, or "
+                              "fast without RetinaFace's weights)")
     predict.add_argument("--tta", action="store_true",
                          help="average 18 flipped, rotated and scaled views of every face, "
                               "in images and videos (18 times the network's cost) "
@@ -282,7 +285,7 @@ def build_parser():
                          help="CNN for --what features; compact is the shipped FER2013 "
                               "model (default: compact)")
     extract.add_argument("--face-path", choices=FACE_PATHS, default="fast",
-                         help=FACE_PATH_HELP)
+                         help=FACE_PATH_HELP + " (default: fast)")
     extract.add_argument("--mode", choices=ALIGN_MODES, default=None,
                          help="alignment, for --what faces only (default: similarity)")
     extract.add_argument("--size", type=int_at_least(MIN_FACE_SIZE), default=None,

@@ -391,7 +391,7 @@ def _plot_outputs(paths, results, fusions, plots, *, plot_dir, names, overwrite,
 def predict_paths(paths, *, model=DEFAULT_MODEL, fps=None, plot_dir=None,
                   overwrite=False, audio_model=None, fuse="same-speaker", audio_weight=None,
                   same_speaker=False, no_face="skip", names=None, progress=False, log=None,
-                  faces="main", face_path="fast", tta=False, checked=None,
+                  faces="main", face_path=None, tta=False, checked=None,
                   precision="float32"):
     """:func:`~emosk.pretrained.predict_files` on the inputs, then their plots.
 

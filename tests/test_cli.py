@@ -1054,11 +1054,13 @@ def test_predict_every_face_gives_rows_and_plots_per_face(two_face_video, tmp_pa
 def test_predict_face_path_and_tta_options(two_face_video, capsys):
     video = two_face_video
     outs = {}
-    for extra in ([], ["--face-path", "paper"], ["--tta"]):
+    for extra in ([], ["--face-path", "paper"], ["--face-path", "fast"],
+                  ["--face-path", "retinaface"], ["--tta"]):
         assert main(["predict", str(video), "--audio-model", "none", *extra]) == 0
         rows = _rows(capsys.readouterr().out)
         frames = [r for r in rows if r["kind"] == "frame"]
         assert len(frames) == 6 and all(r["status"] == "ok" for r in frames)
         outs[" ".join(extra)] = [float(r["happy"]) for r in frames]
     assert outs["--tta"] != outs[""]  # the 18 views change the probabilities
+    assert outs["--face-path retinaface"] == outs[""]  # the default where its weights are
     assert main(["predict", str(video), "--face-path", "quick"]) == 2

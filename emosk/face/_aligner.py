@@ -188,9 +188,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
     >>> faces.shape
     (1, 64, 64, 3)
 
-    The fast settings for long videos (the defaults of
-    :func:`emosk.pretrained.predict_video`, :data:`FACE_PATHS`): detection on
-    a 640-pixel copy every 10th frame, landmark tracking in between:
+    The fast settings for long videos (:data:`FACE_PATHS` ``"fast"``, the
+    default of :func:`emosk.video.default_aligner`): detection on a 640-pixel
+    copy every 10th frame, landmark tracking in between:
 
     >>> fast = FaceAligner(detect_size=640, upsample=0, detect_every=10)
     """

@@ -2,17 +2,26 @@
 
 __all__ = ["FACE_PATHS", "face_path_params"]
 
-#: FaceAligner settings of the two face paths for videos.  ``"fast"``, the
-#: default of the video entry points (:func:`emosk.pretrained.predict_video`,
-#: ``emosk predict``, :func:`emosk.video.default_aligner` and so
-#: :func:`emosk.video.make_emotiw2017_classifier`): detection on a copy
-#: shrunk to 640 pixels without upsampling (faces down to about an eighth of
-#: the frame's longer side, 67 px in a 720x576 frame), every 10th frame, the
-#: faces followed by their landmarks in between.  ``"paper"``: detection at
-#: full size with upsampling in every frame (Knyazev et al. 2017; faces down
-#: to about 40 px), the FaceAligner defaults.  Measured on eNTERFACE'05 in
+#: FaceAligner settings of the face paths for videos.  ``"retinaface"``, the
+#: default of :func:`emosk.pretrained.predict_video` and ``emosk predict`` where
+#: RetinaFace's weights are at hand: RetinaFace on a copy shrunk to 320 pixels
+#: in every frame, its own five points framing the face (the crops the default
+#: model was fine-tuned on), a small frame without a face detected in again
+#: enlarged to 128 pixels; it finds faces down to about 45 px in a 720x576
+#: frame at 3 ms a detection (``benchmarks/results/face_sizes.md``).
+#: ``"fast"``, the default of :func:`emosk.video.default_aligner` (and so
+#: :func:`emosk.video.make_emotiw2017_classifier`) and of the video entry
+#: points without RetinaFace's weights: the model's own detector and
+#: landmarks (dlib's HOG and 68 points) on a copy shrunk to 640 pixels without
+#: upsampling (faces down to about an eighth of the frame's longer side, 67 px
+#: in a 720x576 frame), every 10th frame, the faces followed by their
+#: landmarks in between.  ``"paper"``: detection at full size with upsampling
+#: in every frame (Knyazev et al. 2017; faces down to about 40 px), the
+#: FaceAligner defaults.  Measured on eNTERFACE'05 in
 #: ``benchmarks/results/video_speed.md``.
 FACE_PATHS = {
+    "retinaface": {"detector": "retinaface", "landmarks": "detector", "threshold": None,
+                   "detect_size": 320, "detect_min_size": 128, "detect_every": 1},
     "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
     "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
 }
@@ -27,7 +36,7 @@ def face_path_params(face_path):
 
     Parameters
     ----------
-    face_path : {"fast", "paper"}
+    face_path : {"retinaface", "fast", "paper"}
         See :data:`FACE_PATHS`.
 
     Returns

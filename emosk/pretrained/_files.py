@@ -321,7 +321,7 @@ def _video_rows(path, result, voice, models, options):
 
 
 def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, faces="main",
-                  face_path="fast", tta=False, no_face="skip", same_speaker=False,
+                  face_path=None, tta=False, no_face="skip", same_speaker=False,
                   fuse="same-speaker", voice_weight=None, kinds=None, verbose=False,
                   on_error=None, precision="float32"):
     """Emotions in image and video files, faces and voice, as one table.
@@ -357,8 +357,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     faces : {"main", "all"}, default="main"
         Follow the main face of a video, or every face (see
         :func:`video_aligner`).
-    face_path : {"fast", "paper"}, default="fast"
-        The video face path (see :func:`video_aligner`).
+    face_path : {"retinaface", "fast", "paper"} or None, default=None
+        The videos' face path (:func:`video_aligner`; None: ``"retinaface"``
+        where RetinaFace's weights are at hand, else ``"fast"``).
     tta : bool, default=False
         Average 18 test-time views of each face, in images and in video
         frames (see :func:`predict_image`).

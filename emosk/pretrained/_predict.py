@@ -410,15 +410,19 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     return out
 
 
-def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **params):
+def video_aligner(name=DEFAULT_MODEL, *, face_path=None, faces="main", **params):
     """The FaceAligner :func:`predict_video` uses by default.
 
     Parameters
     ----------
     name : str, default="mobilefacenet_fer_nhfi_soup3"
         The shipped model whose input faces it makes.
-    face_path : {"fast", "paper"}, default="fast"
-        Detection settings, see :data:`emosk.face.FACE_PATHS`.
+    face_path : {"retinaface", "fast", "paper"} or None, default=None
+        Detection settings, see :data:`emosk.face.FACE_PATHS`.  None:
+        ``"retinaface"`` (RetinaFace and its five points in every frame)
+        where RetinaFace's weights are at hand (found or downloaded), else
+        ``"fast"`` (dlib's HOG and 68 landmarks) with a ``RuntimeWarning``
+        naming where to put the file.
     faces : {"main", "all"}, default="main"
         Follow one face, or every face as its own track (``select="all"``).
     **params
@@ -432,7 +436,21 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path="fast", faces="main", **param
     if faces not in ("main", "all"):
         raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
     select = {"select": "all"} if faces == "all" else {}
-    return face_aligner(name, **{**face_path_params(face_path), **select, **params})
+    path = face_path_params(_video_path() if face_path is None else face_path)
+    return face_aligner(name, **{**path, **select, **params})
+
+
+def _video_path():
+    """``"retinaface"`` when RetinaFace's weights are at hand (found or
+    downloaded), else ``"fast"`` with a warning."""
+    try:
+        fetch_weights("retinaface_mnet025")
+    except FileNotFoundError as err:
+        warnings.warn(f"{err} Videos go through the 'fast' face path instead (dlib's HOG "
+                      "and 68 landmarks, emosk.face.FACE_PATHS).", RuntimeWarning,
+                      stacklevel=4)
+        return "fast"
+    return "retinaface"
 
 
 def _face_batches(aligned, batch_size):
@@ -491,7 +509,7 @@ def _main_rows(frames, tracks, found, main):
 
 
 def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_size=64,
-                  no_face="skip", faces="main", face_path="fast", tta=False, clip="mean",
+                  no_face="skip", faces="main", face_path=None, tta=False, clip="mean",
                   verbose=False):
     """Per-frame and per-clip emotion probabilities of the faces of a video.
 
@@ -532,9 +550,11 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         Follow one face, or every face as its own track (also give
         ``tracks`` in the result).  A custom ``aligner`` must then have
         ``select="all"``.
-    face_path : {"fast", "paper"}, default="fast"
+    face_path : {"retinaface", "fast", "paper"} or None, default=None
         Detection settings of the default aligner
-        (:data:`emosk.face.FACE_PATHS`).
+        (:data:`emosk.face.FACE_PATHS`).  None: ``"retinaface"`` where
+        RetinaFace's weights are at hand, else ``"fast"`` with a warning
+        (:func:`video_aligner`).
     tta : bool, default=False
         With a shipped model's name: average the 18 test-time views of each
         face (18 times the network's cost; in videos the frames are averaged

@@ -70,7 +70,7 @@ def default_aligner(backbone, *, face_path="fast"):
     backbone : str or estimator
         A backbone name; for a fitted :class:`~emosk.nn.CNNClassifier` its
         ``backbone`` parameter is used.
-    face_path : {"fast", "paper"}, default="fast"
+    face_path : {"fast", "retinaface", "paper"}, default="fast"
         Detection settings (:data:`emosk.face.FACE_PATHS`): ``"fast"``
         detects on a 640-pixel copy every 10th frame and follows the faces
         by their landmarks in between; ``"paper"`` detects at full size,

@@ -246,6 +246,36 @@ def test_a_steady_face_stays_found_in_every_frame(astronaut, tmp_path):
     assert rep["found"].all() and set(rep["track"]) == {0}
 
 
+def _retina(**params):
+    return FaceAligner(**FACE_PATHS["retinaface"], mode="fer2013", size=48, **params).fit()
+
+
+@pytest.mark.parametrize("shot", ["grey", "coffee", "chelsea"])
+def test_the_retinaface_path_loses_a_face_at_the_cut(astronaut, tmp_path, shot, shared_weights):
+    skdata = pytest.importorskip("skimage.data")
+    after = (np.full((480, 640, 3), 128, np.uint8) if shot == "grey"
+             else _scene(getattr(skdata, shot)()))
+    path = _write_video(tmp_path / "cut.mp4", [_framed(astronaut)] * 25 + [after] * 25)
+    rep = _retina().transform_with_report([path])[1][0]
+    # detected in every frame: found up to the cut, not one frame after it
+    assert rep["found"][:25].all() and not rep["found"][25:].any()
+    assert set(rep["track"][:25]) == {0}
+
+
+def test_the_retinaface_path_keeps_a_steady_face_and_its_track(astronaut, tmp_path,
+                                                              shared_weights):
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(30):
+        frame = np.roll(_framed(astronaut), int(round(4 * np.sin(i / 4))), axis=1)
+        frame = frame.astype(float) * (1 + 0.08 * np.sin(i / 3)) + rng.normal(0, 3, frame.shape)
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+    aligner = _retina()
+    assert aligner.detector_.max_side == 320 and aligner.landmarks_ is None  # its own points
+    rep = aligner.transform_with_report([_write_video(tmp_path / "steady.mp4", frames)])[1][0]
+    assert rep["found"].all() and set(rep["track"]) == {0}
+
+
 def _cover(box, rect):
     """Share of ``box`` under the rectangle ``rect``."""
     iw = max(0.0, min(box[2], rect[2]) - max(box[0], rect[0]))

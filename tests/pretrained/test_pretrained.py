@@ -22,6 +22,7 @@ from emosk.pretrained import (
     predict_image,
     predict_images,
     predict_video,
+    video_aligner,
     weights_path,
 )
 
@@ -391,10 +392,14 @@ def test_predict_video_paths_tta_and_clip_pooling(tmp_path):
 
     path = make_demo_video(data.astronaut(), tmp_path / "a.mp4", center=(220, 125),
                            seconds=1.0, fps=8)
-    fast = predict_video(path)
+    default = predict_video(path)  # RetinaFace's path (its weights are in EMOSK_WEIGHTS)
+    fast = predict_video(path, face_path="fast")
     paper = predict_video(path, face_path="paper")
-    assert fast["found"].sum() >= 6 and paper["found"].sum() >= 6
-    assert fast["emotion"] == paper["emotion"] == "happy"
+    assert default["found"].all() and fast["found"].sum() >= 6 and paper["found"].sum() >= 6
+    assert default["emotion"] == fast["emotion"] == paper["emotion"] == "happy"
+    retina = predict_video(path, face_path="retinaface")
+    np.testing.assert_allclose(retina["probabilities"], default["probabilities"])
+    fast = default
     viewed = predict_video(path, tta=True)
     assert not np.allclose(viewed["probabilities"], fast["probabilities"], equal_nan=True)
     logs = predict_video(path, clip="log-mean")
@@ -445,6 +450,26 @@ def test_a_face_larger_than_retinafaces_anchors_is_one_face_in_a_photo(shared_we
     # many photos: the same faces
     (many,) = predict_images([photo], model="fer2013")
     np.testing.assert_allclose(many[0]["box"], face["box"], atol=1e-3)
+
+
+def test_videos_take_retinafaces_path_and_fall_back_on_dlib_without_its_weights(
+        offline_without_weights):
+    with pytest.warns(RuntimeWarning, match="(?s)retinaface_mnet025.*'fast' face path"):
+        aligner = video_aligner()
+    assert (aligner.detector, aligner.landmarks, aligner.detect_every) == ("dlib-hog", 68, 10)
+
+
+def test_the_default_video_aligner_is_retinafaces_path(shared_weights):
+    from emosk.face import FACE_PATHS
+
+    aligner = video_aligner()
+    assert {k: aligner.get_params()[k] for k in FACE_PATHS["retinaface"]} == \
+        FACE_PATHS["retinaface"]
+    assert aligner.mode == "fer2013" and aligner.size == 64  # the model's own crops
+    fast = video_aligner(face_path="fast")
+    assert (fast.detector, fast.detect_every) == ("dlib-hog", 10)
+    with pytest.raises(ValueError, match="face_path must be one of"):
+        video_aligner(face_path="quick")
 
 
 def test_without_retinafaces_weights_photos_fall_back_on_dlib_with_a_warning(
