@@ -73,8 +73,11 @@ def default_aligner(backbone, *, face_path="fast"):
     face_path : {"fast", "retinaface", "paper"}, default="fast"
         Detection settings (:data:`emosk.face.FACE_PATHS`): ``"fast"``
         detects on a 640-pixel copy every 10th frame and follows the faces
-        by their landmarks in between; ``"paper"`` detects at full size,
-        upsampled, in every frame.
+        by their landmarks in between; ``"retinaface"`` detects with
+        RetinaFace on a 320-pixel copy of every frame and frames the faces
+        by its five points (dlib's 68 landmarks fitted in its boxes for
+        ``dlib_resnet``'s face chips, which need them); ``"paper"`` detects
+        at full size, upsampled, in every frame.
 
     Returns
     -------
@@ -83,14 +86,24 @@ def default_aligner(backbone, *, face_path="fast"):
     """
     path = face_path_params(face_path)
     if backbone == "mobilefacenet":  # by name: its face-recognition weights ("auto")
-        return FaceAligner(**{**BACKBONES["mobilefacenet"].align, **path})
+        return FaceAligner(**_crops_with_path(BACKBONES["mobilefacenet"].align, path))
     name = backbone if isinstance(backbone, str) else getattr(backbone, "backbone", None)
     shipped = shipped_weights_for(name)
     if shipped is not None:
-        return FaceAligner(**{**PRETRAINED[shipped].align, **path})
+        return FaceAligner(**_crops_with_path(PRETRAINED[shipped].align, path))
     # a backbone emosk does not know reads the crops of the ImageNet networks
     spec = BACKBONES.get(name, BACKBONES["vgg16"])
-    return FaceAligner(**{**spec.align, **path})
+    return FaceAligner(**_crops_with_path(spec.align, path))
+
+
+def _crops_with_path(align, path):
+    """A backbone's crop settings with a face path's detection settings; dlib's
+    face chips keep dlib's 68 landmarks (fitted in the detector's boxes) where
+    the path would frame faces by the detector's own points."""
+    params = {**align, **path}
+    if params.get("mode") == "dlib-chip" and params.get("landmarks") == "detector":
+        params["landmarks"] = 68
+    return params
 
 
 def tracking_fingerprint(aligner):

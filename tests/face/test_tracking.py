@@ -159,6 +159,12 @@ def test_face_paths_and_default_aligner():
     assert all(paper[k] == FaceAligner().get_params()[k] for k in FACE_PATHS["paper"])
     with pytest.raises(ValueError, match="face_path must be one of"):
         default_aligner("compact", face_path="quick")
+    # the RetinaFace path frames faces by its points, except for dlib's chips
+    retina = default_aligner("compact", face_path="retinaface")
+    assert (retina.detector, retina.landmarks, retina.detect_every) == ("retinaface",
+                                                                       "detector", 1)
+    chips = default_aligner("dlib_resnet", face_path="retinaface")
+    assert (chips.detector, chips.landmarks, chips.mode) == ("retinaface", 68, "dlib-chip")
     from emosk.__main__ import FACE_PATHS as CLI_CHOICES
 
     assert sorted(CLI_CHOICES) == sorted(FACE_PATHS)  # the CLI's light copy
