@@ -2,16 +2,27 @@
 
 import numpy as np
 
-__all__ = ["box_iou", "non_max_suppression"]
+__all__ = ["box_iou", "box_inside", "non_max_suppression"]
+
+
+def _intersection(a, b):
+    """Area shared by two boxes ``(x0, y0, x1, y1)``."""
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return iw * ih
 
 
 def box_iou(a, b):
     """Intersection over union of two boxes ``(x0, y0, x1, y1)``."""
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
+    inter = _intersection(a, b)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def box_inside(box, other, fraction=0.5):
+    """Whether at least ``fraction`` of ``box``'s area lies inside ``other``."""
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return area > 0 and _intersection(box, other) >= fraction * area
 
 
 def non_max_suppression(boxes, scores, *, iou=0.3):

@@ -6,7 +6,7 @@ from numbers import Real
 import numpy as np
 
 from ..utils import fetch_weights, onnx_copy, resolve_runtime
-from ._boxes import box_iou, non_max_suppression
+from ._boxes import box_inside, box_iou, non_max_suppression
 from ._color import as_rgb, to_gray
 from ._models import dlib_model_path, require_dlib
 
@@ -315,10 +315,10 @@ class FaceDetector:
         impl = self._impl()
         found = self._merge([self._finish(impl(small), scale, offset)
                              for small, scale in copies], copies)
-        retry = self._enlarged(image, found)
+        retry = self._enlarged(copies, found)
         if retry is None:
             return found
-        (large, scale), offset = retry
+        large, scale = retry
         return self._finish(impl(large), scale, offset)
 
     def detect_many(self, images):
@@ -350,11 +350,12 @@ class FaceDetector:
         found = [self._merge(levels, image_copies)
                  for levels, (image_copies, _) in zip(per_image, prepared, strict=True)]
         # small images without a face: again, enlarged (min_side)
-        retries = [(i, retry) for i, (image, faces) in enumerate(zip(images, found, strict=True))
-                   if (retry := self._enlarged(image, faces)) is not None]
-        outs = self._run([large for _, ((large, _), _) in retries])
-        for (i, ((_, scale), offset)), out in zip(retries, outs, strict=True):
-            found[i] = self._finish(out, scale, offset)
+        retries = [(i, retry) for i, ((image_copies, _), faces)
+                   in enumerate(zip(prepared, found, strict=True))
+                   if (retry := self._enlarged(image_copies, faces)) is not None]
+        outs = self._run([large for _, (large, _) in retries])
+        for (i, (_, scale)), out in zip(retries, outs, strict=True):
+            found[i] = self._finish(out, scale, prepared[i][1])
         return found
 
     def _run(self, smalls):
@@ -376,17 +377,17 @@ class FaceDetector:
                     found[k] = out
         return found
 
-    def _enlarged(self, image, found):
+    def _enlarged(self, copies, found):
         """Where ``found`` holds no face and the image (border included) is
-        smaller than ``min_side``: the enlarged copy to detect in again with
-        its scale, and the border's offset; else None."""
+        smaller than ``min_side``: the copy enlarged to detect in again, and
+        its scale; else None.  Such an image is smaller than every
+        ``max_side``, so its one copy (:meth:`_prepare`) is the image itself."""
         min_side = getattr(self, "min_side", None)  # pickled before the option
-        if min_side is None or len(found[0]):
+        padded, scale = copies[0]
+        if (min_side is None or len(found[0]) or scale != 1.0
+                or max(padded.shape[:2]) >= min_side):
             return None
-        padded, offset = add_border(image, self.border)
-        if max(padded.shape[:2]) >= min_side:
-            return None
-        return enlarge(padded, min_side), offset
+        return enlarge(padded, min_side)
 
     def _prepare(self, image):
         """The copies the detector runs on (border added, shrunk to each
@@ -423,8 +424,7 @@ class FaceDetector:
 
     def _small_face(self):
         """Twice the smallest face this detector finds (:data:`SMALLEST_FACE`)."""
-        smallest = SMALLEST_FACE.get(self.detector, SMALLEST_FACE["retinaface"]) \
-            if not callable(self.detector) else SMALLEST_FACE["retinaface"]
+        smallest = SMALLEST_FACE["retinaface" if callable(self.detector) else self.detector]
         if str(self.detector).startswith("dlib"):
             smallest /= 2 ** self.upsample
         return 2 * smallest
@@ -435,10 +435,11 @@ class FaceDetector:
         :meth:`_small_face` in the copy before it and not inside a face kept;
         best first."""
         boxes, scores, points = levels[0]
+        small_face = self._small_face()
         for (b, s, p), (_, previous_scale) in zip(levels[1:], copies[:-1], strict=True):
-            small = np.max(b[:, 2:] - b[:, :2], axis=1) * previous_scale < self._small_face()
+            small = np.max(b[:, 2:] - b[:, :2], axis=1) * previous_scale < small_face
             new = [k for k in np.flatnonzero(small)
-                   if not any(_inside(b[k], kept) for kept in boxes)]
+                   if not any(box_inside(b[k], kept) for kept in boxes)]
             if not new:
                 continue
             boxes, scores = np.vstack([boxes, b[new]]), np.concatenate([scores, s[new]])
@@ -473,14 +474,6 @@ def _detect_sizes(max_side):
         raise ValueError("max_side must be None, a size of at least 16 pixels, or "
                          f"increasing sizes of at least 16 pixels; got {max_side!r}.")
     return sizes
-
-
-def _inside(box, other, fraction=0.5):
-    """Whether at least ``fraction`` of ``box``'s area lies inside ``other``."""
-    iw = max(0.0, min(box[2], other[2]) - max(box[0], other[0]))
-    ih = max(0.0, min(box[3], other[3]) - max(box[1], other[1]))
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    return area > 0 and iw * ih >= fraction * area
 
 
 #: The axes of RetinaFace's input that change from call to call (batch, height,

@@ -101,7 +101,10 @@ def image_aligner(name=DEFAULT_MODEL, **params):
         Unfitted.
     """
     if "detector" not in params:
-        base = _photo_path()
+        base = dict(IMAGE_FACE_PATH if _retinaface_at_hand(
+            "Photos go through dlib's HOG and 68 landmarks instead "
+            "(emosk.pretrained.IMAGE_FALLBACK_PATH), which find fewer faces in tight "
+            "crops.") else IMAGE_FALLBACK_PATH)
     elif params["detector"] == "retinaface":
         base = dict(IMAGE_FACE_PATH)
     else:
@@ -109,17 +112,15 @@ def image_aligner(name=DEFAULT_MODEL, **params):
     return face_aligner(name, **{**base, **params})
 
 
-def _photo_path():
-    """:data:`IMAGE_FACE_PATH` when RetinaFace's weights are at hand (found or
-    downloaded), else :data:`IMAGE_FALLBACK_PATH` with a warning."""
+def _retinaface_at_hand(fallback):
+    """Whether RetinaFace's weights are at hand (found or downloaded); if not, a
+    RuntimeWarning that says why and then ``fallback`` (what is used instead)."""
     try:
         fetch_weights("retinaface_mnet025")
     except FileNotFoundError as err:
-        warnings.warn(f"{err} Photos go through dlib's HOG and 68 landmarks instead "
-                      "(emosk.pretrained.IMAGE_FALLBACK_PATH), which find fewer faces "
-                      "in tight crops.", RuntimeWarning, stacklevel=3)
-        return dict(IMAGE_FALLBACK_PATH)
-    return dict(IMAGE_FACE_PATH)
+        warnings.warn(f"{err} {fallback}", RuntimeWarning, stacklevel=3)  # the caller's
+        return False
+    return True
 
 
 #: Shipped models and fitted default aligners, loaded once per process (keyed by
@@ -436,21 +437,12 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path=None, faces="main", **params)
     if faces not in ("main", "all"):
         raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
     select = {"select": "all"} if faces == "all" else {}
-    path = face_path_params(_video_path() if face_path is None else face_path)
+    if face_path is None:
+        face_path = "retinaface" if _retinaface_at_hand(
+            "Videos go through the 'fast' face path instead (dlib's HOG and 68 "
+            "landmarks, emosk.face.FACE_PATHS).") else "fast"
+    path = face_path_params(face_path)
     return face_aligner(name, **{**path, **select, **params})
-
-
-def _video_path():
-    """``"retinaface"`` when RetinaFace's weights are at hand (found or
-    downloaded), else ``"fast"`` with a warning."""
-    try:
-        fetch_weights("retinaface_mnet025")
-    except FileNotFoundError as err:
-        warnings.warn(f"{err} Videos go through the 'fast' face path instead (dlib's HOG "
-                      "and 68 landmarks, emosk.face.FACE_PATHS).", RuntimeWarning,
-                      stacklevel=4)
-        return "fast"
-    return "retinaface"
 
 
 def _face_batches(aligned, batch_size):

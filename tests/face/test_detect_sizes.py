@@ -227,3 +227,13 @@ def test_aligner_passes_min_size_and_old_pickles_keep_working():
     del old.__dict__["detect_min_size"]  # as pickled before the option
     restored = pickle.loads(pickle.dumps(old))
     assert restored.get_params()["detect_min_size"] is None
+
+
+def test_box_inside_is_a_share_of_the_first_box():
+    from emosk.face._boxes import box_inside
+
+    assert box_inside((2, 2, 4, 4), (0, 0, 10, 10))  # wholly inside
+    assert box_inside((8, 0, 12, 10), (0, 0, 10, 10))  # half inside
+    assert not box_inside((9, 0, 13, 10), (0, 0, 10, 10))  # a quarter
+    assert not box_inside((0, 0, 10, 10), (2, 2, 4, 4))  # the other way round
+    assert not box_inside((5, 5, 5, 9), (0, 0, 10, 10))  # no area
