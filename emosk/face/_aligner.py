@@ -121,6 +121,12 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         this (longer side), detect again on a copy enlarged to it (see
         :class:`FaceDetector`'s ``min_side``): detectors miss faces that
         fill a small image.  None: no retry.
+    detect_retry_size : int or None, default=None
+        Where the detector finds no face in the ``detect_size`` copy of an
+        image or frame, detect again in a copy shrunk to at most this size
+        (see :class:`FaceDetector`'s ``retry_side``): faces too small for
+        the working copy are found, at the larger copy's cost in those frames
+        only.  None: no retry.
     detect_every : int, default=1
         Videos: run the detector on every ``detect_every``-th frame only;
         in between, each face is followed by fitting the landmark predictor
@@ -212,6 +218,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         "check_fit": ["boolean"],
         "detect_size": [Interval(Integral, 16, None, closed="left"), "array-like", None],
         "detect_min_size": [Interval(Integral, 16, None, closed="left"), None],
+        "detect_retry_size": [Interval(Integral, 16, None, closed="left"), None],
         "detect_every": [Interval(Integral, 1, None, closed="left")],
         "max_gap": [Interval(Integral, 0, None, closed="left")],
         "prefetch": [Interval(Integral, 0, None, closed="left")],
@@ -227,8 +234,8 @@ class FaceAligner(TransformerMixin, BaseEstimator):
                  detect_border=0.0, assume_face=False, landmarks=68, mode="similarity",
                  size=128, margin=0.2, padding=0.25, color="rgb", select="largest",
                  on_missing="frame", check_fit=True, detect_size=None, detect_min_size=None,
-                 detect_every=1, max_gap=25, prefetch=8, fps=None, step=None, max_frames=None,
-                 n_jobs=None, verbose=False):
+                 detect_retry_size=None, detect_every=1, max_gap=25, prefetch=8, fps=None,
+                 step=None, max_frames=None, n_jobs=None, verbose=False):
         self.detector = detector
         self.upsample = upsample
         self.threshold = threshold
@@ -245,6 +252,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.check_fit = check_fit
         self.detect_size = detect_size
         self.detect_min_size = detect_min_size
+        self.detect_retry_size = detect_retry_size
         self.detect_every = detect_every
         self.max_gap = max_gap
         self.prefetch = prefetch
@@ -255,8 +263,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def __setstate__(self, state):
-        # pickled before detect_min_size existed: it behaves as it did (no enlarging)
+        # pickled before detect_min_size or detect_retry_size existed: it
+        # behaves as it did (no retry)
         state.setdefault("detect_min_size", None)
+        state.setdefault("detect_retry_size", None)
         super().__setstate__(state)
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -186,6 +186,21 @@ class FaceDetector:
         the image's own size are kept as they are: on CK+'s thumbnails, where
         it finds 99%, detecting in the enlarged copy instead cost 2 points of
         accuracy.  At most the smallest ``max_side``.  None: no retry.
+    retry_side : int or None, default=None
+        Where no face is found in the copies of ``max_side``, detect again in
+        a larger copy, shrunk so that its longer side (border included) is at
+        most this many pixels (the image itself when it is smaller); boxes are
+        mapped back.  Only the faces too small for the largest copy before
+        (as a larger ``max_side`` copy adds them) are kept: a larger face
+        found only now is a part of a face the detector cannot take whole (a
+        face over RetinaFace's 512 px anchors).  No retry when the largest
+        copy already detected in is the image itself or at least this size.
+        So faces too small for the working copy are found where it has
+        none, for the cost of the larger copy in those images only: the
+        RetinaFace video path (:data:`FACE_PATHS`) detects in a 320 px copy
+        of every frame, which finds faces down to about 45 px in a 720x576
+        frame (a sixteenth of its longer side), and again at 640 px where it
+        finds none (down to about 22 px).  None: no retry.
     runtime : {"auto", "torch", "onnxruntime"}, default="auto"
         What runs RetinaFace: torch, or ONNX Runtime on a copy exported once
         per machine (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra;
@@ -232,7 +247,7 @@ class FaceDetector:
            [  0.,   0.,  20.,  20.]]), array([0.9, 0.2]))
     """
     def __init__(self, detector="dlib-hog", *, upsample=1, threshold=None, border=0.0,
-                 max_side=None, min_side=None, runtime="auto"):
+                 max_side=None, min_side=None, retry_side=None, runtime="auto"):
         if not callable(detector) and detector not in DETECTORS:
             raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS} "
                              "or a callable returning (boxes, scores).")
@@ -246,8 +261,14 @@ class FaceDetector:
                 and 16 <= min_side <= (sizes[0] or np.inf)):
             raise ValueError("min_side must be None or a size of at least 16 pixels and at "
                              f"most the smallest max_side ({max_side!r}); got {min_side!r}.")
+        if retry_side is not None and not (
+                isinstance(retry_side, Real) and not isinstance(retry_side, bool)
+                and retry_side >= 16):
+            raise ValueError("retry_side must be None or a size of at least 16 pixels; "
+                             f"got {retry_side!r}.")
         self.max_side = max_side
         self.min_side = min_side
+        self.retry_side = retry_side
         resolve_runtime(runtime)  # a bad name fails here, not on the first image
         self.runtime = runtime
         self._local = threading.local()
@@ -311,15 +332,14 @@ class FaceDetector:
             mode="five-point")`` as they are), in pixels of ``image``; None
             for detectors without landmarks.
         """
-        copies, offset = self._prepare(image)
+        copies, offset, padded = self._prepare(image)
         impl = self._impl()
         found = self._merge([self._finish(impl(small), scale, offset)
                              for small, scale in copies], copies)
-        retry = self._enlarged(copies, found)
+        retry = self._retry(copies, found, padded)
         if retry is None:
             return found
-        large, scale = retry
-        return self._finish(impl(large), scale, offset)
+        return self._found_again(impl(retry[0]), retry, copies, offset)
 
     def detect_many(self, images):
         """:meth:`detect_with_landmarks` of each image, faster on many.
@@ -341,21 +361,21 @@ class FaceDetector:
         """
         prepared = [self._prepare(image) for image in images]
         # every copy of every image, detected one by one or in same-size batches
-        copies = [(i, level, small) for i, (image_copies, _) in enumerate(prepared)
+        copies = [(i, level, small) for i, (image_copies, _, _) in enumerate(prepared)
                   for level, (small, _) in enumerate(image_copies)]
         per_image = [[] for _ in prepared]
         for (i, level, _), out in zip(copies, self._run([c[2] for c in copies]), strict=True):
-            image_copies, offset = prepared[i]
+            image_copies, offset, _ = prepared[i]
             per_image[i].append(self._finish(out, image_copies[level][1], offset))
         found = [self._merge(levels, image_copies)
-                 for levels, (image_copies, _) in zip(per_image, prepared, strict=True)]
-        # small images without a face: again, enlarged (min_side)
-        retries = [(i, retry) for i, ((image_copies, _), faces)
+                 for levels, (image_copies, _, _) in zip(per_image, prepared, strict=True)]
+        # images without a face: again, enlarged (min_side) or larger (retry_side)
+        retries = [(i, retry) for i, ((image_copies, _, padded), faces)
                    in enumerate(zip(prepared, found, strict=True))
-                   if (retry := self._enlarged(image_copies, faces)) is not None]
-        outs = self._run([large for _, (large, _) in retries])
-        for (i, (_, scale)), out in zip(retries, outs, strict=True):
-            found[i] = self._finish(out, scale, prepared[i][1])
+                   if (retry := self._retry(image_copies, faces, padded)) is not None]
+        outs = self._run([retry[0] for _, retry in retries])
+        for (i, retry), out in zip(retries, outs, strict=True):
+            found[i] = self._found_again(out, retry, prepared[i][0], prepared[i][1])
         return found
 
     def _run(self, smalls):
@@ -377,22 +397,55 @@ class FaceDetector:
                     found[k] = out
         return found
 
-    def _enlarged(self, copies, found):
-        """Where ``found`` holds no face and the image (border included) is
-        smaller than ``min_side``: the copy enlarged to detect in again, and
-        its scale; else None.  Such an image is smaller than every
-        ``max_side``, so its one copy (:meth:`_prepare`) is the image itself."""
+    def _retry(self, copies, found, padded):
+        """Where ``found`` holds no face: the copy to detect in again, its
+        scale and whether it is a larger copy of a large image
+        (:meth:`_enlarged`, else :meth:`_larger`); else None."""
+        if len(found[0]):
+            return None
+        enlarged = self._enlarged(copies)
+        if enlarged is not None:
+            return (*enlarged, False)
+        larger = self._larger(copies, padded)
+        return None if larger is None else (*larger, True)
+
+    def _found_again(self, out, retry, copies, offset):
+        """The faces of a retry: every face of an enlarged small image; of a
+        larger copy, those too small for the largest copy before it (a face
+        the copies would have found is, found only now, a part of a face
+        larger than the detector's anchors), as :meth:`_merge` adds them."""
+        again, scale, larger = retry
+        faces = self._finish(out, scale, offset)
+        if not larger:
+            return faces
+        empty = (faces[0][:0], faces[1][:0], None if faces[2] is None else faces[2][:0])
+        return self._merge([empty, faces], [copies[-1], (again, scale)])
+
+    def _enlarged(self, copies):
+        """Where the image (border included) is smaller than ``min_side``: the
+        copy enlarged to it, and its scale; else None.  Such an image is
+        smaller than every ``max_side``, so its one copy (:meth:`_prepare`)
+        is the image itself."""
         min_side = getattr(self, "min_side", None)  # pickled before the option
         padded, scale = copies[0]
-        if (min_side is None or len(found[0]) or scale != 1.0
-                or max(padded.shape[:2]) >= min_side):
+        if min_side is None or scale != 1.0 or max(padded.shape[:2]) >= min_side:
             return None
         return enlarge(padded, min_side)
 
+    def _larger(self, copies, padded):
+        """Where the largest copy detected in is shrunk below ``retry_side``:
+        ``padded`` (the image with its border) shrunk to ``retry_side``, and
+        its scale; else None."""
+        retry_side = getattr(self, "retry_side", None)  # pickled before the option
+        last, scale = copies[-1]
+        if retry_side is None or scale == 1.0 or max(last.shape[:2]) >= retry_side:
+            return None
+        return shrink(padded, retry_side)
+
     def _prepare(self, image):
         """The copies the detector runs on (border added, shrunk to each
-        size, up to the first that is not shrunk) with their scales, and the
-        border's offset."""
+        size, up to the first that is not shrunk) with their scales, the
+        border's offset, and the image with its border."""
         padded, offset = add_border(image, self.border)
         copies, last = [], 0
         for side in _detect_sizes(self.max_side):
@@ -404,7 +457,7 @@ class FaceDetector:
             if scale == 1.0:
                 break
             last = longest
-        return copies, offset
+        return copies, offset, padded
 
     def _finish(self, found, scale, offset):
         """A detector's raw output mapped back to the image, thresholded, best first."""

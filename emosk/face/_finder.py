@@ -22,7 +22,8 @@ def build_models(aligner):
     detector = FaceDetector(aligner.detector, upsample=aligner.upsample,
                             threshold=aligner.threshold, border=aligner.detect_border,
                             max_side=aligner.detect_size,
-                            min_side=getattr(aligner, "detect_min_size", None))
+                            min_side=getattr(aligner, "detect_min_size", None),
+                            retry_side=getattr(aligner, "detect_retry_size", None))
     fitted = aligner.mode != "box" and not _detector_points(aligner)
     predictor = LandmarkPredictor(aligner.landmarks) if fitted else None
     return detector, predictor
@@ -44,7 +45,7 @@ class FaceFinder:
     What a :class:`FaceAligner` does in every image (and in every video frame
     where it detects), with its settings: detect (``detector``,
     ``upsample``, ``threshold``, ``detect_border``, ``detect_size``,
-    ``detect_min_size``), fit
+    ``detect_min_size``, ``detect_retry_size``), fit
     the landmarks in each box, keep the faces that pass the fit check
     (``check_fit``), fall back on the whole image (``assume_face``), pick
     one (``select``) and crop it (``mode``, ``size``, ``margin``,

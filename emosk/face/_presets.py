@@ -7,8 +7,11 @@ __all__ = ["FACE_PATHS", "face_path_params"]
 #: RetinaFace's weights are at hand: RetinaFace on a copy shrunk to 320 pixels
 #: in every frame, its own five points framing the face (the crops the default
 #: model was fine-tuned on), a small frame without a face detected in again
-#: enlarged to 128 pixels; it finds faces down to about 45 px in a 720x576
-#: frame at 3 ms a detection (``benchmarks/results/face_sizes.md``).
+#: enlarged to 128 pixels, a larger frame without a face detected in again in a
+#: copy shrunk to 640 pixels.  It finds faces down to about 45 px in a 720x576
+#: frame (a sixteenth of its longer side) at 3 ms a detection, and down to
+#: about 22 px (a thirty-second) at 15 ms in the frames where the 320 px copy
+#: has none (``benchmarks/results/face_sizes.md``).
 #: ``"fast"``, the default of :func:`emosk.video.default_aligner` (and so
 #: :func:`emosk.video.make_emotiw2017_classifier`) and of the video entry
 #: points without RetinaFace's weights: the model's own detector and
@@ -21,7 +24,8 @@ __all__ = ["FACE_PATHS", "face_path_params"]
 #: ``benchmarks/results/video_speed.md``.
 FACE_PATHS = {
     "retinaface": {"detector": "retinaface", "landmarks": "detector", "threshold": None,
-                   "detect_size": 320, "detect_min_size": 128, "detect_every": 1},
+                   "detect_size": 320, "detect_min_size": 128, "detect_retry_size": 640,
+                   "detect_every": 1},
     "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
     "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
 }

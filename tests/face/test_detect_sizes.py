@@ -216,17 +216,23 @@ def test_thumbnails_without_a_face_are_found_enlarged(shared_data, shared_weight
         assert np.all((boxes[:, 2:] > 0) & (boxes[:, :2] < 48))  # in the thumbnail's pixels
 
 
-def test_aligner_passes_min_size_and_old_pickles_keep_working():
+@pytest.mark.parametrize("param, side, good, bad, message", [
+    ("detect_min_size", "min_side", {"detect_min_size": 96},
+     {"detect_size": 64, "detect_min_size": 96}, "min_side must be None"),
+    ("detect_retry_size", "retry_side", {"detect_size": 320, "detect_retry_size": 640},
+     {"detect_size": 640, "detect_retry_size": 8}, "'detect_retry_size' parameter of"),
+])
+def test_aligner_passes_retries_and_old_pickles_keep_working(param, side, good, bad, message):
     import pickle
 
-    aligner = FaceAligner(detect_min_size=96).fit()
-    assert aligner.detector_.min_side == 96
-    with pytest.raises(ValueError, match="min_side must be None"):
-        FaceAligner(detect_size=64, detect_min_size=96).fit()
+    aligner = FaceAligner(**good).fit()
+    assert getattr(aligner.detector_, side) == good[param]
+    with pytest.raises(ValueError, match=message):
+        FaceAligner(**bad).fit()
     old = FaceAligner()
-    del old.__dict__["detect_min_size"]  # as pickled before the option
+    del old.__dict__[param]  # as pickled before the option
     restored = pickle.loads(pickle.dumps(old))
-    assert restored.get_params()["detect_min_size"] is None
+    assert restored.get_params()[param] is None
 
 
 def test_box_inside_is_a_share_of_the_first_box():
@@ -237,3 +243,146 @@ def test_box_inside_is_a_share_of_the_first_box():
     assert not box_inside((9, 0, 13, 10), (0, 0, 10, 10))  # a quarter
     assert not box_inside((0, 0, 10, 10), (2, 2, 4, 4))  # the other way round
     assert not box_inside((5, 5, 5, 9), (0, 0, 10, 10))  # no area
+
+
+# detecting again in a larger copy where the working copy has no face (retry_side,
+# the RetinaFace video path's 640 px after 320 px)
+
+def _needs_500_px(image, size=0.025):
+    """A detector that finds the face (``size`` of the image: 16 px in a 640 px
+    copy, too small for one of 320) only in a copy of 500 px or more."""
+    side = max(image.shape[:2])
+    if side < 500:
+        return [], []
+    return [(0.4 * side, 0.4 * side, (0.4 + size) * side, (0.4 + size) * side)], [0.9]
+
+
+def test_a_large_image_without_a_face_is_detected_in_again_in_a_larger_copy():
+    seen = []
+
+    def record(image):
+        seen.append(image.shape)
+        return _needs_500_px(image)
+    det = FaceDetector(record, max_side=320, retry_side=640)
+    boxes, scores = det(np.zeros((1280, 1000), np.uint8))
+    assert seen == [(320, 250), (640, 500)]
+    np.testing.assert_allclose(boxes, [[512, 512, 544, 544]])  # mapped back by the scale 2
+    np.testing.assert_allclose(scores, [0.9])
+    # a face in the working copy: no retry
+    seen.clear()
+    det = FaceDetector(lambda im: (seen.append(im.shape) or _needs_60_px(im)),
+                       max_side=320, retry_side=640)
+    boxes, _ = det(np.zeros((1280, 1000), np.uint8))
+    assert seen == [(320, 250)]
+    np.testing.assert_allclose(boxes, [[320, 320, 960, 960]])
+
+
+def test_the_larger_copy_stops_at_the_image():
+    seen = []
+
+    def record(image):
+        seen.append(image.shape)
+        return _needs_500_px(image)
+    # 560 px: the retry is the image itself, scale 1
+    boxes, _ = FaceDetector(record, max_side=320, retry_side=640)(np.zeros((560, 400), np.uint8))
+    assert seen == [(320, 229), (560, 400)]
+    np.testing.assert_allclose(boxes, [[224, 224, 238, 238]])
+    # an image no larger than the working copy, or a largest copy as large as
+    # retry_side: nothing to retry in
+    seen.clear()
+    FaceDetector(record, max_side=320, retry_side=640)(np.zeros((300, 200), np.uint8))
+    FaceDetector(record, max_side=(320, 640), retry_side=640)(np.zeros((400, 2000), np.uint8))
+    FaceDetector(record, max_side=320)(np.zeros((1280, 1000), np.uint8))
+    assert seen == [(300, 200), (64, 320), (128, 640), (320, 250)]
+
+
+def test_the_larger_copy_counts_the_border_and_maps_it_back():
+    # 800 px + 200 px of border on each side = 1200 px: copies of 320 and 640 px
+    det = FaceDetector(_needs_500_px, border=0.25, max_side=320, retry_side=640)
+    boxes, _ = det(np.zeros((800, 800), np.uint8))
+    # the padded image's 480 to 510, less the border
+    np.testing.assert_allclose(boxes, [[280, 280, 310, 310]])
+
+
+def test_the_larger_copy_adds_no_face_the_working_copy_would_have_found():
+    """A face of a fifth of the image (64 px in the 320 px copy) found only in
+    the larger copy is a part of a face too large for the detector (as
+    RetinaFace's eyes and mouth in a face over 512 px): left out."""
+    def large_only(image):
+        return _needs_500_px(image, size=0.2)
+    det = FaceDetector(large_only, max_side=320, retry_side=640)
+    boxes, scores, points = det.detect_with_landmarks(np.zeros((1280, 1000), np.uint8))
+    assert boxes.shape == (0, 4) and scores.shape == (0,) and points is None
+    assert len(det.detect_many([np.zeros((1280, 1000), np.uint8)])[0][0]) == 0
+
+
+def test_detect_many_retries_as_one_by_one():
+    images = [np.zeros((1280, 1000), np.uint8), np.zeros((300, 200), np.uint8),
+              np.zeros((560, 400), np.uint8), np.zeros((40, 30), np.uint8)]
+
+    def both(image):
+        return _needs_500_px(image) if max(image.shape[:2]) > 100 else _needs_60_px(image)
+    det = FaceDetector(both, max_side=320, min_side=80, retry_side=640)
+    for (b, s, _), image in zip(det.detect_many(images), images, strict=True):
+        b1, s1, _ = det.detect_with_landmarks(image)
+        np.testing.assert_allclose(b, b1)
+        np.testing.assert_allclose(s, s1)
+    assert [len(b) for b, _, _ in det.detect_many(images)] == [1, 0, 1, 1]
+
+
+@pytest.mark.parametrize("bad", [8, True, "640", 0, -640])
+def test_bad_retry_sides_are_refused(bad):
+    with pytest.raises(ValueError, match="retry_side must be None"):
+        FaceDetector(max_side=320, retry_side=bad)
+
+
+def test_a_retry_side_no_larger_than_the_copies_is_never_used():
+    seen = []
+
+    def record(image):
+        seen.append(image.shape)
+        return [], []
+    image = np.zeros((1280, 1000), np.uint8)
+    for max_side, retry_side in [(None, 640), (640, 320), (640, 640)]:
+        FaceDetector(record, max_side=max_side, retry_side=retry_side)(image)
+    assert seen == [(1280, 1000), (640, 500), (640, 500)]
+
+
+def test_small_faces_in_real_frames_are_found_in_the_larger_copy(shared_data, shared_weights):
+    """eNTERFACE'05 frames shrunk by 12 on a black 720x576 canvas (faces of about
+    22 px): RetinaFace's 320 px copy finds none, the 640 px retry finds them
+    where detection at full size does, and the frames with a larger face cost
+    no retry."""
+    from emosk.datasets import load_enterface05
+    from emosk.io import iter_frames
+
+    path = load_enterface05(data_home=shared_data).filenames[0]
+    frames = [f for _, _, f in iter_frames(path, step=25)][:4]
+    small = []
+    for frame in frames:
+        canvas = np.zeros_like(frame)
+        shrunk = cv2.resize(frame, (60, 48), interpolation=cv2.INTER_AREA)
+        canvas[200:248, 300:360] = shrunk
+        small.append(canvas)
+    working = FaceDetector("retinaface", max_side=320)
+    retry = FaceDetector("retinaface", max_side=320, retry_side=640)
+    full = FaceDetector("retinaface")
+    assert all(len(working(img)[0]) == 0 for img in small)
+    for img, (boxes, _, points) in zip(small, retry.detect_many(small), strict=True):
+        truth, _ = full(img)
+        assert len(boxes) and len(truth)
+        assert box_iou(boxes[0], truth[0]) > 0.6
+        assert np.all((points[0] > [300, 200]) & (points[0] < [360, 248]))
+        b, _, _ = retry.detect_with_landmarks(img)
+        np.testing.assert_allclose(boxes, b, atol=1e-3)
+    for frame in frames:  # the face of the frame itself: the working copy's answer
+        np.testing.assert_allclose(retry(frame)[0], working(frame)[0])
+
+
+def test_a_detector_pickled_before_retry_side_does_not_retry():
+    import pickle
+
+    detector = FaceDetector(max_side=320)
+    del detector.__dict__["retry_side"]
+    assert pickle.loads(pickle.dumps(detector))._larger(
+        [(np.zeros((320, 250)), 0.25)], np.zeros((1280, 1000))) is None

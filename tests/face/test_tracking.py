@@ -142,7 +142,8 @@ def test_tracking_keeps_one_id_through_a_real_clip(shared_data):
 def test_new_parameters_key_the_caches():
     base = FaceAligner()
     for name, value in [("detect_size", 480), ("detect_size", (480, 1280)),
-                        ("detect_min_size", 96), ("detect_every", 5), ("max_gap", 3)]:
+                        ("detect_min_size", 96), ("detect_retry_size", 640),
+                        ("detect_every", 5), ("max_gap", 3)]:
         changed = FaceAligner().set_params(**{name: value})
         assert tracking_fingerprint(changed) != tracking_fingerprint(base), name
         assert estimator_fingerprint(changed) != estimator_fingerprint(base), name
@@ -253,7 +254,8 @@ def test_a_steady_face_stays_found_in_every_frame(astronaut, tmp_path):
 
 
 def _retina(**params):
-    return FaceAligner(**FACE_PATHS["retinaface"], mode="fer2013", size=48, **params).fit()
+    return FaceAligner(**{**FACE_PATHS["retinaface"], "mode": "fer2013", "size": 48,
+                          **params}).fit()
 
 
 @pytest.mark.parametrize("shot", ["grey", "coffee", "chelsea"])
@@ -280,6 +282,29 @@ def test_the_retinaface_path_keeps_a_steady_face_and_its_track(astronaut, tmp_pa
     assert aligner.detector_.max_side == 320 and aligner.landmarks_ is None  # its own points
     rep = aligner.transform_with_report([_write_video(tmp_path / "steady.mp4", frames)])[1][0]
     assert rep["found"].all() and set(rep["track"]) == {0}
+
+
+def test_the_retinaface_path_finds_small_faces_in_a_larger_copy(astronaut, tmp_path,
+                                                                shared_weights):
+    """The astronaut's face at about 30 px in a 720 px wide shot: too small for
+    the 320 px copy (no face in any frame without the retry), found in every
+    frame and followed on one track with the 640 px retry."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    head = cv2.resize(astronaut[:300, 100:400], (100, 100), interpolation=cv2.INTER_AREA)
+    frames = []
+    for i in range(20):
+        frame = np.full((540, 720, 3), 90, np.uint8)
+        x = 300 + i  # walking slowly to the right
+        frame[250:350, x:x + 100] = head
+        frames.append(np.clip(frame + rng.normal(0, 2, frame.shape), 0, 255).astype(np.uint8))
+    path = _write_video(tmp_path / "wide.mp4", frames)
+    without = _retina(detect_retry_size=None).transform_with_report([path])[1][0]
+    assert not without["found"].any()
+    rep = _retina().transform_with_report([path])[1][0]
+    assert rep["found"].all() and set(rep["track"]) == {0}
+    assert np.all((rep["box"][:, 0] > 295) & (rep["box"][:, 2] < 410))
 
 
 def _cover(box, rect):

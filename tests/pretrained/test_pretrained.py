@@ -452,6 +452,21 @@ def test_a_face_larger_than_retinafaces_anchors_is_one_face_in_a_photo(shared_we
     np.testing.assert_allclose(many[0]["box"], face["box"], atol=1e-3)
 
 
+def test_a_small_face_in_a_mid_size_photo_is_found_at_the_photos_size(shared_weights):
+    import cv2
+
+    # the astronaut's head, her face about 26 px, in a grey 900x600 photo: too
+    # small for the 480 px copy, found in the photo itself (detect_retry_size)
+    photo = np.full((600, 900, 3), 120, np.uint8)
+    photo[300:390, 500:590] = cv2.resize(data.astronaut()[:300, 100:400], (90, 90),
+                                         interpolation=cv2.INTER_AREA)
+    without = image_aligner("fer2013", detect_retry_size=None).fit()
+    assert predict_image(photo, model="fer2013", aligner=without) == []
+    (face,) = predict_image(photo, model="fer2013", tta=False)
+    x0, y0, x1, y1 = face["box"]
+    assert face["found"] and 500 < x0 < x1 < 590 and 300 < y0 < y1 < 390
+
+
 def test_videos_take_retinafaces_path_and_fall_back_on_dlib_without_its_weights(
         offline_without_weights):
     with pytest.warns(RuntimeWarning, match="(?s)retinaface_mnet025.*'fast' face path"):
