@@ -121,6 +121,16 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         this (longer side), detect again on a copy enlarged to it (see
         :class:`FaceDetector`'s ``min_side``): detectors miss faces that
         fill a small image.  None: no retry.
+    min_face_size : float or None, default=None
+        Detected faces whose box is narrower than this many pixels (in the
+        image or frame) are left out, as too small to read: the same SFEW
+        and NHFI faces shrunk to a 24 px box cost the default model 4 to 6
+        points of accuracy, to 20 px 8 to 11 points, more of its answers
+        turning into *sad* (``benchmarks/results/face_sizes.md``; the photo
+        and RetinaFace video paths use 24).
+        Checked on every detection, before the landmarks are fitted; faces
+        followed between detections and the whole image of ``assume_face``
+        are not.  None: every face the detector finds.
     detect_retry_size : int or None, default=None
         Where the detector finds no face in the ``detect_size`` copy of an
         image or frame, detect again in a copy shrunk to at most this size
@@ -219,6 +229,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         "detect_size": [Interval(Integral, 16, None, closed="left"), "array-like", None],
         "detect_min_size": [Interval(Integral, 16, None, closed="left"), None],
         "detect_retry_size": [Interval(Integral, 16, None, closed="left"), None],
+        "min_face_size": [Interval(Real, 0, None, closed="neither"), None],
         "detect_every": [Interval(Integral, 1, None, closed="left")],
         "max_gap": [Interval(Integral, 0, None, closed="left")],
         "prefetch": [Interval(Integral, 0, None, closed="left")],
@@ -234,8 +245,9 @@ class FaceAligner(TransformerMixin, BaseEstimator):
                  detect_border=0.0, assume_face=False, landmarks=68, mode="similarity",
                  size=128, margin=0.2, padding=0.25, color="rgb", select="largest",
                  on_missing="frame", check_fit=True, detect_size=None, detect_min_size=None,
-                 detect_retry_size=None, detect_every=1, max_gap=25, prefetch=8, fps=None,
-                 step=None, max_frames=None, n_jobs=None, verbose=False):
+                 detect_retry_size=None, min_face_size=None, detect_every=1, max_gap=25,
+                 prefetch=8, fps=None, step=None, max_frames=None, n_jobs=None,
+                 verbose=False):
         self.detector = detector
         self.upsample = upsample
         self.threshold = threshold
@@ -253,6 +265,7 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.detect_size = detect_size
         self.detect_min_size = detect_min_size
         self.detect_retry_size = detect_retry_size
+        self.min_face_size = min_face_size
         self.detect_every = detect_every
         self.max_gap = max_gap
         self.prefetch = prefetch
@@ -263,10 +276,10 @@ class FaceAligner(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def __setstate__(self, state):
-        # pickled before detect_min_size or detect_retry_size existed: it
-        # behaves as it did (no retry)
-        state.setdefault("detect_min_size", None)
-        state.setdefault("detect_retry_size", None)
+        # pickled before detect_min_size, detect_retry_size or min_face_size
+        # existed: it behaves as it did (no retry, every face)
+        for name in ("detect_min_size", "detect_retry_size", "min_face_size"):
+            state.setdefault(name, None)
         super().__setstate__(state)
 
     @_fit_context(prefer_skip_nested_validation=True)

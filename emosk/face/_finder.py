@@ -45,7 +45,8 @@ class FaceFinder:
     What a :class:`FaceAligner` does in every image (and in every video frame
     where it detects), with its settings: detect (``detector``,
     ``upsample``, ``threshold``, ``detect_border``, ``detect_size``,
-    ``detect_min_size``, ``detect_retry_size``), fit
+    ``detect_min_size``, ``detect_retry_size``), leave out the faces under
+    ``min_face_size``, fit
     the landmarks in each box, keep the faces that pass the fit check
     (``check_fit``), fall back on the whole image (``assume_face``), pick
     one (``select``) and crop it (``mode``, ``size``, ``margin``,
@@ -114,7 +115,8 @@ class FaceFinder:
             return self._pointed_faces(self.detector.detect_with_landmarks(image))
         boxes, scores = self.detector(image)
         faces = [self.checked_face(image, box, float(score))
-                 for box, score in zip(boxes, scores, strict=True)]
+                 for box, score in zip(boxes, scores, strict=True)
+                 if self.large_enough(box)]
         faces = [face for face in faces if face is not None]
         if not faces and self.aligner.assume_face:
             h, w = image.shape[:2]
@@ -151,7 +153,23 @@ class FaceFinder:
                              "landmarks (retinaface).")
         return [Face(box, float(score), pts)
                 for box, score, pts in zip(boxes, scores, points, strict=True)
-                if self.passes_fit_check(pts, box)]
+                if self.large_enough(box) and self.passes_fit_check(pts, box)]
+
+    def large_enough(self, box):
+        """Whether a detected box is at least the aligner's ``min_face_size`` wide.
+
+        Parameters
+        ----------
+        box : array-like of 4 floats
+            ``(x0, y0, x1, y1)``.
+
+        Returns
+        -------
+        bool
+            True without ``min_face_size``.
+        """
+        smallest = getattr(self.aligner, "min_face_size", None)
+        return smallest is None or box[2] - box[0] >= smallest
 
     def checked_face(self, image, box, score):
         """The face in a box, with its landmarks, if they pass the fit check.

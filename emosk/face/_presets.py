@@ -11,7 +11,8 @@ __all__ = ["FACE_PATHS", "face_path_params"]
 #: copy shrunk to 640 pixels.  It finds faces down to about 45 px in a 720x576
 #: frame (a sixteenth of its longer side) at 3 ms a detection, and down to
 #: about 22 px (a thirty-second) at 15 ms in the frames where the 320 px copy
-#: has none (``benchmarks/results/face_sizes.md``).
+#: has none (``benchmarks/results/face_sizes.md``); faces narrower than 24 px,
+#: too small to read (``min_face_size``), are left out.
 #: ``"fast"``, the default of :func:`emosk.video.default_aligner` (and so
 #: :func:`emosk.video.make_emotiw2017_classifier`) and of the video entry
 #: points without RetinaFace's weights: the model's own detector and
@@ -25,7 +26,7 @@ __all__ = ["FACE_PATHS", "face_path_params"]
 FACE_PATHS = {
     "retinaface": {"detector": "retinaface", "landmarks": "detector", "threshold": None,
                    "detect_size": 320, "detect_min_size": 128, "detect_retry_size": 640,
-                   "detect_every": 1},
+                   "min_face_size": 24, "detect_every": 1},
     "fast": {"detect_size": 640, "upsample": 0, "detect_every": 10},
     "paper": {"detect_size": None, "upsample": 1, "detect_every": 1},
 }

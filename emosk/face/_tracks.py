@@ -18,9 +18,9 @@ __all__ = ["TRACKING_PARAMS", "TRACK_COLUMNS", "TrackMismatchError",
 #: FaceAligner parameters that decide which face (box, landmarks) each frame
 #: uses; the others (mode, size, margin, padding, color) only crop it.
 TRACKING_PARAMS = ("detector", "upsample", "threshold", "detect_border", "detect_size",
-                   "detect_min_size", "detect_retry_size", "detect_every", "max_gap",
-                   "assume_face", "landmarks", "check_fit", "select", "on_missing", "fps",
-                   "step", "max_frames")
+                   "detect_min_size", "detect_retry_size", "min_face_size", "detect_every",
+                   "max_gap", "assume_face", "landmarks", "check_fit", "select",
+                   "on_missing", "fps", "step", "max_frames")
 
 #: The columns of face tracks (what :func:`iter_aligned_faces` gives
 #: ``on_tracks`` and takes as ``tracks``), one row per face used in a kept

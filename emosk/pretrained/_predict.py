@@ -36,16 +36,19 @@ IMAGE_THRESHOLD = 0.5
 #: 0.48) and a 4000 px photo took 0.7-0.9 s
 #: (``benchmarks/results/large_photos.md``).  A photo smaller than 128 px
 #: where RetinaFace finds no face is detected in again on a copy enlarged to
-#: 128 px (``detect_min_size``): a face is then found in 97% of FER2013's 48 px
+#: 128 px (``detect_min_size``): a face is then found in 96% of FER2013's 48 px
 #: thumbnails instead of 43% (``benchmarks/results/small_photos.md``).  A photo
 #: of 480 to 960 px without a face in its 480 px copy is detected in again at
-#: its own size (``detect_retry_size``), which finds faces down to 16 px where
-#: the copy found them down to 16-32 px.  RetinaFace's weights are not in the
+#: its own size (``detect_retry_size``), for the faces too small for the copy
+#: (16-32 px).  Faces narrower than 24 px are left out
+#: (``min_face_size``): below that the default model loses 8 to 14 points of
+#: accuracy on the same faces, more of its answers turning into *sad*
+#: (``benchmarks/results/face_sizes.md``).  RetinaFace's weights are not in the
 #: package: :func:`image_aligner` falls back on :data:`IMAGE_FALLBACK_PATH` where
 #: they can be neither found nor downloaded.
 IMAGE_FACE_PATH = {"detector": "retinaface", "landmarks": "detector", "threshold": None,
                    "select": "all", "detect_size": (480, 1280), "detect_min_size": 128,
-                   "detect_retry_size": 1280}
+                   "detect_retry_size": 1280, "min_face_size": 24}
 
 #: The photo path without RetinaFace's weights (offline, no ``EMOSK_WEIGHTS``):
 #: dlib's HOG, upsampled, and its 68 landmarks, every face above

@@ -221,12 +221,15 @@ def test_thumbnails_without_a_face_are_found_enlarged(shared_data, shared_weight
      {"detect_size": 64, "detect_min_size": 96}, "min_side must be None"),
     ("detect_retry_size", "retry_side", {"detect_size": 320, "detect_retry_size": 640},
      {"detect_size": 640, "detect_retry_size": 8}, "'detect_retry_size' parameter of"),
+    ("min_face_size", None, {"min_face_size": 24}, {"min_face_size": 0},
+     "'min_face_size' parameter of"),
 ])
 def test_aligner_passes_retries_and_old_pickles_keep_working(param, side, good, bad, message):
     import pickle
 
     aligner = FaceAligner(**good).fit()
-    assert getattr(aligner.detector_, side) == good[param]
+    if side is not None:
+        assert getattr(aligner.detector_, side) == good[param]
     with pytest.raises(ValueError, match=message):
         FaceAligner(**bad).fit()
     old = FaceAligner()
@@ -386,3 +389,53 @@ def test_a_detector_pickled_before_retry_side_does_not_retry():
     del detector.__dict__["retry_side"]
     assert pickle.loads(pickle.dumps(detector))._larger(
         [(np.zeros((320, 250)), 0.25)], np.zeros((1280, 1000))) is None
+
+
+# faces too small to read (FaceAligner's min_face_size)
+
+def _two_sizes(image):
+    """A face 20 px wide and one 30 px wide, with five points each."""
+    boxes = np.array([[10.0, 10.0, 30.0, 30.0], [50.0, 10.0, 80.0, 40.0]])
+    points = np.array([[[x0 + 0.3 * w, y0 + 0.4 * w], [x0 + 0.7 * w, y0 + 0.4 * w],
+                        [x0 + 0.5 * w, y0 + 0.6 * w], [x0 + 0.35 * w, y0 + 0.8 * w],
+                        [x0 + 0.65 * w, y0 + 0.8 * w]]
+                       for x0, y0, x1, _ in boxes for w in [x1 - x0]])
+    return boxes, np.array([0.9, 0.8]), points
+
+
+@pytest.mark.parametrize("landmarks", ["detector", None])
+def test_faces_narrower_than_min_face_size_are_left_out(landmarks):
+    from emosk.face import FaceFinder
+
+    image = np.zeros((100, 100), np.uint8)
+    params = ({"landmarks": "detector", "detector": "retinaface"} if landmarks
+              else {"mode": "box"})
+    for smallest, widths in [(None, [20, 30]), (24, [30]), (30, [30]), (31, [])]:
+        aligner = FaceAligner(**params, min_face_size=smallest).fit()
+        aligner.detector_ = FaceDetector(_two_sizes)  # the callable in place of RetinaFace
+        finder = FaceFinder(aligner)
+        found = finder.find(image)
+        assert [f.box[2] - f.box[0] for f in found] == widths
+        if landmarks:
+            (many,) = finder.find_many([image])
+            assert [f.box[2] - f.box[0] for f in many] == widths
+
+
+def test_the_video_path_leaves_out_a_face_too_small_to_read(shared_data, shared_weights):
+    """An eNTERFACE'05 frame shrunk by 12 (a face box of about 18 px) on a
+    720x576 canvas: RetinaFace in a 640 px copy finds the face, the RetinaFace
+    path leaves it out; shrunk by 8 (a box of about 28 px), the path keeps it."""
+    from emosk.datasets import load_enterface05
+    from emosk.face import FACE_PATHS, FaceFinder
+    from emosk.io import iter_frames
+
+    path = load_enterface05(data_home=shared_data).filenames[0]
+    frame = next(iter(iter_frames(path)))[2]
+    finder = FaceFinder(FaceAligner(**FACE_PATHS["retinaface"]).fit())
+    for k, kept in [(12, False), (8, True)]:
+        canvas = np.zeros_like(frame)
+        small = cv2.resize(frame, None, fx=1 / k, fy=1 / k, interpolation=cv2.INTER_AREA)
+        canvas[200:200 + small.shape[0], 300:300 + small.shape[1]] = small
+        boxes, _ = FaceDetector("retinaface", threshold=0.3, max_side=640)(canvas)
+        assert len(boxes) and ((boxes[0, 2] - boxes[0, 0]) >= 24) == kept
+        assert bool(finder.find(canvas)) == kept

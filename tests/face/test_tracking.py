@@ -143,6 +143,7 @@ def test_new_parameters_key_the_caches():
     base = FaceAligner()
     for name, value in [("detect_size", 480), ("detect_size", (480, 1280)),
                         ("detect_min_size", 96), ("detect_retry_size", 640),
+                        ("min_face_size", 24),
                         ("detect_every", 5), ("max_gap", 3)]:
         changed = FaceAligner().set_params(**{name: value})
         assert tracking_fingerprint(changed) != tracking_fingerprint(base), name

@@ -65,9 +65,10 @@ def test_many_same_size_photos_found_together_keep_their_order_and_errors(images
     takes them in one batch), a broken file and a faceless card among them."""
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
-    small = [cv2.resize(images[0], (128, 128)), cv2.resize(images[3], (128, 128))]
+    # 160 px: the faces 28 px wide, above the photo path's min_face_size (24)
+    small = [cv2.resize(images[0], (160, 160)), cv2.resize(images[3], (160, 160))]
     batch = [small[i % 2] for i in range(21)]
-    batch[5], batch[17] = broken, np.full((128, 128, 3), 128, np.uint8)
+    batch[5], batch[17] = broken, np.full((160, 160, 3), 128, np.uint8)
     said = []
     got = predict_images(batch, tta=False, no_face="error",
                          on_error=lambda i, err: said.append(i))
