@@ -8,11 +8,11 @@ __all__ = ["FACE_PATHS", "face_path_params"]
 #: in every frame, its own five points framing the face (the crops the default
 #: model was fine-tuned on), a small frame without a face detected in again
 #: enlarged to 128 pixels, a larger frame without a face detected in again in a
-#: copy shrunk to 640 pixels.  It finds faces down to about 45 px in a 720x576
-#: frame (a sixteenth of its longer side) at 3 ms a detection, and down to
-#: about 22 px (a thirty-second) at 15 ms in the frames where the 320 px copy
-#: has none (``benchmarks/results/face_sizes.md``); faces narrower than 24 px,
-#: too small to read (``min_face_size``), are left out.
+#: copy shrunk to 640 pixels, and faces whose box is narrower than 24 px, too
+#: small to read (``min_face_size``), left out.  It finds faces down to about
+#: 45 px in a 720x576 frame (a sixteenth of its longer side) at 3 ms a
+#: detection, and in the frames where that copy has none, down to about 30 px
+#: (60 px in 1920x1080) at 13-15 ms (``benchmarks/results/face_sizes.md``).
 #: ``"fast"``, the default of :func:`emosk.video.default_aligner` (and so
 #: :func:`emosk.video.make_emotiw2017_classifier`) and of the video entry
 #: points without RetinaFace's weights: the model's own detector and
