@@ -481,6 +481,9 @@ def test_the_default_video_aligner_is_retinafaces_path(shared_weights):
     assert {k: aligner.get_params()[k] for k in FACE_PATHS["retinaface"]} == \
         FACE_PATHS["retinaface"]
     assert aligner.mode == "fer2013" and aligner.size == 64  # the model's own crops
+    # the documented way to turn the 640 px retry off (a long video with few faces)
+    plain = video_aligner(detect_retry_size=None)
+    assert plain.detect_retry_size is None and plain.detect_size == 320
     fast = video_aligner(face_path="fast")
     assert (fast.detector, fast.detect_every) == ("dlib-hog", 10)
     with pytest.raises(ValueError, match="face_path must be one of"):
