@@ -256,14 +256,11 @@ class FaceDetector:
         self.threshold = threshold
         self.border = border
         sizes = _detect_sizes(max_side)  # a bad value fails here, not on the first image
-        if min_side is not None and not (
-                isinstance(min_side, Real) and not isinstance(min_side, bool)
-                and 16 <= min_side <= (sizes[0] or np.inf)):
+        if min_side is not None and not (_is_size(min_side)
+                                         and min_side <= (sizes[0] or np.inf)):
             raise ValueError("min_side must be None or a size of at least 16 pixels and at "
                              f"most the smallest max_side ({max_side!r}); got {min_side!r}.")
-        if retry_side is not None and not (
-                isinstance(retry_side, Real) and not isinstance(retry_side, bool)
-                and retry_side >= 16):
+        if retry_side is not None and not _is_size(retry_side):
             raise ValueError("retry_side must be None or a size of at least 16 pixels; "
                              f"got {retry_side!r}.")
         self.max_side = max_side
@@ -414,33 +411,31 @@ class FaceDetector:
         larger copy, those too small for the largest copy before it (a face
         the copies would have found is, found only now, a part of a face
         larger than the detector's anchors), as :meth:`_merge` adds them."""
-        again, scale, larger = retry
-        faces = self._finish(out, scale, offset)
+        _, scale, larger = retry
+        boxes, scores, points = self._finish(out, scale, offset)
         if not larger:
-            return faces
-        empty = (faces[0][:0], faces[1][:0], None if faces[2] is None else faces[2][:0])
-        return self._merge([empty, faces], [copies[-1], (again, scale)])
+            return boxes, scores, points
+        keep = self._too_small_for(boxes, copies[-1][1])
+        return boxes[keep], scores[keep], None if points is None else points[keep]
 
     def _enlarged(self, copies):
         """Where the image (border included) is smaller than ``min_side``: the
         copy enlarged to it, and its scale; else None.  Such an image is
         smaller than every ``max_side``, so its one copy (:meth:`_prepare`)
         is the image itself."""
-        min_side = getattr(self, "min_side", None)  # pickled before the option
         padded, scale = copies[0]
-        if min_side is None or scale != 1.0 or max(padded.shape[:2]) >= min_side:
+        if self.min_side is None or scale != 1.0 or max(padded.shape[:2]) >= self.min_side:
             return None
-        return enlarge(padded, min_side)
+        return enlarge(padded, self.min_side)
 
     def _larger(self, copies, padded):
         """Where the largest copy detected in is shrunk below ``retry_side``:
         ``padded`` (the image with its border) shrunk to ``retry_side``, and
         its scale; else None."""
-        retry_side = getattr(self, "retry_side", None)  # pickled before the option
         last, scale = copies[-1]
-        if retry_side is None or scale == 1.0 or max(last.shape[:2]) >= retry_side:
+        if self.retry_side is None or scale == 1.0 or max(last.shape[:2]) >= self.retry_side:
             return None
-        return shrink(padded, retry_side)
+        return shrink(padded, self.retry_side)
 
     def _prepare(self, image):
         """The copies the detector runs on (border added, shrunk to each
@@ -475,22 +470,23 @@ class FaceDetector:
         boxes, scores = boxes[keep][order], scores[keep][order]
         return boxes, scores, None if points is None else points[keep][order]
 
-    def _small_face(self):
-        """Twice the smallest face this detector finds (:data:`SMALLEST_FACE`)."""
+    def _too_small_for(self, boxes, scale):
+        """Which boxes (in the image's pixels) are under twice the smallest face
+        this detector finds (:data:`SMALLEST_FACE`) in a copy of ``scale``:
+        faces that copy may miss."""
         smallest = SMALLEST_FACE["retinaface" if callable(self.detector) else self.detector]
         if str(self.detector).startswith("dlib"):
             smallest /= 2 ** self.upsample
-        return 2 * smallest
+        return np.max(boxes[:, 2:] - boxes[:, :2], axis=1) * scale < 2 * smallest
 
     def _merge(self, levels, copies):
         """The faces of each copy (``levels``, mapped back to the image) merged:
-        all of the first, then, from each larger copy, those below
-        :meth:`_small_face` in the copy before it and not inside a face kept;
+        all of the first, then, from each larger copy, those too small for the
+        copy before it (:meth:`_too_small_for`) and not inside a face kept;
         best first."""
         boxes, scores, points = levels[0]
-        small_face = self._small_face()
         for (b, s, p), (_, previous_scale) in zip(levels[1:], copies[:-1], strict=True):
-            small = np.max(b[:, 2:] - b[:, :2], axis=1) * previous_scale < small_face
+            small = self._too_small_for(b, previous_scale)
             new = [k for k in np.flatnonzero(small)
                    if not any(box_inside(b[k], kept) for kept in boxes)]
             if not new:
@@ -510,8 +506,15 @@ class FaceDetector:
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update({"runtime": "auto", **state})  # pickled before the option
+        # pickled before these options: they behave as they did
+        self.__dict__.update({"runtime": "auto", "min_side": None, "retry_side": None,
+                              **state})
         self._local = threading.local()
+
+
+def _is_size(value):
+    """Whether ``value`` is a number of pixels the detector can work at (16 or more)."""
+    return isinstance(value, Real) and not isinstance(value, bool) and value >= 16
 
 
 def _detect_sizes(max_side):
@@ -520,9 +523,7 @@ def _detect_sizes(max_side):
     if max_side is None:
         return (None,)
     sizes = tuple(max_side) if isinstance(max_side, (list, tuple)) else (max_side,)
-    ok = len(sizes) > 0 and all(
-        isinstance(v, Real) and not isinstance(v, bool) and v >= 16
-        for v in sizes)
+    ok = len(sizes) > 0 and all(_is_size(v) for v in sizes)
     if not ok or any(a >= b for a, b in zip(sizes, sizes[1:], strict=False)):
         raise ValueError("max_side must be None, a size of at least 16 pixels, or "
                          f"increasing sizes of at least 16 pixels; got {max_side!r}.")

@@ -22,8 +22,8 @@ def build_models(aligner):
     detector = FaceDetector(aligner.detector, upsample=aligner.upsample,
                             threshold=aligner.threshold, border=aligner.detect_border,
                             max_side=aligner.detect_size,
-                            min_side=getattr(aligner, "detect_min_size", None),
-                            retry_side=getattr(aligner, "detect_retry_size", None))
+                            min_side=aligner.detect_min_size,
+                            retry_side=aligner.detect_retry_size)
     fitted = aligner.mode != "box" and not _detector_points(aligner)
     predictor = LandmarkPredictor(aligner.landmarks) if fitted else None
     return detector, predictor
@@ -168,7 +168,7 @@ class FaceFinder:
         bool
             True without ``min_face_size``.
         """
-        smallest = getattr(self.aligner, "min_face_size", None)
+        smallest = self.aligner.min_face_size
         return smallest is None or box[2] - box[0] >= smallest
 
     def checked_face(self, image, box, score):

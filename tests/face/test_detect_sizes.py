@@ -69,12 +69,23 @@ def test_copies_stop_at_the_image_size():
     assert seen == [(60, 50)]
 
 
+def _small_face(detector):
+    """The width under which a box counts as too small for a copy of scale 1."""
+    widths = np.arange(1, 400, 0.5)
+    boxes = np.stack([np.zeros_like(widths), np.zeros_like(widths), widths, widths], axis=1)
+    return widths[~detector._too_small_for(boxes, 1.0)][0]
+
+
 def test_small_face_threshold_follows_the_detector():
-    assert FaceDetector("retinaface")._small_face() == 2 * SMALLEST_FACE["retinaface"] == 32
-    assert FaceDetector("dlib-hog", upsample=1)._small_face() == 80
-    assert FaceDetector("dlib-hog", upsample=0)._small_face() == 160
-    assert FaceDetector("opencv-haar")._small_face() == 40
-    assert FaceDetector(_sized_faces)._small_face() == 32
+    assert _small_face(FaceDetector("retinaface")) == 2 * SMALLEST_FACE["retinaface"] == 32
+    assert _small_face(FaceDetector("dlib-hog", upsample=1)) == 80
+    assert _small_face(FaceDetector("dlib-hog", upsample=0)) == 160
+    assert _small_face(FaceDetector("opencv-haar")) == 40
+    assert _small_face(FaceDetector(_sized_faces)) == 32
+    # in a copy of half the size, a box must be twice as wide to count
+    box = np.array([[0.0, 0.0, 50.0, 50.0]])
+    assert FaceDetector("retinaface")._too_small_for(box, 0.5)
+    assert not FaceDetector("retinaface")._too_small_for(box, 1.0)
 
 
 @pytest.mark.parametrize("bad", [(1280, 640), (640, 640), (8,), (), "640", True, (640, None),
