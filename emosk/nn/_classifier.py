@@ -29,6 +29,7 @@ from ._featurizer import _viewed, resolve_device
 from ._fuse import inference_copy
 from ._input import InputAdapter, prepare_images, tta_views
 from ._registry import PRETRAINED
+from ._threads import _SMALL_BATCH_THREADS
 
 __all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
 
@@ -76,26 +77,39 @@ class _Net(nn.Module):
         return out.float()
 
 
-#: Faces from which ONNX Runtime runs a network on torch's threads, not one.
+#: Faces from which ONNX Runtime runs a network on torch's threads, their idle
+#: threads sleeping; fewer faces (one photo's) run on one thread, or on the
+#: spinning threads :func:`~emosk.nn.small_batch_threads` asks for.
 _PARALLEL_BATCH = 16
 
-
-# classifier -> (int8 graph, {threads: OnnxModule}); sessions cannot be pickled
+# classifier -> (int8 graph, {(threads, spin): OnnxModule}); sessions cannot be pickled
 _INT8_SESSIONS = weakref.WeakKeyDictionary()
 
 
-def _int8_session(clf, graph, n_threads):
+def _onnx_threads(n_images):
+    """ONNX Runtime's threads for a forward pass on ``n_images`` and whether they
+    spin: torch's thread count, sleeping, on big batches (the pipelines find the
+    next faces meanwhile); on a few faces, :func:`~emosk.nn.small_batch_threads`'
+    count (one by default, at most torch's), spinning when more than one."""
+    threads = torch.get_num_threads()
+    if n_images >= _PARALLEL_BATCH:
+        return threads, False
+    threads = min(threads, _SMALL_BATCH_THREADS.get())
+    return threads, threads > 1
+
+
+def _int8_session(clf, graph, n_threads, spin):
     """The ONNX Runtime session of ``clf``'s int8 ``graph`` (:func:`~emosk.nn.quantize`),
-    made once per classifier, graph and thread count."""
+    made once per classifier, graph, thread count and ``spin``."""
     # a pickled int8 classifier unpickled without the onnx extra says what to install
     resolve_runtime("onnxruntime")
     kept_graph, sessions = _INT8_SESSIONS.get(clf, (None, {}))
     if kept_graph is not graph:
         sessions = {}
-    if n_threads not in sessions:
-        sessions[n_threads] = OnnxModule(graph, n_threads)
+    if (n_threads, spin) not in sessions:
+        sessions[n_threads, spin] = OnnxModule(graph, n_threads, spin)
     _INT8_SESSIONS[clf] = (graph, sessions)
-    return sessions[n_threads]
+    return sessions[n_threads, spin]
 
 
 def _replace_head(backbone, head_name, n_classes, *, force=False):
@@ -239,8 +253,10 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         a copy exported once per fitted network
         (:func:`~emosk.utils.onnx_copy`, the ``onnx`` extra): 3.5 times
         faster on one face at a time (MobileFaceNet at 64 px: 0.75 ms instead
-        of 2.6 ms, one thread; faces already at the network's side reach it
-        without torch: :meth:`~emosk.nn.InputAdapter.numpy_forward`), 1.7
+        of 2.6 ms, one thread; 0.42 ms on two spinning threads where a core
+        is free, see :func:`~emosk.nn.small_batch_threads`;
+        faces already at the network's side reach it without torch:
+        :meth:`~emosk.nn.InputAdapter.numpy_forward`), 1.7
         times on batches of 16 faces or more (run on torch's threads: 0.57
         ms a face instead of 0.98 on 2 cores),
         the same probabilities to float32 rounding.  The export takes seconds
@@ -653,13 +669,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         made once."""
         if views.device.type != "cpu" or not self._runs_onnx():
             return inference_copy(backbone)  # batch norm folded, made once
-        # torch's threads on big batches; one thread on a face or a few
-        # (a second thread is no faster there, see onnx_copy)
-        threads = torch.get_num_threads() if len(views) >= _PARALLEL_BATCH else 1
         graph = getattr(self, "int8_graph_", None)
+        threads, spin = _onnx_threads(len(views))
         if graph is not None:
-            return _int8_session(self, graph, threads)
-        return onnx_copy(backbone, views, n_threads=threads)
+            return _int8_session(self, graph, threads, spin)
+        return onnx_copy(backbone, views, n_threads=threads, spin=spin)
 
     def predict(self, X):
         """Most probable class of every image.

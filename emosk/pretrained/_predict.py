@@ -8,7 +8,7 @@ import numpy as np
 
 from ..face import FaceFinder, face_path_params, iter_aligned_faces
 from ..io import MediaReadError, prefetched, read_image, video_info
-from ..nn import DEFAULT_MODEL, PRETRAINED
+from ..nn import DEFAULT_MODEL, PRETRAINED, small_batch_threads
 from ..pooling import CLIP_METHODS, pool_probabilities
 from ..utils import check_images, fetch_weights, images_to_uint8, progress_bar
 from ._models import face_aligner, load
@@ -406,14 +406,17 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     catch = FILE_ERRORS if on_error is not None else ()
     # a batch ahead: the faces of the next batch are found while this one is classified
     found = prefetched(_crops_of_images(images, finder, no_face, catch), batch_size)
-    for index, (rgb, faces, image_crops) in enumerate(found):
-        if rgb is None:
-            on_error(index, faces)  # faces holds the error
-        waiting.append((rgb, faces, len(image_crops)))
-        crops += image_crops
-        if len(crops) >= batch_size:
-            classify()
-    classify()
+    # the next faces are found meanwhile: a few faces (the last batch) on one
+    # thread, whatever the caller's small_batch_threads
+    with small_batch_threads(1):
+        for index, (rgb, faces, image_crops) in enumerate(found):
+            if rgb is None:
+                on_error(index, faces)  # faces holds the error
+            waiting.append((rgb, faces, len(image_crops)))
+            crops += image_crops
+            if len(crops) >= batch_size:
+                classify()
+        classify()
     return out
 
 
@@ -674,14 +677,18 @@ def _classify_frames(video, model, aligner, batch_size, verbose=False):
     with progress_bar(Path(video).name, verbose, total=total, unit="frames") as bar:
         # faces are found in a background thread while the network classifies
         # the previous batch (io.prefetched, as for decoding the frames)
-        for recs, crops_of, crops in prefetched(_face_batches(aligned, batch_size), 2):
-            for rec in recs:
-                if not records or rec["frame"] != records[-1]["frame"]:
-                    bar.update()  # a frame, whatever its number of faces
-                records.append(rec)
-            has_crop += crops_of
-            if crops is not None:
-                probs.append(model.predict_proba(crops))
+        batches = prefetched(_face_batches(aligned, batch_size), 2)
+        # a few faces (a video's last batch) on one thread, whatever the caller's
+        # small_batch_threads: the next are found meanwhile
+        with small_batch_threads(1):
+            for recs, crops_of, crops in batches:
+                for rec in recs:
+                    if not records or rec["frame"] != records[-1]["frame"]:
+                        bar.update()  # a frame, whatever its number of faces
+                    records.append(rec)
+                has_crop += crops_of
+                if crops is not None:
+                    probs.append(model.predict_proba(crops))
     if not records:
         raise MediaReadError(f"Video {video} has no frames.")
     out = np.full((len(records), len(model.classes_)), np.nan)

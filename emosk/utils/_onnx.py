@@ -100,22 +100,25 @@ class OnnxModule:
         The ONNX graph, or the path of its file.
     n_threads : int, default=1
         Threads of the session (see :func:`onnx_copy`).
+    spin : bool, default=False
+        With several threads, whether they spin-wait for the next work
+        (ONNX Runtime's default) instead of sleeping (see :func:`onnx_copy`).
 
     Attributes
     ----------
     session : onnxruntime.InferenceSession
     """
 
-    def __init__(self, model, n_threads=1):
+    def __init__(self, model, n_threads=1, spin=False):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = n_threads
         options.inter_op_num_threads = 1
-        if n_threads > 1:
-            # idle threads sleep instead of spinning: the other core is then
-            # left to the thread that finds the next faces
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # without spin, idle threads sleep instead of spinning: the other core
+        # is then left to the thread that finds the next faces
+        options.add_session_config_entry("session.intra_op.allow_spinning",
+                                         "1" if spin else "0")
         options.log_severity_level = 3  # errors only
         self.session = ort.InferenceSession(model, options,
                                             providers=["CPUExecutionProvider"])
@@ -332,7 +335,7 @@ def _stored(path, make):
     return data
 
 
-def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
+def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1, spin=False):
     """The ONNX Runtime copy of a torch network, exported once.
 
     The network (in eval mode) is exported with torch's exporter
@@ -359,15 +362,23 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
     cache : bool, default=True
         Store and reuse the graph on disk.
     n_threads : int, default=1
-        Threads of the ONNX Runtime session.  One: on a face or a photo at a
-        time a second thread gave nothing reliable on this project's 2 shared
-        cores (MobileFaceNet at 64 px: 0.73 ms with one; 0.5 to 0.9 ms with
-        two, from run to run, and 0.9 ms when idle threads sleep), and emosk's
-        pipelines already run the detector and the network in two threads
+        Threads of the ONNX Runtime session.  emosk's pipelines run the
+        detector and the network in two threads
         (:func:`~emosk.pretrained.predict_images`,
-        :func:`~emosk.pretrained.predict_video`).  More threads pay on big
-        batches (:class:`~emosk.nn.CNNClassifier` gives torch's thread count
-        from 16 faces); their idle threads then sleep rather than spin.
+        :func:`~emosk.pretrained.predict_video`) and give the network torch's
+        thread count on batches of 16 faces or more, their idle threads
+        sleeping (``spin=False``); :class:`~emosk.nn.CNNClassifier` runs
+        fewer faces (one photo's) on one thread, or on the spinning threads
+        :func:`~emosk.nn.small_batch_threads` asks for.
+    spin : bool, default=False
+        With several threads, whether the idle ones spin-wait for the next
+        work (ONNX Runtime's default) rather than sleep.  Spinning pays on a
+        small input run on its own: MobileFaceNet at 64 px on one face took
+        0.42 ms on two spinning threads, 1.1 ms on two sleeping ones and
+        0.69 ms on one while this project's second core was free, but
+        0.83 ms against 0.75 in the phases where the host kept it busy;
+        sleeping leaves the cores to other threads' work between calls.  The
+        copies with and without it are kept apart.
 
     Returns
     -------
@@ -392,7 +403,8 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
     """
     dynamic = _exportable(module, dynamic, "onnx_copy")
     shape = tuple(example.shape)
-    key = (tuple(None if i in dynamic else s for i, s in enumerate(shape)), n_threads)
+    key = (tuple(None if i in dynamic else s for i, s in enumerate(shape)), n_threads,
+           bool(spin))
     # the network's tensors are listed once (walking the modules costs more than
     # a small network's forward pass); their versions count in-place writes and
     # only grow, so their sum changes when any of them does
@@ -409,14 +421,14 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1):
         return _export(module, example, dynamic)
 
     if not cache:
-        copy = OnnxModule(export(), n_threads)
+        copy = OnnxModule(export(), n_threads, spin)
     else:
         path = Path(get_onnx_home()) / f"{_digest(module, shape, dynamic)}.onnx"
         try:
-            copy = OnnxModule(_stored(path, export), n_threads)
+            copy = OnnxModule(_stored(path, export), n_threads, spin)
         except Exception:  # noqa: BLE001 - onnxruntime's own errors: a damaged file
             path.unlink(missing_ok=True)
-            copy = OnnxModule(_stored(path, export), n_threads)
+            copy = OnnxModule(_stored(path, export), n_threads, spin)
     kept = [entry for entry in copies if entry[1] == versions]
     _COPIES[module] = (tensors, [*kept, (key, versions, copy)])
     return copy

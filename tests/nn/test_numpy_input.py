@@ -55,3 +55,54 @@ def test_classifier_takes_the_numpy_path_only_where_it_applies(tmp_path, monkeyp
         np.testing.assert_allclose(proba, slow.predict_proba(faces), atol=1e-5)
         np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
     assert not slow._runs_onnx()
+
+
+def test_a_few_faces_run_on_one_thread_unless_told_otherwise(tmp_path, monkeypatch):
+    """predict_proba on fewer than 16 faces runs ONNX Runtime on one thread, or on
+    small_batch_threads(n) spinning threads (at most torch's count); 16 faces or
+    more on torch's threads, sleeping; the answers are the same."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from emosk.nn import small_batch_threads
+    from emosk.nn._classifier import _onnx_threads
+    from emosk.pretrained import load
+
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path))
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    assert _onnx_threads(1) == (1, False)
+    assert _onnx_threads(16) == (4, False)
+    with small_batch_threads(2):
+        assert _onnx_threads(15) == (2, True)
+        assert _onnx_threads(64) == (4, False)
+        with small_batch_threads(8):
+            assert _onnx_threads(3) == (4, True)  # at most torch's
+        assert _onnx_threads(3) == (2, True)
+    assert _onnx_threads(3) == (1, False)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    with small_batch_threads(2):
+        assert _onnx_threads(1) == (1, False)
+    monkeypatch.undo()
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path))
+
+    clf = load("fer2013", tta=False, runtime="onnxruntime")
+    module = clf.net_.module_
+    side = module.input.size
+    faces = np.random.default_rng(2).integers(0, 256, (3, side, side), dtype=np.uint8)
+    x = torch.from_numpy(module.input.numpy_forward(faces))
+    one = clf.predict_proba(faces)
+    options = clf._inference_backbone(module.backbone, x).session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    with small_batch_threads(2):
+        two = clf.predict_proba(faces)
+        options = clf._inference_backbone(module.backbone, x).session.get_session_options()
+    assert options.intra_op_num_threads == min(2, torch.get_num_threads())
+    np.testing.assert_allclose(one, two, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
+def test_small_batch_threads_refuses_what_is_not_a_thread_count(bad):
+    from emosk.nn import small_batch_threads
+
+    with pytest.raises(ValueError, match="n_threads must be a positive integer"):
+        with small_batch_threads(bad):
+            pass

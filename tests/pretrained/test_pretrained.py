@@ -504,3 +504,38 @@ def test_without_retinafaces_weights_photos_fall_back_on_dlib_with_a_warning(
     with pytest.raises(FileNotFoundError, match="Pytorch_Retinaface"):  # named: no fallback
         image_aligner("fer2013", detector="retinaface").fit().transform(
             data.astronaut()[None])
+
+
+class _ThreadsSeen:
+    """A fitted classifier that records the small-batch thread setting of each
+    predict_proba call (emosk.nn.small_batch_threads) and answers as ``model``."""
+
+    def __init__(self, model):
+        self.model, self.classes_, self.seen = model, model.classes_, []
+
+    def predict_proba(self, X):
+        from emosk.nn._threads import _SMALL_BATCH_THREADS
+
+        self.seen.append((len(X), _SMALL_BATCH_THREADS.get()))
+        return self.model.predict_proba(X)
+
+
+def test_pipelines_run_a_few_faces_on_one_thread_whatever_the_caller_asked(fast, tmp_path):
+    """predict_images and predict_video find the next faces while the network
+    runs, so their batches (the last one a few faces) keep one ONNX Runtime
+    thread under small_batch_threads(2); predict_image takes the caller's."""
+    from emosk.nn import small_batch_threads
+
+    spy = _ThreadsSeen(fast["model"])
+    predict_image(data.astronaut(), model=spy, aligner=fast["aligner"])
+    path = _face_then_wall(tmp_path / "cut.mp4")
+    with small_batch_threads(2):
+        predict_image(data.astronaut(), model=spy, aligner=fast["aligner"])
+        assert spy.seen == [(1, 1), (1, 2)]
+        spy.seen.clear()
+        predict_images([data.astronaut()] * 3, model=spy, aligner=fast["aligner"],
+                       batch_size=2)
+        assert spy.seen == [(2, 1), (1, 1)]
+        spy.seen.clear()
+        predict_video(path, model=spy, aligner=face_aligner("fer2013").fit(), batch_size=3)
+    assert [n for n, _ in spy.seen] == [3, 3, 1] and {t for _, t in spy.seen} == {1}

@@ -140,3 +140,20 @@ def test_without_onnxruntime_auto_falls_back_and_onnxruntime_says_what_to_instal
     assert resolve_runtime("auto") == "torch"
     with pytest.raises(ImportError, match=r"emosk\[onnx\]"):
         resolve_runtime("onnxruntime")
+
+
+@pytest.mark.parametrize("threads, spin", [(1, False), (2, False), (2, True)])
+def test_threads_and_spinning_are_the_sessions_and_kept_apart(cache_home, threads, spin):
+    """n_threads and spin reach ONNX Runtime's session; each pair is its own copy,
+    with the same outputs."""
+    net = _net()
+    x = torch.rand(3, 3, 16, 16)
+    fast = onnx_copy(net, x, n_threads=threads, spin=spin)
+    options = fast.session.get_session_options()
+    assert options.intra_op_num_threads == threads
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == (
+        "1" if spin else "0")
+    assert onnx_copy(net, x, n_threads=threads, spin=spin) is fast
+    other = onnx_copy(net, x, n_threads=threads, spin=not spin)
+    assert other is not fast
+    np.testing.assert_allclose(fast(x).numpy(), other(x).numpy(), atol=1e-6)
