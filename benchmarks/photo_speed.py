@@ -190,9 +190,8 @@ def main():
         + "\n\nThe default network alone on one face before the photos (ONNX Runtime, "
           "median of 1,000 calls): "
           f"{probe[1]:.2f} ms on one thread (the default), {probe[2]:.2f} ms on two "
-          "spinning threads (`emosk.nn.small_batch_threads(2)`). Two threads pay only "
-          "while the second core is free: on this machine they took 0.42 ms against "
-          "0.69 in some phases, 0.83 against 0.75 in others.")
+          "spinning threads (`emosk.nn.small_batch_threads(2)`): two threads pay only "
+          "while the second core is free, so this says which phase the run was in.")
     write_result("photo_speed", "Photos per second: emosk and the fer peer", body)
 
 
