@@ -157,10 +157,17 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
 
     A shipped model's name is loaded once per process (with ``tta``); a
     classifier loaded from a shipped model (``load(name)``) gets that model's
-    default aligner; any other classifier needs ``aligner``.  Default aligners
+    default aligner; any other classifier needs ``aligner``.  ``tta=True``
+    with a classifier that has no test-time views is refused rather than
+    ignored.  Default aligners
     are fitted once per process for each ``key`` (their settings).
     """
     name = model if isinstance(model, str) else _shipped_name(model)
+    if tta and not isinstance(model, str) and not getattr(model, "tta", False):
+        raise ValueError(
+            "tta=True applies to a shipped model's name; the classifier passed as model "
+            "has no test-time views, and it is not changed here. Load it with them "
+            "(emosk.pretrained.load(name, tta=True)) or pass the model's name.")
     if isinstance(model, str):
         model = _loaded(("model", name, bool(tta)), lambda: load(name, tta=tta))
     if aligner is None:
@@ -219,10 +226,12 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     tta : bool, default=False
         With a shipped model's name: average the 18 test-time views of each
         face (flips, rotations, scalings), at 18 times the network's cost
-        (about 10 times a photo's).  For the default model they changed
-        UAR on real photos and clips by -1.2 to +2.5 points (NHFI's photos
-        -0.9, SFEW's movie faces +2.5, CK+ clips -1.2) and added 1.3 points
-        of accuracy on FER2013's thumbnails
+        (about 10 times a photo's); a classifier passed as ``model`` keeps
+        its own setting (``load(name, tta=True)``), and ``tta=True`` with
+        one that has no views raises ``ValueError``.  For the default model
+        they changed UAR on real photos and clips by -1.2 to +2.5 points
+        (NHFI's photos -0.9, SFEW's movie faces +2.5, CK+ clips -1.2) and
+        added 1.3 points of accuracy on FER2013's thumbnails
         (``benchmarks/results/real_faces.md``).
 
     Returns
@@ -559,7 +568,8 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     tta : bool, default=False
         With a shipped model's name: average the 18 test-time views of each
         face (18 times the network's cost; in videos the frames are averaged
-        anyway).
+        anyway).  A classifier passed as ``model`` keeps its own setting;
+        ``tta=True`` with one that has no views raises ``ValueError``.
     clip : {"mean", "log-mean", "confidence", "expressive"}, default="mean"
         How the frames' probabilities make the clip's, see
         :func:`emosk.pooling.pool_probabilities` (compared on CK+ and

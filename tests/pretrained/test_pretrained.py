@@ -79,6 +79,55 @@ def test_unknown_model_named():
             np.zeros((2, 48, 48), np.uint8), ["a", "b"])
 
 
+def test_load_takes_each_models_own_test_time_views_by_default():
+    """tta="auto": the 18 views only where they improved the model's figures
+    (fer2013), so the default model loads as predict_image runs it."""
+    from emosk.nn import DEFAULT_MODEL
+
+    assert PRETRAINED["fer2013"].tta and not PRETRAINED[DEFAULT_MODEL].tta
+    for name in available_models("face"):
+        assert load(name).tta is PRETRAINED[name].tta, name
+    assert load().tta is False and load("fer2013").tta is True
+    assert load(tta=True).tta is True and load("fer2013", tta=False).tta is False
+    assert load(tta=np.bool_(True)).tta is True
+
+
+@pytest.mark.parametrize("bad", ["yes", "", 1, 0, None, 0.5])
+def test_load_refuses_a_tta_that_is_not_auto_or_a_bool(bad):
+    with pytest.raises(ValueError, match=re.escape(f"got {bad!r}")):
+        load(tta=bad)
+
+
+def test_default_model_loaded_once_answers_as_predict_image_by_name(shared_weights):
+    """A model from load() passed to predict_image gives the answers of the
+    model's name, without the test-time views predict_image leaves off."""
+    photo = data.astronaut()
+    (by_name,) = predict_image(photo)
+    (loaded,) = predict_image(photo, model=load())
+    np.testing.assert_allclose(list(loaded["probabilities"].values()),
+                               list(by_name["probabilities"].values()), atol=1e-6)
+    (viewed,) = predict_image(photo, tta=True)
+    assert not np.allclose(list(viewed["probabilities"].values()),
+                           list(by_name["probabilities"].values()), atol=1e-3)
+
+
+def test_tta_with_a_classifier_without_views_is_refused_not_ignored(fast, model,
+                                                                   two_face_video):
+    """tta=True cannot add views to a classifier passed as model (it is not
+    changed), so it is refused; a classifier that has them runs with them."""
+    photo = data.astronaut()
+    for call in (lambda: predict_image(photo, **fast, tta=True),
+                 lambda: predict_images([photo], **fast, tta=True),
+                 lambda: predict_video(two_face_video, **fast, tta=True)):
+        with pytest.raises(ValueError, match="tta=True applies to a shipped model's name"):
+            call()
+    assert fast["model"].tta is False  # not changed
+    (viewed,) = predict_image(photo, model=model, aligner=fast["aligner"], tta=True)
+    (by_name,) = predict_image(photo, model="fer2013", aligner=fast["aligner"], tta=True)
+    np.testing.assert_allclose(list(viewed["probabilities"].values()),
+                               list(by_name["probabilities"].values()), atol=1e-6)
+
+
 def test_astronaut_is_happy(model, astronaut_face):
     proba = model.predict_proba(astronaut_face)
     assert astronaut_face.shape == (1, 48, 48)
