@@ -18,6 +18,13 @@ times the teacher's probabilities for it (the teacher reading the face at its
 own side, without test-time views unless ``--teacher-tta``: the mean of its
 18) plus the rest times its label, and ``CNNClassifier.fit(soft_targets=...)``
 trains on that distribution.
+
+``--labels fer2013-ferplus`` keeps FER2013's own labels but softens them with
+FER+'s ten annotators (Barsoum et al. 2016): each FER2013 face's target is
+``--vote-weight`` times the shares of its votes for the seven emotions plus the
+rest times its original label (the faces whose FER+ majority is contempt,
+unknown or not a face are left out, 1,975 of 28,709); NHFI's photos keep
+one-hot targets, and PublicTest's original labels still choose the epoch.
 """
 
 import argparse
@@ -55,10 +62,16 @@ def aligned_photos(images, side):
 
 def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repeat=1):
     """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
-    ``labels`` are FER2013's own or the FER+ majority; NHFI's photos are taken
-    whole or aligned (``nhfi_faces="retinaface"``, :func:`aligned_photos`), each
-    ``nhfi_repeat`` times (training augments every copy differently)."""
-    fer = load_fer2013(subset="Training", labels=labels)
+    ``labels`` are FER2013's own, the FER+ majority, or ``"fer2013-ferplus"``:
+    FER2013's own on the faces FER+ names an emotion for (:func:`vote_shares`
+    gives their votes); NHFI's photos are taken whole or aligned
+    (``nhfi_faces="retinaface"``, :func:`aligned_photos`), each ``nhfi_repeat``
+    times (training augments every copy differently)."""
+    if labels == "fer2013-ferplus":
+        fer = load_fer2013(subset="Training", labels="ferplus-votes")
+        fer.target = fer.fer2013_target
+    else:
+        fer = load_fer2013(subset="Training", labels=labels)
     X, y = [resize_faces(fer.images, side)], [fer.target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
@@ -110,6 +123,23 @@ def distillation_targets(teacher, weight, labels, side_args, cache, tta=False):
     return weight * proba + (1 - weight) * onehot
 
 
+def vote_shares(weight, labels):
+    """Soft targets of ``labels="fer2013-ferplus"``: on FER2013's faces (the
+    first rows of ``labels``), ``weight`` times the shares of FER+'s ten
+    annotators' votes plus ``1 - weight`` times the original label; one-hot
+    on NHFI's photos."""
+    fer = load_fer2013(subset="Training", labels="ferplus-votes")
+    classes = np.unique(labels)
+    shares = fer.target_proba[:, np.argsort(fer.target_names)]
+    if list(np.sort(fer.target_names)) != list(classes):
+        raise ValueError(f"FER+ classes {sorted(fer.target_names)} are not the training "
+                         f"labels' {list(classes)}.")
+    soft = (labels[:, None] == classes[None, :]).astype(np.float64)
+    n = len(shares)
+    soft[:n] = weight * shares + (1 - weight) * soft[:n]
+    return soft
+
+
 def epoch_history(clf):
     """The per-epoch figures of a fitted classifier's skorch history."""
     return [{k: h[k] for k in ("epoch", "train_loss", "valid_loss", "valid_acc", "dur")
@@ -134,8 +164,15 @@ def main():
     parser.add_argument("--side", type=int, default=64, help="input side in pixels")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--lr", type=float, default=5e-3)
-    parser.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus-majority"],
-                        help="FER2013's labels, for training and the best epoch")
+    parser.add_argument("--labels", default="fer2013",
+                        choices=["fer2013", "ferplus-majority", "fer2013-ferplus"],
+                        help="FER2013's labels, for training and the best epoch; "
+                             "fer2013-ferplus: the original labels mixed with FER+'s "
+                             "vote shares (--vote-weight) on the faces FER+ names an "
+                             "emotion for")
+    parser.add_argument("--vote-weight", type=float, default=None,
+                        help="with --labels fer2013-ferplus: share of FER+'s votes in "
+                             "each FER2013 face's target (default 0.5)")
     parser.add_argument("--no-nhfi", action="store_true", help="FER2013 only")
     parser.add_argument("--nhfi-faces", default="whole", choices=["whole", "retinaface"],
                         help="NHFI's photos whole, or aligned by RetinaFace's five points "
@@ -166,17 +203,29 @@ def main():
                      f"got {args.teacher!r}")
     if args.teacher_tta and args.teacher is None:
         parser.error("--teacher-tta needs --teacher")
+    if args.labels == "fer2013-ferplus":
+        if args.teacher is not None:
+            parser.error("--labels fer2013-ferplus and --teacher both set the soft "
+                         "targets; choose one")
+        args.vote_weight = 0.5 if args.vote_weight is None else args.vote_weight
+        if not 0 <= args.vote_weight <= 1:
+            parser.error(f"--vote-weight must be in [0, 1]; got {args.vote_weight}")
+    elif args.vote_weight is not None:
+        parser.error("--vote-weight needs --labels fer2013-ferplus")
     if not 0 <= args.teacher_weight <= 1:
         parser.error(f"--teacher-weight must be in [0, 1]; got {args.teacher_weight}")
     data_args = (not args.no_nhfi, args.labels, args.nhfi_faces, args.nhfi_repeat)
     X, y = training_set(args.side, *data_args)
-    valid, _ = validation_set(args.side, y, args.labels)
+    valid, _ = validation_set(args.side, y, "fer2013" if args.labels == "fer2013-ferplus"
+                              else args.labels)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     soft = None if args.teacher is None else distillation_targets(
         args.teacher, args.teacher_weight, y, data_args,
         out.with_suffix(".teacher-tta.npy" if args.teacher_tta else ".teacher.npy"),
         tta=args.teacher_tta)
+    if args.labels == "fer2013-ferplus":
+        soft = vote_shares(args.vote_weight, y)
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
                           augment="video" if args.augment == "video" else True,
                           verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,
