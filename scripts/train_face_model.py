@@ -181,9 +181,11 @@ def main():
                         help="copies of NHFI's training photos in each epoch")
     parser.add_argument("--class-weight", default="none", choices=["none", "balanced"],
                         help="weight the loss by inverse class frequency (balanced)")
-    parser.add_argument("--augment", default="geometric", choices=["geometric", "video"],
+    parser.add_argument("--augment", default="geometric",
+                        choices=["geometric", "video", "occlusion"],
                         help="training augmentation: flips, rotations, scalings, shifts; "
-                             "video adds lost resolution, blur, light and noise")
+                             "video adds lost resolution, blur, light and noise; "
+                             "occlusion adds random erasing")
     parser.add_argument("--teacher", default=None,
                         help="a shipped model to distil (its probabilities as targets)")
     parser.add_argument("--teacher-weight", type=float, default=0.7,
@@ -227,7 +229,7 @@ def main():
     if args.labels == "fer2013-ferplus":
         soft = vote_shares(args.vote_weight, y)
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
-                          augment="video" if args.augment == "video" else True,
+                          augment=True if args.augment == "geometric" else args.augment,
                           verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,
                           class_weight=None if args.class_weight == "none" else args.class_weight)
     t0, cpu0 = time.perf_counter(), time.process_time()

@@ -16,7 +16,7 @@ _LAZY = {
     "_classifier": ["CNNClassifier", "RECIPES", "classifier_from_weights"],
     "_dlib_resnet": ["DLIB_RGB_MEAN", "DlibResNet", "read_dlib_resnet"],
     "_featurizer": ["CNNFeaturizer", "resolve_device"],
-    "_input": ["InputAdapter", "tta_views", "video_degrade"],
+    "_input": ["InputAdapter", "random_erase", "tta_views", "video_degrade"],
     "_fuse": ["fuse_batchnorm", "inference_copy"],
     "_registry": ["DEFAULT_MODEL", "PRECISIONS", "PRETRAINED", "PretrainedModel", "available_models",
         "get_model", "int8_path", "shipped_weights_for", "weights_path"],

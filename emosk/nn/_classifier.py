@@ -216,11 +216,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         initialisation (``reset_parameters``); with ``warm_start`` every fit
         resets it, and a fit resumed from ``checkpoint`` restores the saved
         head afterwards.
-    augment : bool or "video", default=True
+    augment : bool, "video" or "occlusion", default=True
         Training-time augmentation (flips, rotations, scalings, shifts);
         ``"video"`` adds random degradations of video frames: lost
         resolution, blur, dim or harsh light and noise
-        (:func:`~emosk.nn.video_degrade`).
+        (:func:`~emosk.nn.video_degrade`); ``"occlusion"`` adds random
+        erasing, a rectangle of noise over part of half the faces
+        (:func:`~emosk.nn.random_erase`).
     tta : bool, default=False
         Test-time augmentation in ``predict_proba``: the probabilities of the
         18 views of Knyazev et al. (2017) (:func:`tta_views`: flipped or not,
@@ -355,7 +357,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         "lr_schedule": [StrOptions({"poly", "step", "constant"}), None],
         "freeze": [list, tuple, None],
         "new_head": ["boolean"],
-        "augment": ["boolean", StrOptions({"video"})],
+        "augment": ["boolean", StrOptions({"video", "occlusion"})],
         "tta": ["boolean"],
         "valid_fraction": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), None],

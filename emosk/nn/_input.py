@@ -11,7 +11,7 @@ from torch import nn
 
 from ..utils import check_images, images_to_uint8
 
-__all__ = ["InputAdapter", "prepare_images", "tta_views", "video_degrade"]
+__all__ = ["InputAdapter", "prepare_images", "random_erase", "tta_views", "video_degrade"]
 
 
 def tta_views(*, angles=(-10.0, 0.0, 10.0), scales=(0.9, 1.0, 1.1), flips=(False, True)):
@@ -101,6 +101,55 @@ def video_degrade(x, generator=None):
     return x.clamp(0, 255)
 
 
+def random_erase(x, generator=None, *, p=0.5, area=(0.02, 0.25), aspect=(0.3, 3.3)):
+    """Random erasing (Zhong et al. 2020) on a batch of faces (0-255 scale).
+
+    Each face, with probability ``p``, gets one rectangle filled with uniform
+    noise: its area a share of the face drawn from ``area``, its height over
+    width drawn log-uniformly from ``aspect``, its place uniform inside the
+    face.  A hand, a microphone or hair over part of a face in the wild; the
+    network learns not to rely on one region.  (Three epochs of it from the
+    default face model did not help on this project's real faces:
+    ``mfn64_occ`` in ``benchmarks/results/real_faces.md``.)
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n, c, h, w)
+        Float faces on the 0-255 scale.
+    generator : torch.Generator, default=None
+        Source of the random draws (torch's global one when None).
+    p : float, default=0.5
+        Probability that a face is erased.
+    area : (float, float), default=(0.02, 0.25)
+        Range of the rectangle's share of the face's area.
+    aspect : (float, float), default=(0.3, 3.3)
+        Range of its height over width.
+
+    Returns
+    -------
+    torch.Tensor
+        The faces, a new tensor.
+    """
+    n, (h, w), dev = len(x), x.shape[-2:], x.device
+
+    def draw(*shape):
+        return torch.rand(*shape, device=dev, generator=generator)
+
+    share = area[0] + (area[1] - area[0]) * draw(n)
+    ratio = torch.exp(math.log(aspect[0]) + (math.log(aspect[1]) - math.log(aspect[0]))
+                      * draw(n))
+    eh = (torch.sqrt(share * ratio) * h).clamp(1, h)
+    ew = (torch.sqrt(share / ratio) * w).clamp(1, w)
+    top, left = draw(n) * (h - eh), draw(n) * (w - ew)
+    rows = torch.arange(h, device=dev, dtype=x.dtype).view(1, h, 1)
+    cols = torch.arange(w, device=dev, dtype=x.dtype).view(1, 1, w)
+    inside = ((rows >= top.view(-1, 1, 1)) & (rows < (top + eh).view(-1, 1, 1))
+              & (cols >= left.view(-1, 1, 1)) & (cols < (left + ew).view(-1, 1, 1)))
+    erased = inside & (draw(n) < p).view(-1, 1, 1)
+    noise = 255 * torch.rand(x.shape, device=dev, generator=generator, dtype=x.dtype)
+    return torch.where(erased.unsqueeze(1), noise, x)
+
+
 class InputAdapter(nn.Module):
     """uint8 ``(n, H, W[, C])`` images -> normalised ``(n, c, s, s)`` float input.
 
@@ -112,11 +161,12 @@ class InputAdapter(nn.Module):
         Gray or RGB input of the backbone; the images are converted.
     mean, std : sequence of float
         Per-channel normalisation, on the 0-255 scale.
-    augment : bool or "video", default=False
+    augment : bool, "video" or "occlusion", default=False
         In training mode: random horizontal flips, rotations of up to 10
         degrees, scalings of 0.9-1.1 and shifts of up to 8% of the side;
         ``"video"`` adds the degradations of video frames
-        (:func:`video_degrade`).
+        (:func:`video_degrade`), ``"occlusion"`` random erasing
+        (:func:`random_erase`).
     view : (bool, float, float) or None, default=None
         A fixed (flip, angle, scale) applied in every mode (test-time views).
     """
@@ -148,6 +198,8 @@ class InputAdapter(nn.Module):
             x = self._random_augment(x)
             if self.augment == "video":
                 x = video_degrade(x)
+            elif self.augment == "occlusion":
+                x = random_erase(x)
         return (x - self.mean) / self.std
 
     def numpy_forward(self, images):

@@ -215,10 +215,55 @@ def test_video_augment_only_in_training():
     assert not torch.allclose(adapter.train()(X), plain(X))
 
 
-def test_classifier_trains_with_video_augment_and_refuses_unknown():
+def test_random_erase_fills_one_rectangle_of_noise_in_the_chosen_faces():
+    from emosk.nn import random_erase
+
+    x = torch.full((400, 1, 40, 30), 100.0)
+    out = random_erase(x, torch.Generator().manual_seed(3))
+    assert out.shape == x.shape and out.dtype == x.dtype and x.eq(100).all()
+    changed = out != 100
+    erased = changed.flatten(1).any(1)
+    assert 0.4 < float(erased.float().mean()) < 0.6  # p=0.5
+    assert torch.equal(out[~erased], x[~erased])
+    shares = []
+    for face in changed[erased][:, 0]:
+        rows, cols = torch.nonzero(face.any(1)), torch.nonzero(face.any(0))
+        h, w = int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+        # one rectangle (noise equal to 100 leaves a rare pixel unchanged)
+        assert h * w - int(face.sum()) <= 0.02 * h * w
+        shares.append(h * w / 1200)
+    # areas drawn from 2-25% of the face (whole pixels: up to a row and a column more)
+    assert max(shares) <= 0.25 + (40 + 30 + 1) / 1200
+    assert 0.11 < np.mean(shares) < 0.17
+    assert float(out.min()) >= 0 and float(out.max()) <= 255
+    torch.testing.assert_close(out, random_erase(x, torch.Generator().manual_seed(3)))
+    assert torch.equal(random_erase(x, p=0.0), x)
+    assert (random_erase(x, p=1.0) != 100).flatten(1).any(1).all()
+
+
+def test_occlusion_augment_only_in_training():
+    from emosk.nn import InputAdapter
+
+    X = torch.from_numpy(np.random.default_rng(0).integers(0, 256, size=(8, 24, 24),
+                                                            dtype=np.uint8))
+    adapter = InputAdapter(24, 1, [128.0], [64.0], augment="occlusion")
+    geometric = InputAdapter(24, 1, [128.0], [64.0], augment=True)
+    torch.testing.assert_close(adapter.eval()(X), geometric.eval()(X))
+    torch.manual_seed(0)
+    moved = geometric.train()(X)
+    torch.manual_seed(0)
+    occluded = adapter.train()(X)
+    # the same geometric draws, then rectangles of noise on some faces
+    differs = (occluded != moved).flatten(1).any(1)
+    assert differs.any()
+    torch.testing.assert_close(occluded[~differs], moved[~differs])
+
+
+@pytest.mark.parametrize("augment", ["video", "occlusion"])
+def test_classifier_trains_with_video_augment_and_refuses_unknown(augment):
     X, y = _data()
-    clf = CNNClassifier(**{**PARAMS, "augment": "video"}).fit(X, y)
+    clf = CNNClassifier(**{**PARAMS, "augment": augment}).fit(X, y)
     assert clf.predict_proba(X).shape == (len(X), 2)
-    assert clf.net_.module_.input.augment == "video"
+    assert clf.net_.module_.input.augment == augment
     with pytest.raises(ValueError, match="augment"):  # sklearn's InvalidParameterError
         CNNClassifier(**{**PARAMS, "augment": "blur"}).fit(X, y)
