@@ -32,12 +32,22 @@ def _restored_epoch(hist):
 def _row(name, rec):
     hist = rec["history"]
     if not hist:  # no training: weights averaged (scripts/average_weights.py)
-        return [name, "-", 0, "-", "-", "0", f"`{rec['command']}`"]
+        return [name, "-", 0, "-", "-", "0", "0", f"`{rec['command']}`"]
     best = _restored_epoch(hist)
     wall = sum(h["dur"] for h in hist) / 60
     return [name, rec["training_images"], len(hist), f"{best['valid_acc']:.3f} (epoch "
             f"{best['epoch']})", f"{hist[-1]['valid_acc']:.3f}", f"{wall:.0f}",
-            f"`{rec['command']}`"]
+            _cpu_minutes(rec, wall), f"`{rec['command']}`"]
+
+
+def _cpu_minutes(rec, epochs_wall):
+    """CPU minutes of the call that finished the run (data, teacher and epochs);
+    marked ``+`` when earlier calls (a run resumed) trained some epochs."""
+    cpu = rec.get("cpu_min_this_call")
+    if cpu is None:
+        return "-"
+    resumed = epochs_wall > 1.02 * rec.get("wall_min_this_call", epochs_wall)
+    return f"{cpu:.0f}" + ("+ (last call)" if resumed else "")
 
 
 def main():
@@ -57,11 +67,14 @@ def main():
         "PublicTest (original FER2013 labels) chose the best epoch, the lowest loss "
         "(lower by a relative 1e-4, skorch's rule); a run with no epochs averaged the "
         "weights of two others (`scripts/average_weights.py`); "
-        "the figures of every held-out set are in `real_faces.md`.  Minutes: the sum "
-        "of the epochs' wall times (the CPU was shared with other work for some "
-        "epochs, see the notes).\n\n"
+        "the figures of every held-out set are in `real_faces.md`.  Wall minutes: the "
+        "sum of the epochs' wall times (the CPU was shared with other work for some "
+        "epochs, see the notes); CPU minutes: the process's CPU time in the call that "
+        "finished the run, loading and aligning the data and the teacher's answers "
+        "included (2 cores: up to twice the wall time).\n\n"
         + markdown_table(["run", "training images", "epochs", "PublicTest acc, best epoch",
-                          "PublicTest acc, last epoch", "wall minutes", "command"], rows)
+                          "PublicTest acc, last epoch", "wall minutes", "CPU minutes",
+                          "command"], rows)
         + "\n\nEpochs (PublicTest accuracy / loss):\n\n"
         + "\n".join(f"- {name}: " + ", ".join(
             f"{h['epoch']}: {h['valid_acc']:.3f} / {h['valid_loss']:.3f}"
