@@ -129,7 +129,23 @@ def random_erase(x, generator=None, *, p=0.5, area=(0.02, 0.25), aspect=(0.3, 3.
     -------
     torch.Tensor
         The faces, a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-D, ``p`` is outside [0, 1], or ``area`` or
+        ``aspect`` is not an increasing pair of positive values (``area``
+        at most 1).
     """
+    if x.dim() != 4:
+        raise ValueError(f"random_erase takes faces of shape (n, c, h, w); got shape "
+                         f"{tuple(x.shape)}.")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be in [0, 1]; got {p!r}.")
+    if not 0 < area[0] <= area[1] <= 1:
+        raise ValueError(f"area must be (low, high) with 0 < low <= high <= 1; got {area!r}.")
+    if not 0 < aspect[0] <= aspect[1]:
+        raise ValueError(f"aspect must be (low, high) with 0 < low <= high; got {aspect!r}.")
     n, (h, w), dev = len(x), x.shape[-2:], x.device
 
     def draw(*shape):

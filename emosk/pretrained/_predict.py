@@ -159,8 +159,8 @@ def _model_and_aligner(model, aligner, make_aligner, *, tta=False, key=()):
     classifier loaded from a shipped model (``load(name)``) gets that model's
     default aligner; any other classifier needs ``aligner``.  ``tta=True``
     with a classifier that has no test-time views is refused rather than
-    ignored.  Default aligners
-    are fitted once per process for each ``key`` (their settings).
+    ignored.  Default aligners are fitted once per process for each ``key``
+    (their settings).
     """
     name = model if isinstance(model, str) else _shipped_name(model)
     if tta and not isinstance(model, str) and not getattr(model, "tta", False):

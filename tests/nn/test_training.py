@@ -229,6 +229,21 @@ def test_random_erase_fills_one_rectangle_of_noise_in_the_chosen_faces():
     assert (random_erase(x, p=1.0) != 100).flatten(1).any(1).all()
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"x": torch.zeros(2, 8, 8)}, r"shape \(n, c, h, w\); got shape \(2, 8, 8\)"),
+    ({"p": 1.5}, r"p must be in \[0, 1\]; got 1.5"),
+    ({"area": (0.3, 0.1)}, r"area must be .* got \(0.3, 0.1\)"),
+    ({"area": (0.0, 0.1)}, r"area must be .* got \(0.0, 0.1\)"),
+    ({"aspect": (2.0, 0.5)}, r"aspect must be .* got \(2.0, 0.5\)"),
+])
+def test_random_erase_refuses_bad_settings(kwargs, message):
+    from emosk.nn import random_erase
+
+    kwargs = {"x": torch.zeros(2, 1, 8, 8), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        random_erase(kwargs.pop("x"), **kwargs)
+
+
 @pytest.mark.parametrize("augment", ["video", "occlusion"])
 def test_video_and_occlusion_augment_only_in_training(augment):
     from emosk.nn import InputAdapter
