@@ -28,6 +28,7 @@ one-hot targets, and PublicTest's original labels still choose the epoch.
 """
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
@@ -60,6 +61,13 @@ def aligned_photos(images, side):
     return np.stack(out)
 
 
+@functools.lru_cache(maxsize=2)
+def fer2013_training(labels):
+    """FER2013 Training with ``labels``, read once per run (the training set and
+    the FER+ vote shares come from the same rows); not to be modified."""
+    return load_fer2013(subset="Training", labels=labels)
+
+
 def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repeat=1):
     """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
     ``labels`` are FER2013's own, the FER+ majority, or ``"fer2013-ferplus"``:
@@ -68,11 +76,12 @@ def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repe
     (``nhfi_faces="retinaface"``, :func:`aligned_photos`), each ``nhfi_repeat``
     times (training augments every copy differently)."""
     if labels == "fer2013-ferplus":
-        fer = load_fer2013(subset="Training", labels="ferplus-votes")
-        fer.target = fer.fer2013_target
+        fer = fer2013_training("ferplus-votes")
+        target = fer.fer2013_target
     else:
-        fer = load_fer2013(subset="Training", labels=labels)
-    X, y = [resize_faces(fer.images, side)], [fer.target]
+        fer = fer2013_training(labels)
+        target = fer.target
+    X, y = [resize_faces(fer.images, side)], [target]
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)
@@ -128,7 +137,7 @@ def vote_shares(weight, labels):
     first rows of ``labels``), ``weight`` times the shares of FER+'s ten
     annotators' votes plus ``1 - weight`` times the original label; one-hot
     on NHFI's photos."""
-    fer = load_fer2013(subset="Training", labels="ferplus-votes")
+    fer = fer2013_training("ferplus-votes")
     classes = np.unique(labels)
     shares = fer.target_proba[:, np.argsort(fer.target_names)]
     if list(np.sort(fer.target_names)) != list(classes):
