@@ -215,6 +215,51 @@ def test_mixed_precision_is_ignored_on_cpu():
     np.testing.assert_array_equal(mixed.predict_proba(X), plain.predict_proba(X))
 
 
+def _first_conv_input_is_channels_last(clf, X):
+    """Whether the backbone's first convolution of several input channels and a
+    kernel wider than 1 (where the two layouts differ) receives a channels-last
+    tensor in a training forward pass, and whether its weight is stored so."""
+    seen = []
+    conv = next(m for m in clf.net_.module_.backbone.modules()
+                if isinstance(m, torch.nn.Conv2d) and m.in_channels > 1
+                and m.kernel_size[0] > 1)
+    hook = conv.register_forward_hook(lambda m, i, o: seen.append(
+        i[0].is_contiguous(memory_format=torch.channels_last)
+        and not i[0].is_contiguous()))
+    module = clf.net_.module_.train()
+    with torch.no_grad():
+        module(torch.from_numpy(X[:4]))
+    module.eval()
+    hook.remove()
+    weight = conv.weight.is_contiguous(memory_format=torch.channels_last) and \
+        not conv.weight.is_contiguous()
+    return seen[0], weight
+
+
+def test_channels_last_trains_in_that_format_with_the_same_answers():
+    X, y = _stripes(160, 0)
+    Xt, yt = _stripes(60, 1)
+    settings = dict(max_epochs=2, lr=0.05, batch_size=16, random_state=0, device="cpu")
+    plain = CNNClassifier(**settings).fit(X, y)
+    last = CNNClassifier(channels_last=True, **settings).fit(X, y)
+    assert _first_conv_input_is_channels_last(last, X) == (True, True)
+    assert _first_conv_input_is_channels_last(plain, X) == (False, False)
+    # the same training in another memory layout: float rounding apart
+    assert np.mean(last.predict(Xt) == yt) > 0.9
+    np.testing.assert_allclose(last.predict_proba(Xt), plain.predict_proba(Xt), atol=1e-3)
+    # the weights save, pickle and load as ordinary tensors
+    fresh = CNNClassifier(**settings).fit(X, y)
+    fresh.net_.module_.load_state_dict(last.net_.module_.state_dict())
+    np.testing.assert_allclose(fresh.predict_proba(Xt), last.predict_proba(Xt), atol=1e-6)
+    again = pickle.loads(pickle.dumps(last))
+    np.testing.assert_allclose(again.predict_proba(Xt), last.predict_proba(Xt), atol=1e-6)
+    # a warm start follows the current setting, both ways
+    last.set_params(channels_last=False, warm_start=True, max_epochs=1).fit(X, y)
+    assert _first_conv_input_is_channels_last(last, X) == (False, False)
+    plain.set_params(channels_last=True, warm_start=True, max_epochs=1).fit(X, y)
+    assert _first_conv_input_is_channels_last(plain, X) == (True, True)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
 def test_unpickled_cuda_classifier_says_it_runs_on_the_cpu():
     X, y = _stripes(16, 4)
