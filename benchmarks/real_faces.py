@@ -256,8 +256,11 @@ def render(store):
         "classified as they are.  Systems' descriptions and training runs: "
         "`docs/model_card.rst` and `benchmarks/results/face_model_runs.md`.\n\n"
         + markdown_table(["set", "n", *systems], rows)
-        + "\n\nInputs per second on this machine (photos, clip frames, videos, faces), "
-          "one process, the model and detector loaded once; fer is timed by its own "
+        + "\n\nInputs per second (photos, clip frames, videos, faces), one process, "
+          "the model and detector loaded once, the first use of a model's network "
+          "included; each column comes from the run that evaluated that system, not "
+          "necessarily on the machine named below (compare speeds within one run, or "
+          "in `photo_speed.md`); fer is timed by its own "
           "clock inside its process, without the start of its interpreter and of "
           "TensorFlow (`benchmarks/photo_speed.py` compares the photo paths in more "
           "detail):\n\n"

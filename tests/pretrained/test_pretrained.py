@@ -588,3 +588,21 @@ def test_pipelines_run_a_few_faces_on_one_thread_whatever_the_caller_asked(fast,
         spy.seen.clear()
         predict_video(path, model=spy, aligner=face_aligner("fer2013").fit(), batch_size=3)
     assert [n for n, _ in spy.seen] == [3, 3, 1] and {t for _, t in spy.seen} == {1}
+
+
+@pytest.mark.parametrize("name", [n for n in available_models("face")
+                                  if PRETRAINED[n].backbone == "mobilefacenet"])
+def test_each_mobilefacenet_model_reads_its_own_side_and_finds_the_smile(name):
+    """The shipped MobileFaceNet models (64 px, and 80 px for
+    mobilefacenet80_fer_nhfi): the photo path crops faces at the model's side
+    and the trained network reads the astronaut's smile."""
+    side = PRETRAINED[name].input_size
+    assert PRETRAINED[name].align["size"] == side
+    # the photo path keeps every face (select="all"): one list of crops per photo
+    crops = np.asarray(image_aligner(name).fit().transform(data.astronaut()[None])[0])
+    assert crops.shape == (1, side, side)
+    model = load(name)
+    assert model.net_.module_.input.size == side
+    assert model.predict(crops)[0] == "happy"
+    faces = predict_image(data.astronaut(), model=name)
+    assert [f["emotion"] for f in faces] == ["happy"]
