@@ -165,6 +165,8 @@ PRETRAINED = {
                     "loss (--class-weight balanced), then scripts/average_weights.py "
                     "--alpha 0.5.",
         input_size=80,
+        int8_filename="mobilefacenet80_fer_nhfi.int8.onnx",
+        int8_sha256="f801cf7e7afea04c4a0d894cb14fc1422c872ae4350b0574793a80973eb93ce4",
     ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
