@@ -50,15 +50,6 @@ RECIPES = {
 }
 
 
-def _set_memory_format(net, channels_last):
-    """``net`` (a ``_Net``) with its backbone's weights in channels-last memory
-    format, or back in the contiguous one, and its input converted to match."""
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    net.backbone.to(memory_format=fmt)  # in place: the optimizer's parameters stay
-    net.channels_last = bool(channels_last)
-    return net
-
-
 def _autocast(device, enabled):
     """bf16 autocast on a CUDA ``device`` when ``enabled``; a no-op elsewhere."""
     return torch.autocast("cuda", torch.bfloat16,
@@ -70,16 +61,24 @@ class _Net(nn.Module):
 
     With ``mixed_precision``, the backbone runs under bf16 autocast on CUDA and
     its output is cast back to float32, so the loss and the input stage stay
-    in float32.  With ``channels_last``, the backbone gets its input in
-    torch's channels-last memory format (its weights are converted by
-    :func:`_set_memory_format`).
+    in float32.  With ``channels_last``, the backbone's weights and its input
+    are in torch's channels-last memory format (:meth:`set_channels_last`).
     """
     def __init__(self, adapter, backbone, *, mixed_precision=False, channels_last=False):
         super().__init__()
         self.input = adapter
         self.backbone = backbone
         self.mixed_precision = mixed_precision
-        self.channels_last = channels_last
+        self.set_channels_last(channels_last)
+
+    def set_channels_last(self, channels_last):
+        """The backbone's weights in channels-last memory format, or back in
+        the contiguous one (in place: the optimizer's parameters stay), and
+        ``forward`` converting its input to match; returns the network."""
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        self.backbone.to(memory_format=fmt)
+        self.channels_last = bool(channels_last)
+        return self
 
     def forward(self, x):
         x = self.input(x)
@@ -450,8 +449,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         adapter = InputAdapter(spec.input_size, spec.channels, spec.mean, spec.std,
                                augment=self.augment)
         self._fitted_backbone = self.backbone
-        return _set_memory_format(_Net(adapter, backbone, mixed_precision=self.mixed_precision),
-                                  self.channels_last)
+        return _Net(adapter, backbone, mixed_precision=self.mixed_precision,
+                    channels_last=self.channels_last)
 
     def _shipped_head_fits(self):
         """False when ``weights`` names shipped weights whose outputs are other
@@ -477,7 +476,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
                                      self.backbone)
         module.input.size = self.spec_.input_size
         module.mixed_precision = self.mixed_precision
-        return _set_memory_format(module, self.channels_last).cpu()
+        return module.set_channels_last(self.channels_last).cpu()
 
     def _fingerprint(self):
         """The settings a checkpoint must share to be resumed by this fit."""
