@@ -21,7 +21,8 @@ once before the clock starts:
   photo path (RetinaFace's five points, run by ONNX Runtime, the ``onnx``
   extra) with its network run by ONNX Runtime (a photo's faces on one
   thread, and on two), by torch, and as its shipped
-  int8 graph (``load(precision="int8")``), the photo path before it (dlib's
+  int8 graph (``load(precision="int8")``), the 64 px default model before
+  it (``mobilefacenet_fer_nhfi_soup3``), the photo path before it (dlib's
   HOG, upsampled, and its 68 landmarks), and the compact
   ``fer2013`` model;
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
@@ -60,14 +61,17 @@ from emosk.pretrained import (
 #: Runtime in both) with the network run by ONNX Runtime and by torch; the
 #: third runs a photo's faces on two spinning threads instead of one
 #: (:func:`emosk.nn.small_batch_threads`); the fourth runs the model's shipped
-#: int8 graph (``load(precision="int8")``); the fifth is the photo path of an
-#: earlier release (dlib's HOG, upsampled, and its 68 landmarks).
+#: int8 graph (``load(precision="int8")``); the fifth is the 64 px default
+#: model before the 80 px one; the sixth is the photo path of an earlier
+#: release (dlib's HOG, upsampled, and its 68 landmarks).
 SYSTEMS = {
     "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32", {}),
     "default path, network run by torch": (DEFAULT_MODEL, "torch", "float32", {}),
     "default path, ONNX Runtime, a photo's faces on two threads (small_batch_threads(2))":
         (DEFAULT_MODEL, "onnxruntime", "float32", {}, 2),
     "default path, int8 network (ONNX Runtime)": (DEFAULT_MODEL, "onnxruntime", "int8", {}),
+    "the 64 px default before it (`mobilefacenet_fer_nhfi_soup3`), default path, ONNX "
+    "Runtime": ("mobilefacenet_fer_nhfi_soup3", "onnxruntime", "float32", {}),
     "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32",
                                               {"detector": "dlib-hog"}),
     "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", "float32",

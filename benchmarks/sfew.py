@@ -77,6 +77,8 @@ ALIGNERS = {  # name -> FaceAligner; "_tight" ones carry the tight-crop setting
     "ng2015_tight": FaceAligner("opencv-haar", mode="ng2015", size=256, **TIGHT),
     # the default model's 64x64 gray fer2013 crop with the tight-crop setting
     "mfn_tight": face_aligner("mobilefacenet_fer_nhfi", **TIGHT),
+    # the same crop at 80x80, the side of the 80 px models
+    "mfn80_tight": face_aligner("mobilefacenet80_fer_nhfi", **TIGHT),
 }
 # C = 1 was chosen once (dlib ResNet, one fold) in a first run and made HOG's
 # liblinear hit its iteration limit (half of that run's 8 CPU minutes).
@@ -271,6 +273,9 @@ ZERO_SHOT = {  # row label -> (aligner, test-time augmentation, shipped model)
     "zero-shot: shipped default model since the three-way weight average "
     "(mobilefacenet_fer_nhfi_soup3, 64 px), tight-crop aligner":
         ("mfn_tight", False, "mobilefacenet_fer_nhfi_soup3"),
+    "zero-shot: shipped default model since the 80 px one "
+    "(mobilefacenet80_fer_nhfi, 80 px), tight-crop aligner":
+        ("mfn80_tight", False, "mobilefacenet80_fer_nhfi"),
 }
 
 
@@ -318,6 +323,7 @@ FROZEN_EARLY = ["features.[0-9].*", "features.1[0-7].*"]
 FER2013_SUBSET = 3000
 _DLIB_KNYAZEV = {"backbone": "dlib_resnet", "input_size": 112, "recipe": "knyazev2017"}
 _MFN = {"backbone": "mobilefacenet", "input_size": 64, "aligner": "mfn_tight"}
+_MFN80 = {"backbone": "mobilefacenet", "input_size": 80, "aligner": "mfn80_tight"}
 # Settings beyond CNNClassifier's: "fer2013_subset" adds the FER2013 faces to each
 # fold's training set; "first_stage" trains a network on them first (settings of
 # that stage) and starts the SFEW training from it.
@@ -397,6 +403,10 @@ CNN_ROWS = {  # key -> (row label, CNNClassifier settings, whether the head is n
                               "SFEW: shipped default mobilefacenet_fer_nhfi_soup3, new "
                               "head (Ng et al.), 64 px",
                               {**_MFN, "weights": "mobilefacenet_fer_nhfi_soup3"}, True),
+    # the default since the 80 px model (issue 25): the same cascade on its 80 px crops
+    "mfn80_cascade_new": ("cascade face recognition -> FER2013 + NHFI (aligned) -> SFEW: "
+                          "shipped default mobilefacenet80_fer_nhfi, new head (Ng et al.), "
+                          "80 px", {**_MFN80, "weights": "mobilefacenet80_fer_nhfi"}, True),
 }
 
 

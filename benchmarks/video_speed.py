@@ -9,8 +9,9 @@ On the six eNTERFACE'05 clips (720x576, 25 fps, 472 frames), every frame:
   on a 320-pixel copy of every frame, its five points framing the face) and
   with the fast face path before it (dlib HOG on a 640-pixel copy every 10th
   frame, landmark tracking in between), decoding and face finding in
-  background threads while the network classifies, with the default model
-  and with the compact ``fer2013`` one, and emosk's first path: dlib HOG
+  background threads while the network classifies, with the default model,
+  the 64 px default before it (``PREVIOUS_DEFAULT``, on the RetinaFace path)
+  and the compact ``fer2013`` one, and emosk's first path: dlib HOG
   upsampled on every full frame, with and without the 18-view test-time
   augmentation (what ``emosk predict`` did at first);
 - the whole EmotiW 2017 system's first pass: the frame features of its two
@@ -53,6 +54,8 @@ from emosk.nn import DEFAULT_MODEL, CNNFeaturizer
 from emosk.pretrained import load, predict_video, video_aligner
 from emosk.video import VideoFeaturizer, default_aligner
 
+#: The default face model before the 80 px one, timed beside it (64 px crops).
+PREVIOUS_DEFAULT = "mobilefacenet_fer_nhfi_soup3"
 FER_VERSION = "25.10.3"
 FER_PACKAGES = ["tensorflow-cpu", "h5py", "opencv-python-headless<5", "pandas", "pillow",
                 "tqdm"]
@@ -229,6 +232,8 @@ def main():
              "(the default)", "retinaface", False, DEFAULT_MODEL, "float32"),
             ("emosk predict_video, RetinaFace face path, the default model's int8 graph "
              "(`load(precision=\"int8\")`)", "retinaface", False, DEFAULT_MODEL, "int8"),
+            ("emosk predict_video, RetinaFace face path, the 64 px default before it "
+             f"`{PREVIOUS_DEFAULT}`", "retinaface", False, PREVIOUS_DEFAULT, "float32"),
             ("emosk predict_video, RetinaFace face path, compact `fer2013` model",
              "retinaface", False, "fer2013", "float32"),
             (f"emosk predict_video, fast face path (dlib HOG every 10th frame, the default "

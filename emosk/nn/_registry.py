@@ -182,7 +182,7 @@ PRETRAINED = {
 }
 
 #: The face model used when none is named (``load()``, ``predict_image``, the CLI).
-DEFAULT_MODEL = "mobilefacenet_fer_nhfi_soup3"
+DEFAULT_MODEL = "mobilefacenet80_fer_nhfi"
 
 
 def available_models(kind=None):
@@ -225,7 +225,7 @@ def int8_path(name=DEFAULT_MODEL, *, verify=True):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup3"
+    name : str, default="mobilefacenet80_fer_nhfi"
         A face model of :func:`available_models` that ships one
         (``PRETRAINED[name].int8_filename``).
     verify : bool, default=True

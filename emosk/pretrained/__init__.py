@@ -1,11 +1,12 @@
 """Pretrained models that ship inside emosk and work offline.
 
-``load()`` returns the default face model, ``mobilefacenet_fer_nhfi_soup3``
-(MobileFaceNet fine-tuned on FER2013 and on NHFI photos aligned by RetinaFace's
-five points, as photos are aligned here; the average of three such fine-tunes'
-weights, one of them with a class-balanced loss), as a fitted
+``load()`` returns the default face model, ``mobilefacenet80_fer_nhfi``
+(MobileFaceNet fine-tuned at 80x80 on FER2013 and on NHFI photos aligned by
+RetinaFace's five points, as photos are aligned here; the average of such a
+run's weights and of its class-balanced fine-tune's), as a fitted
 :class:`~emosk.nn.CNNClassifier`, and ``load(precision="int8")`` its int8
 graph for ONNX Runtime.  The defaults before it stay loadable:
+``load("mobilefacenet_fer_nhfi_soup3")`` (the same recipe at 64x64, faster),
 ``load("mobilefacenet_fer_nhfi_soup")``, ``load("mobilefacenet_fer_nhfi_aligned")``,
 ``load("mobilefacenet_fer_nhfi")``, and ``load("fer2013")``, emosk's
 compact network trained by ``benchmarks/fer2013.py`` on FER2013.  Each weights

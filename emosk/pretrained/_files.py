@@ -347,7 +347,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     ----------
     paths : sequence of str or path-like
         Image and video files.
-    model : str, default="mobilefacenet_fer_nhfi_soup3"
+    model : str, default="mobilefacenet80_fer_nhfi"
         A shipped face model (see :func:`available_models`).
     audio_model : estimator, default=None
         A fitted classifier of file paths (:func:`load_audio_model`), or None

@@ -26,7 +26,7 @@ def load(name=DEFAULT_MODEL, *, tta="auto", device="auto", runtime="auto",
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup3"
+    name : str, default="mobilefacenet80_fer_nhfi"
         One of :func:`available_models`.
     tta : "auto" or bool, default="auto"
         Average the probabilities of the 18 test-time views of Knyazev et al.
@@ -132,7 +132,7 @@ def face_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup3"
+    name : str, default="mobilefacenet80_fer_nhfi"
     **params
         Other FaceAligner parameters (``detector``, ``fps``, ``n_jobs``...).
 

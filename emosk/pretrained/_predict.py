@@ -96,7 +96,7 @@ def image_aligner(name=DEFAULT_MODEL, **params):
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup3"
+    name : str, default="mobilefacenet80_fer_nhfi"
         The shipped model whose input faces it makes.
     **params
         Other :class:`~emosk.face.FaceAligner` parameters.
@@ -208,7 +208,7 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
         An image file or an RGB (or gray) array: uint8, or floating point in
         [0, 1] or [0, 255] (converted by
         :func:`~emosk.utils.validation.images_to_uint8`).
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup3"
+    model : str or fitted classifier, default="mobilefacenet80_fer_nhfi"
         A shipped model's name (see :func:`available_models`), a model
         returned by :func:`load` (``load(precision="int8")``: the default
         model's int8 graph, faster on a CPU), or another fitted classifier
@@ -434,7 +434,7 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path=None, faces="main", **params)
 
     Parameters
     ----------
-    name : str, default="mobilefacenet_fer_nhfi_soup3"
+    name : str, default="mobilefacenet80_fer_nhfi"
         The shipped model whose input faces it makes.
     face_path : {"retinaface", "fast", "paper"} or None, default=None
         Detection settings, see :data:`emosk.face.FACE_PATHS`.  None:
@@ -531,7 +531,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     ----------
     video : str or path-like
         A video file PyAV can read.
-    model : str or fitted classifier, default="mobilefacenet_fer_nhfi_soup3"
+    model : str or fitted classifier, default="mobilefacenet80_fer_nhfi"
         As in :func:`predict_image` (loaded once per process).
     aligner : FaceAligner, default=None
         Makes the model's faces; by default :func:`video_aligner` with

@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 
 from emosk.face import FaceAligner
 from emosk.io import MediaReadError
-from emosk.nn import CNNClassifier, CNNFeaturizer, _registry
+from emosk.nn import DEFAULT_MODEL, CNNClassifier, CNNFeaturizer, _registry
 from emosk.pretrained import (
     PRETRAINED,
     NoFaceError,
@@ -529,7 +529,8 @@ def test_the_default_video_aligner_is_retinafaces_path(shared_weights):
     aligner = video_aligner()
     assert {k: aligner.get_params()[k] for k in FACE_PATHS["retinaface"]} == \
         FACE_PATHS["retinaface"]
-    assert aligner.mode == "fer2013" and aligner.size == 64  # the model's own crops
+    # the default model's own crops (80 px since mobilefacenet80_fer_nhfi)
+    assert aligner.mode == "fer2013" and aligner.size == PRETRAINED[DEFAULT_MODEL].input_size == 80
     # the documented way to turn the 640 px retry off (a long video with few faces)
     plain = video_aligner(detect_retry_size=None)
     assert plain.detect_retry_size is None and plain.detect_size == 320
