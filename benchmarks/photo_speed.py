@@ -22,7 +22,7 @@ once before the clock starts:
   extra) with its network run by ONNX Runtime (a photo's faces on one
   thread, and on two), by torch, and as its shipped
   int8 graph (``load(precision="int8")``), the 64 px default model before
-  it (``mobilefacenet_fer_nhfi_soup3``), the photo path before it (dlib's
+  it (``PREVIOUS_DEFAULT``), the photo path before it (dlib's
   HOG, upsampled, and its 68 landmarks), and the compact
   ``fer2013`` model;
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
@@ -42,7 +42,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import markdown_table, write_result
+from _common import PREVIOUS_DEFAULT, markdown_table, write_result
 from real_faces import FerPeer
 
 from emosk.datasets import load_nhfi, load_sfew, nhfi_holdout
@@ -70,8 +70,8 @@ SYSTEMS = {
     "default path, ONNX Runtime, a photo's faces on two threads (small_batch_threads(2))":
         (DEFAULT_MODEL, "onnxruntime", "float32", {}, 2),
     "default path, int8 network (ONNX Runtime)": (DEFAULT_MODEL, "onnxruntime", "int8", {}),
-    "the 64 px default before it (`mobilefacenet_fer_nhfi_soup3`), default path, ONNX "
-    "Runtime": ("mobilefacenet_fer_nhfi_soup3", "onnxruntime", "float32", {}),
+    f"the 64 px default before it (`{PREVIOUS_DEFAULT}`), default path, ONNX Runtime":
+        (PREVIOUS_DEFAULT, "onnxruntime", "float32", {}),
     "dlib HOG + 68 landmarks, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32",
                                               {"detector": "dlib-hog"}),
     "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", "float32",

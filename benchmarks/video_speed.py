@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 import av
-from _common import markdown_table, write_result
+from _common import PREVIOUS_DEFAULT, markdown_table, write_result
 
 from emosk.audio import AudioFeaturizer
 from emosk.datasets import load_enterface05
@@ -54,8 +54,6 @@ from emosk.nn import DEFAULT_MODEL, CNNFeaturizer
 from emosk.pretrained import load, predict_video, video_aligner
 from emosk.video import VideoFeaturizer, default_aligner
 
-#: The default face model before the 80 px one, timed beside it (64 px crops).
-PREVIOUS_DEFAULT = "mobilefacenet_fer_nhfi_soup3"
 FER_VERSION = "25.10.3"
 FER_PACKAGES = ["tensorflow-cpu", "h5py", "opencv-python-headless<5", "pandas", "pillow",
                 "tqdm"]
