@@ -53,13 +53,58 @@ def similarity_matrix(src, dst):
     return np.array([[a, -b, tx], [b, a, ty]])
 
 
-def _five_point_warp(image, landmarks, size):
+#: Most times a crop is drawn larger than asked, then averaged down, to shrink
+#: a large face without aliasing (``_warp_crop``).
+MAX_SUPERSAMPLE = 8
+
+
+def _warp_crop(image, matrix, size):
+    """The ``size`` x ``size`` crop that the affine ``matrix`` maps ``image`` onto,
+    without aliasing where it shrinks the face.
+
+    ``cv2.warpAffine`` reads each crop pixel from the 2x2 image pixels around
+    its source point, whatever the scale, so a face shrunk several times (a
+    270 px face of a 720x576 frame into an 80 px crop) comes out aliased: sharp,
+    grainy and moved by a pixel's shift of the landmarks, unlike the blurred
+    faces the networks learn from.  Where the matrix shrinks by ``s < 1``, the
+    crop is drawn ``k = ceil(1 / s)`` times larger (at most
+    :data:`MAX_SUPERSAMPLE`) and each ``k`` x ``k`` block averaged
+    (``cv2.INTER_AREA``), the block centres on the crop's pixel centres: each
+    crop pixel is then the mean of the image over its own footprint.  A crop
+    that does not shrink (scale 1 or more) is the plain bilinear warp.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W) or (H, W, C), uint8
+    matrix : array-like of shape (2, 3)
+        Image coordinates to crop coordinates (``cv2.warpAffine``'s forward
+        map).
+    size : int
+        Side of the crop in pixels.
+
+    Returns
+    -------
+    ndarray of shape (size, size) or (size, size, C), uint8
+        Image borders are replicated where the crop reaches past them.
+    """
     import cv2
 
+    matrix = np.asarray(matrix, dtype=float)
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    k = min(int(np.ceil(1.0 / scale - 1e-9)), MAX_SUPERSAMPLE) if 0 < scale < 1 else 1
+    if k == 1:
+        return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+    # crop pixel i's centre sits at k * i + (k - 1) / 2 in the k-times larger drawing
+    large = np.vstack([matrix[0] * k, matrix[1] * k]) + np.array([[0, 0, (k - 1) / 2]] * 2)
+    drawn = cv2.warpAffine(image, large, (size * k, size * k), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+    return cv2.resize(drawn, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _five_point_warp(image, landmarks, size):
     template = FIVE_POINT_TEMPLATE * (size / 112.0)
-    matrix = similarity_matrix(five_points(landmarks), template)
-    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return _warp_crop(image, similarity_matrix(five_points(landmarks), template), size)
 
 
 def minmax_stretch(image):
@@ -82,23 +127,17 @@ def _eye_warp(image, left, right, layout, size):
     # output (x, y) -> image origin + x/sx u + y/sy v
     inverse = np.array([[u[0] / sx, v[0] / sy, origin[0]],
                         [u[1] / sx, v[1] / sy, origin[1]]])
-    return cv2.warpAffine(image, inverse, (size, size),
-                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return _warp_crop(image, cv2.invertAffineTransform(inverse), size)
 
 
 def _box_crop(image, box, size, margin):
-    import cv2
-
     x0, y0, x1, y1 = box
     side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     scale = size / side
     matrix = np.array([[scale, 0, size / 2 - scale * cx],
                        [0, scale, size / 2 - scale * cy]])
-    flags = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(image, matrix, (size, size), flags=flags,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return _warp_crop(image, matrix, size)
 
 
 def _dlib_chip(image, landmarks, box, size, padding):
@@ -178,6 +217,16 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
     Returns
     -------
     ndarray of uint8, shape (size, size, 3) or (size, size)
+        A face larger than the crop is averaged over each crop pixel's
+        footprint, not read at one point (every mode but ``dlib-chip``): the
+        crop is drawn up to 8 times larger, then shrunk by area.  A 270 px
+        face of a 720x576 frame then gives the crop the same face filmed at
+        80 px would, not an aliased one whose pixels jump with each shift of
+        the landmarks.  On close-ups of 43 eNTERFACE frames enlarged to 1500
+        and 3000 px, the default model's answer matched its answer on the
+        720x576 frame in 86% and 88% of them, against 77% and 72% with
+        plain bilinear crops (``benchmarks/results/large_photos.md``); a
+        crop costs about 0.1 ms more.
     """
     if mode not in ALIGN_MODES:
         raise ValueError(f"Unknown alignment mode {mode!r}; use one of {ALIGN_MODES}.")
