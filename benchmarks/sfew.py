@@ -92,8 +92,10 @@ PAPER = [
 
 
 #: In every cache key: entries stored under other tags (and the .npz files of
-#: the cache before emosk's FeatureCache) are never read, but recomputed.
-CACHE_TAG = "sfew-v2"
+#: the cache before emosk's FeatureCache) are never read, but recomputed.  The
+#: keys hold the settings, not emosk's code: v3 since the crops of large faces
+#: are averaged by area (emosk.face.align_face), which the v2 faces predate.
+CACHE_TAG = "sfew-v3"
 
 
 class Timer:
