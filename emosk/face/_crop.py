@@ -95,8 +95,8 @@ def _warp_crop(image, matrix, size):
     if k == 1:
         return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
-    # crop pixel i's centre sits at k * i + (k - 1) / 2 in the k-times larger drawing
-    large = np.vstack([matrix[0] * k, matrix[1] * k]) + np.array([[0, 0, (k - 1) / 2]] * 2)
+    large = matrix * k
+    large[:, 2] += (k - 1) / 2  # crop pixel i's centre: k * i + (k - 1) / 2 in the drawing
     drawn = cv2.warpAffine(image, large, (size * k, size * k), flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
     return cv2.resize(drawn, (size, size), interpolation=cv2.INTER_AREA)
