@@ -13,15 +13,20 @@ none (emosk: ``no_face="whole-image"``, no test-time views; fer:
 once before the clock starts:
 
 - emosk, one call per photo: :func:`emosk.pretrained.predict_image` in a loop;
-- emosk, many photos: :func:`emosk.pretrained.predict_images` (faces found in
-  a background thread, RetinaFace on 16 same-size photos at once, the network
-  in batches of 64);
+- emosk, many photos: :func:`emosk.pretrained.predict_images` (with the
+  network run by ONNX Runtime: three worker threads on the 2 cores, each
+  reading, finding, cropping and classifying 16 photos at a time on one
+  thread, RetinaFace on the same-size ones at once; else, and in the row
+  with ``n_workers=1``, faces found in a background thread while the network
+  runs in batches of 64 on torch's threads);
 
   each for the systems of ``SYSTEMS``: the default model on the default
   photo path (RetinaFace's five points, run by ONNX Runtime, the ``onnx``
   extra) with its network run by ONNX Runtime (a photo's faces on one
   thread, and on two), by torch, and as its shipped
-  int8 graph (``load(precision="int8")``), the 64 px default model before
+  int8 graph (``load(precision="int8")``), the default path with the
+  one-thread pipeline of ``predict_images`` (``n_workers=1``, the batched
+  path before the workers), the 64 px default model before
   it (``PREVIOUS_DEFAULT``), the photo path before it (dlib's
   HOG, upsampled, and its 68 landmarks), and the compact
   ``fer2013`` model;
@@ -56,19 +61,24 @@ from emosk.pretrained import (
 )
 
 #: The emosk systems timed: label -> (shipped model, runtime, precision,
-#: photo-path settings[, threads on a photo's faces]).  The first two are the
+#: photo-path settings[, options: ``threads`` on a photo's faces,
+#: ``n_workers`` of predict_images]).  The first two are the
 #: default model's default photo path (RetinaFace's five points, run by ONNX
 #: Runtime in both) with the network run by ONNX Runtime and by torch; the
 #: third runs a photo's faces on two spinning threads instead of one
-#: (:func:`emosk.nn.small_batch_threads`); the fourth runs the model's shipped
-#: int8 graph (``load(precision="int8")``); the fifth is the 64 px default
-#: model before the 80 px one; the sixth is the photo path of an earlier
-#: release (dlib's HOG, upsampled, and its 68 landmarks).
+#: (:func:`emosk.nn.small_batch_threads`); the fourth runs predict_images as
+#: the one-thread pipeline instead of workers; the fifth runs the model's
+#: shipped int8 graph (``load(precision="int8")``); the sixth is the 64 px
+#: default model before the 80 px one; the seventh is the photo path of an
+#: earlier release (dlib's HOG, upsampled, and its 68 landmarks).
 SYSTEMS = {
     "default path, ONNX Runtime": (DEFAULT_MODEL, "onnxruntime", "float32", {}),
     "default path, network run by torch": (DEFAULT_MODEL, "torch", "float32", {}),
     "default path, ONNX Runtime, a photo's faces on two threads (small_batch_threads(2))":
-        (DEFAULT_MODEL, "onnxruntime", "float32", {}, 2),
+        (DEFAULT_MODEL, "onnxruntime", "float32", {}, {"threads": 2}),
+    "default path, ONNX Runtime, predict_images as one thread finding faces while the "
+    "network runs on two (n_workers=1)":
+        (DEFAULT_MODEL, "onnxruntime", "float32", {}, {"n_workers": 1}),
     "default path, int8 network (ONNX Runtime)": (DEFAULT_MODEL, "onnxruntime", "int8", {}),
     f"the 64 px default before it (`{PREVIOUS_DEFAULT}`), default path, ONNX Runtime":
         (PREVIOUS_DEFAULT, "onnxruntime", "float32", {}),
@@ -100,20 +110,23 @@ def _best(fn, repeat):
 
 def emosk_rows(system, photos, repeat):
     """Seconds of the loop, of the batch call and of the two stages."""
-    name, runtime, precision, params, *threads = system
-    with small_batch_threads(threads[0] if threads else 1):
-        return _emosk_rows(name, runtime, precision, params, photos, repeat)
+    name, runtime, precision, params, *options = system
+    options = options[0] if options else {}
+    with small_batch_threads(options.get("threads", 1)):
+        return _emosk_rows(name, runtime, precision, params, photos, repeat,
+                           options.get("n_workers"))
 
 
-def _emosk_rows(name, runtime, precision, params, photos, repeat):
+def _emosk_rows(name, runtime, precision, params, photos, repeat, n_workers):
     model = load(name, tta=False, runtime=runtime, precision=precision)
     aligner = image_aligner(name, **params).fit()
     finder = FaceFinder(aligner)
     kwargs = {"model": model, "aligner": aligner, "no_face": "whole-image"}
     # warm up: the first forward passes, thread pools, ONNX graphs (exported once)
-    predict_images(photos[:70], **kwargs)
+    predict_images(photos[:70], **kwargs, n_workers=n_workers)
     loop, _ = _best(lambda: [predict_image(p, **kwargs) for p in photos], repeat)
-    batch, out = _best(lambda: predict_images(photos, **kwargs), repeat)
+    batch, out = _best(lambda: predict_images(photos, **kwargs, n_workers=n_workers),
+                       repeat)
     find, faces = _best(lambda: [finder.find(np.asarray(p)) for p in photos], repeat)
     crops = np.stack([finder.crop(np.asarray(p), f[0]) if f else finder.crop_whole(
         np.asarray(p)) for p, f in zip(photos, faces, strict=True)])

@@ -221,8 +221,12 @@ class FaceDetector:
     on its first call: dlib's HOG detector and OpenCV's cascades keep
     working state between calls, and one object called from several
     threads at once (joblib's threading backend) returned other boxes and
-    scores than a serial run (#24).  A callable ``detector`` is shared as
-    it is.
+    scores than a serial run (#24).  RetinaFace keeps none (ONNX Runtime's
+    sessions and a torch network in eval mode may be called from several
+    threads at once): it is built once, by the first thread that detects,
+    and shared, so a new thread neither loads it again nor runs torch's
+    threads of its own to do so.  A callable ``detector`` is shared as it
+    is.
 
     :meth:`detect_with_landmarks` also returns the five landmarks of
     RetinaFace.
@@ -299,10 +303,22 @@ class FaceDetector:
         return run_cnn
 
     def _impl(self):
-        """This thread's detector, built on its first call."""
+        """This thread's detector, built on its first call; RetinaFace, which
+        keeps no state between calls, built once and shared by the threads."""
+        if self.detector == "retinaface":
+            return self._shared_impl()
         impl = getattr(self._local, "impl", None)
         if impl is None:
             impl = self._local.impl = self._build()
+        return impl
+
+    def _shared_impl(self):
+        impl = self.__dict__.get("_shared")
+        if impl is None:
+            with _BUILD_LOCK:  # one build, however many threads ask at once
+                impl = self.__dict__.get("_shared")
+                if impl is None:
+                    impl = self._shared = self._build()
         return impl
 
     def __call__(self, image):
@@ -503,6 +519,7 @@ class FaceDetector:
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_local"]  # dlib, OpenCV and torch models are rebuilt after unpickling
+        state.pop("_shared", None)
         return state
 
     def __setstate__(self, state):
@@ -510,6 +527,10 @@ class FaceDetector:
         self.__dict__.update({"runtime": "auto", "min_side": None, "retry_side": None,
                               **state})
         self._local = threading.local()
+
+
+#: Held while a detector shared by threads (RetinaFace) is built.
+_BUILD_LOCK = threading.Lock()
 
 
 def _is_size(value):

@@ -23,7 +23,7 @@ _LAZY = {
     "_lstm": ["FrameLSTMClassifier", "shuffle_within_lengths"],
     "_mobilefacenet": ["MobileFaceNet"],
     "_quantize": ["quantize"],
-    "_threads": ["small_batch_threads"],
+    "_threads": ["runs_onnxruntime", "small_batch_threads", "worker_threads"],
 }
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs=_LAZY)

@@ -29,7 +29,7 @@ from ._featurizer import _viewed, resolve_device
 from ._fuse import inference_copy
 from ._input import InputAdapter, prepare_images, tta_views
 from ._registry import PRETRAINED
-from ._threads import _SMALL_BATCH_THREADS
+from ._threads import _SMALL_BATCH_THREADS, _WORKER_THREADS
 
 __all__ = ["CNNClassifier", "RECIPES", "classifier_from_weights"]
 
@@ -103,8 +103,13 @@ def _onnx_threads(n_images):
     """ONNX Runtime's threads for a forward pass on ``n_images`` and whether they
     spin: torch's thread count, sleeping, on big batches (the pipelines find the
     next faces meanwhile); on a few faces, :func:`~emosk.nn.small_batch_threads`'
-    count (one by default, at most torch's), spinning when more than one."""
+    count (one by default, at most torch's), spinning when more than one;
+    within :func:`~emosk.nn.worker_threads`, its count (at most torch's),
+    sleeping, whatever the batch."""
     threads = torch.get_num_threads()
+    fixed = _WORKER_THREADS.get()
+    if fixed is not None:
+        return min(threads, fixed), False
     if n_images >= _PARALLEL_BATCH:
         return threads, False
     threads = min(threads, _SMALL_BATCH_THREADS.get())

@@ -362,14 +362,15 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1, spin=Fa
     cache : bool, default=True
         Store and reuse the graph on disk.
     n_threads : int, default=1
-        Threads of the ONNX Runtime session.  emosk's pipelines run the
-        detector and the network in two threads
-        (:func:`~emosk.pretrained.predict_images`,
-        :func:`~emosk.pretrained.predict_video`) and give the network torch's
-        thread count on batches of 16 faces or more, their idle threads
-        sleeping (``spin=False``); :class:`~emosk.nn.CNNClassifier` runs
-        fewer faces (one photo's) on one thread, or on the spinning threads
-        :func:`~emosk.nn.small_batch_threads` asks for.
+        Threads of the ONNX Runtime session.
+        :func:`~emosk.pretrained.predict_video` runs the detector and the
+        network in two threads and gives the network torch's thread count on
+        batches of 16 faces or more, their idle threads sleeping
+        (``spin=False``); :func:`~emosk.pretrained.predict_images` runs
+        worker threads that each find and classify faces on one
+        (:func:`~emosk.nn.worker_threads`); :class:`~emosk.nn.CNNClassifier`
+        runs fewer faces (one photo's) on one thread, or on the spinning
+        threads :func:`~emosk.nn.small_batch_threads` asks for.
     spin : bool, default=False
         With several threads, whether the idle ones spin-wait for the next
         work (ONNX Runtime's default) rather than sleep.  Spinning pays on a

@@ -161,13 +161,18 @@ def test_threshold_is_the_face_probability(retina, astronaut):
 
 
 def test_pickling_and_threads(retina, astronaut, astro_found):
+    retina(astronaut)  # built: the network is not pickled with it
     copy = pickle.loads(pickle.dumps(retina))
-    # nothing built travels: each thread builds its own network on its first call
-    assert getattr(copy._local, "impl", None) is None and copy.detector == "retinaface"
+    # nothing built travels: the first thread that detects builds the network,
+    # which the others share (it keeps no state between calls)
+    assert "_shared" in retina.__dict__ and "_shared" not in copy.__dict__
+    assert copy.detector == "retinaface"
     images = [astronaut, np.ascontiguousarray(astronaut[::-1]), astronaut[:300, :300]]
-    alone = [copy.detect_with_landmarks(im) for im in images]
     with ThreadPoolExecutor(3) as pool:
         together = list(pool.map(copy.detect_with_landmarks, images * 2))
+        built = set(pool.map(lambda _: id(copy._impl()), range(6)))
+    assert built == {id(copy._shared)}
+    alone = [copy.detect_with_landmarks(im) for im in images]
     for one, other in zip(alone * 2, together, strict=True):
         for a, b in zip(one, other, strict=True):
             np.testing.assert_array_equal(a, b)

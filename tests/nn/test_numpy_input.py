@@ -106,3 +106,46 @@ def test_small_batch_threads_refuses_what_is_not_a_thread_count(bad):
     with pytest.raises(ValueError, match="n_threads must be a positive integer"):
         with small_batch_threads(bad):
             pass
+
+
+def test_worker_threads_set_every_batch_and_leave_the_defaults_after(monkeypatch):
+    """Within worker_threads(n), every batch, few faces or many, runs on n
+    sleeping threads (at most torch's); small_batch_threads does not override
+    it; leaving the block restores the defaults."""
+    from emosk.nn import small_batch_threads, worker_threads
+    from emosk.nn._classifier import _onnx_threads
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    with worker_threads(1):
+        assert _onnx_threads(1) == (1, False)
+        assert _onnx_threads(64) == (1, False)
+        with small_batch_threads(2):
+            assert _onnx_threads(3) == (1, False)
+    with worker_threads(8):
+        assert _onnx_threads(100) == (4, False)  # at most torch's
+    assert _onnx_threads(64) == (4, False)
+    assert _onnx_threads(1) == (1, False)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
+def test_worker_threads_refuses_what_is_not_a_thread_count(bad):
+    from emosk.nn import worker_threads
+
+    with pytest.raises(ValueError, match="n_threads must be a positive integer"):
+        with worker_threads(bad):
+            pass
+
+
+def test_runs_onnxruntime_says_which_classifiers_run_onnx_runtime(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from emosk.nn import runs_onnxruntime
+    from emosk.pretrained import load
+
+    monkeypatch.setenv("EMOSK_CACHE", str(tmp_path))
+    assert runs_onnxruntime(load("fer2013", tta=False, runtime="onnxruntime"))
+    assert not runs_onnxruntime(load("fer2013", tta=False, runtime="torch"))
+    assert not runs_onnxruntime(object())
+    from emosk.nn import CNNClassifier
+
+    assert not runs_onnxruntime(CNNClassifier(runtime="onnxruntime"))  # not fitted

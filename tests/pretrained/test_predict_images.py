@@ -44,6 +44,10 @@ def test_errors_name_the_image(images, tmp_path):
         predict_images([images[0], missing])
     with pytest.raises(ValueError, match="no_face must be one of"):
         predict_images(images, no_face="maybe")
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=f"n_workers must be None or a positive integer; "
+                                             f"got {bad!r}"):
+            predict_images(images, n_workers=bad)
 
 
 def test_on_error_leaves_the_failing_image_out_and_goes_on(images, tmp_path):
@@ -78,3 +82,86 @@ def test_many_same_size_photos_found_together_keep_their_order_and_errors(images
         assert [f["emotion"] for f in got[i]] == [f["emotion"] for f in alone]
         np.testing.assert_allclose([f["box"] for f in got[i]],
                                    [f["box"] for f in alone], atol=1e-3)
+
+
+def _probabilities(out):
+    return [[list(f["probabilities"].values()) for f in faces] if faces is not None else None
+            for faces in out]
+
+
+def test_workers_give_the_pipelines_answers_in_order_with_errors(images, tmp_path):
+    """A network run by ONNX Runtime goes through worker threads (one more than
+    torch's), each finding and classifying 16 images at a time; the same
+    network run by torch through the one-thread pipeline.  Both give the same
+    faces, answers and errors, in the order of the images, from a generator of
+    more images than three chunks."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    import torch
+
+    from emosk.nn import runs_onnxruntime
+    from emosk.pretrained import load
+    from emosk.pretrained._predict import _image_workers
+
+    onnx, plain = load(runtime="onnxruntime"), load(runtime="torch")
+    assert runs_onnxruntime(onnx) and not runs_onnxruntime(plain)
+    assert _image_workers(onnx) == torch.get_num_threads() + 1
+    assert _image_workers(plain) == 1 and _image_workers(load(tta=True)) == 1
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    small = [cv2.resize(images[0], (160, 160)), cv2.resize(images[3], (160, 160))]
+    cycle = [images[0], small[0], images[2], small[1], images[3]]  # a size and a file
+    batch = [cycle[i % 5] for i in range(53)]
+    batch[7], batch[40] = broken, np.full((90, 70, 3), 128, np.uint8)
+    answers = {}
+    for name, model in (("workers", onnx), ("pipeline", plain)):
+        said = []
+        answers[name] = predict_images(iter(batch), model=model, no_face="error",
+                                       batch_size=5,
+                                       on_error=lambda i, err, said=said: said.append(
+                                           (i, type(err))))
+        assert said == [(7, MediaReadError), (40, NoFaceError)]
+    got, want = answers["workers"], answers["pipeline"]
+    assert [None if f is None else [x["box"] for x in f] for f in got] == \
+        [None if f is None else [x["box"] for x in f] for f in want]
+    for a, b in zip(_probabilities(got), _probabilities(want), strict=True):
+        if a is not None:
+            np.testing.assert_allclose(a, b, atol=1e-4)
+    assert sum(len(f) for f in got if f) >= 51
+    # the ONNX Runtime network through the pipeline (n_workers=1), and through
+    # more workers than the default, answer alike
+    for n in (1, np.int64(4)):
+        again = predict_images(batch, model=onnx, batch_size=5, no_face="error",
+                               on_error=lambda i, err: None,
+                               n_workers=n)
+        assert [f is None for f in again] == [f is None for f in got]
+        for a, b in zip(_probabilities(again), _probabilities(got), strict=True):
+            if a is not None:
+                np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_workers_end_with_the_call_and_share_one_retinaface(images):
+    """The worker threads are the call's own: none is left once it returns (a
+    thread kept alive would keep the torch threads it started, which slowed
+    torch's later work on one face threefold), and they share the aligner's
+    one RetinaFace, built before or by the first of them, rather than each
+    loading its own."""
+    import threading
+
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from emosk.pretrained import image_aligner, load
+
+    aligner = image_aligner().fit()
+    detector = aligner.detector_
+    assert "_shared" not in detector.__dict__
+    out = predict_images([images[0]] * 40, model=load(runtime="onnxruntime"), aligner=aligner,
+                         n_workers=3)
+    assert all(len(faces) == 1 for faces in out)
+    assert not [t for t in threading.enumerate() if t.name.startswith("emosk-photos")]
+    shared = detector._impl()
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(detector._impl()))
+    thread.start()
+    thread.join()
+    assert seen == [shared] and detector.__dict__["_shared"] is shared
