@@ -15,6 +15,7 @@ import logging
 import operator
 import os
 import tempfile
+import threading
 import warnings
 import weakref
 from pathlib import Path
@@ -30,6 +31,9 @@ __all__ = ["RUNTIMES", "OnnxModule", "get_onnx_home", "onnx_copy", "onnx_graph",
 RUNTIMES = ("auto", "torch", "onnxruntime")
 
 _COPIES = weakref.WeakKeyDictionary()
+#: Held while a copy is made: threads that ask for one at once (the workers of
+#: ``predict_images`` on a machine's first run) export it once, one at a time.
+_MAKING = threading.RLock()
 _VERSION = operator.attrgetter("_version")
 
 
@@ -406,16 +410,36 @@ def onnx_copy(module, example, *, dynamic=None, cache=True, n_threads=1, spin=Fa
     shape = tuple(example.shape)
     key = (tuple(None if i in dynamic else s for i, s in enumerate(shape)), n_threads,
            bool(spin))
-    # the network's tensors are listed once (walking the modules costs more than
-    # a small network's forward pass); their versions count in-place writes and
-    # only grow, so their sum changes when any of them does
+    copy = _kept_copy(module, key)
+    if copy is not None:
+        return copy
+    with _MAKING:
+        copy = _kept_copy(module, key)  # made by another thread meanwhile
+        return copy if copy is not None else _make_copy(
+            module, example, dynamic, shape, key, cache, n_threads, spin)
+
+
+def _kept_copy(module, key):
+    """The copy of ``module`` kept for ``key`` and its current weights, or None.
+    The network's tensors are listed once (walking the modules costs more than
+    a small network's forward pass); their versions count in-place writes and
+    only grow, so their sum changes when any of them does."""
     tensors, copies = _COPIES.get(module, (None, []))
     if tensors is None:
-        tensors = _tensors(module)
+        return None
     versions = sum(map(_VERSION, tensors))
     for kept_key, kept_versions, copy in copies:
         if kept_key == key and kept_versions == versions:
             return copy
+    return None
+
+
+def _make_copy(module, example, dynamic, shape, key, cache, n_threads, spin):
+    """A new copy of ``module`` (exported, or read from the disk cache), kept."""
+    tensors, copies = _COPIES.get(module, (None, []))
+    if tensors is None:
+        tensors = _tensors(module)
+    versions = sum(map(_VERSION, tensors))
     example = _example_batch(example, dynamic)
 
     def export():

@@ -157,3 +157,31 @@ def test_threads_and_spinning_are_the_sessions_and_kept_apart(cache_home, thread
     other = onnx_copy(net, x, n_threads=threads, spin=not spin)
     assert other is not fast
     np.testing.assert_allclose(fast(x).numpy(), other(x).numpy(), atol=1e-6)
+
+
+def test_threads_asking_at_once_get_one_copy_exported_once(cache_home, monkeypatch):
+    """Threads that ask for the same copy at the same time (predict_images'
+    workers on a machine's first run) wait for one export instead of each
+    running torch's exporter, which is not made to run in several threads."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    exported, real = [], onnx_module._export
+
+    def counted(*args):
+        exported.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(onnx_module, "_export", counted)
+    net, x = _net(), torch.rand(1, 3, 16, 16)
+    start = threading.Barrier(4)
+
+    def ask(_):
+        start.wait()
+        return onnx_copy(net, x)
+
+    with ThreadPoolExecutor(4) as pool:
+        copies = list(pool.map(ask, range(4)))
+    assert len(exported) == 1 and len({id(c) for c in copies}) == 1
+    with torch.no_grad():
+        np.testing.assert_allclose(copies[0](x).numpy(), net(x).numpy(), atol=1e-5)
