@@ -282,7 +282,8 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     rgb, faces, crops = _image_crops(image, FaceFinder(aligner), no_face)
     if not crops:
         return []
-    return _face_records(rgb, faces, model.predict_proba(np.stack(crops)), model.classes_)
+    return _face_records(rgb.shape[:2], faces, model.predict_proba(np.stack(crops)),
+                         model.classes_)
 
 
 def _image_crops(image, finder, no_face):
@@ -306,9 +307,10 @@ def _faces_and_crops(image, rgb, found, finder, no_face):
     return faces, crops
 
 
-def _face_records(rgb, faces, probs, classes):
-    """The dicts :func:`predict_image` returns, one per row of ``probs``."""
-    h, w = rgb.shape[:2]
+def _face_records(size, faces, probs, classes):
+    """The dicts :func:`predict_image` returns, one per row of ``probs``, for an
+    image of ``size`` ``(height, width)``."""
+    h, w = size
     whole = (0.0, 0.0, float(w), float(h))
     boxes = [tuple(float(v) for v in face.box) for face in faces] or [whole]
     scores = [face.score for face in faces] or [float("nan")]
@@ -324,25 +326,43 @@ _FIND_CHUNK = 16
 
 
 def _crops_of_images(images, finder, no_face, catch):
-    """:func:`_image_crops` of each image, the faces of ``_FIND_CHUNK`` images
-    found together; with ``catch``, an image that fails with one of those
-    errors gives ``(None, error, [])`` instead of raising."""
-    chunk = []
-    for image in images:
-        chunk.append(image)
-        if len(chunk) == _FIND_CHUNK:
-            yield from _crops_of_chunk(chunk, finder, no_face, catch)
-            chunk = []
-    yield from _crops_of_chunk(chunk, finder, no_face, catch)
+    """:func:`_crops_of_chunk` of each chunk of ``_FIND_CHUNK`` images."""
+    for chunk in _chunks(images, _FIND_CHUNK):
+        yield from _crops_of_chunk(chunk, finder, no_face, catch)
 
 
 def _crops_of_chunk(images, finder, no_face, catch):
-    read = []
+    """``(size, faces, crops)`` of each image, as :func:`_image_crops` gives
+    them but with the image's ``(height, width)`` for its pixels, the faces
+    of consecutive images found together until they hold
+    :data:`_FIND_PIXELS`; with ``catch``, an image that fails with one of
+    those errors gives ``(None, error, [])`` instead of raising."""
+    read, pixels = [], 0
     for image in images:
         try:
-            read.append((image, _one_image(image), None))
+            rgb = _one_image(image)
         except catch as err:
             read.append((image, None, err))
+            continue
+        read.append((image, rgb, None))
+        pixels += rgb.shape[0] * rgb.shape[1]
+        if pixels >= _FIND_PIXELS:  # large photos: found and let go a few at a time
+            yield from _found_and_cropped(read, finder, no_face, catch)
+            read, pixels = [], 0
+    yield from _found_and_cropped(read, finder, no_face, catch)
+
+
+#: Pixels of the images whose faces are found together (a chunk of large
+#: photos goes in smaller groups): a group closes once it holds 16 million,
+#: sixteen 1000x1000 photos or two 12-megapixel ones, so that a worker holds
+#: about 50 MB of decoded pixels plus one photo, however large the photos
+#: (``benchmarks/results/photo_memory.md``).
+_FIND_PIXELS = 16_000_000
+
+
+def _found_and_cropped(read, finder, no_face, catch):
+    """The faces of the images ``read`` (``(image, rgb or None, error or
+    None)``) found together, as :func:`_crops_of_chunk` yields them."""
     found = iter(finder.find_many([rgb for _, rgb, err in read if err is None]))
     for image, rgb, err in read:
         if err is not None:
@@ -350,7 +370,9 @@ def _crops_of_chunk(images, finder, no_face, catch):
             continue
         faces = next(found)
         try:
-            yield (rgb, *_faces_and_crops(image, rgb, faces, finder, no_face))
+            # the size, not the pixels: an image waiting for its answers holds
+            # only its crops
+            yield (rgb.shape[:2], *_faces_and_crops(image, rgb, faces, finder, no_face))
         except catch as error:
             yield None, error, []
 
@@ -371,6 +393,12 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     ``n_workers=1``) faces are found in a background thread
     (:func:`~emosk.io.prefetched`) while the network classifies the faces of
     earlier images, ``batch_size`` faces at a time, on torch's threads.
+    Either way an image's pixels are let go once its faces are cropped, and
+    large photos are found a few at a time: on 64 JPEG files of 12
+    megapixels the process grew by 560 MB with the workers and 243 MB with
+    one thread, against 4 GB for both before (49 MB for one
+    :func:`predict_image` call at a time), and the workers ran 1.43 times
+    as fast as those calls (``benchmarks/results/photo_memory.md``).
 
     Parameters
     ----------
@@ -436,12 +464,12 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     else:
         found = _classified_in_pipeline(images, model, finder, no_face, catch, batch_size)
     out = []
-    for index, (rgb, faces, probs) in enumerate(found):
-        if rgb is None:  # faces holds the error
+    for index, (size, faces, probs) in enumerate(found):
+        if size is None:  # faces holds the error
             on_error(index, faces)
             out.append(None)
         else:
-            out.append(_face_records(rgb, faces, probs, model.classes_) if len(probs) else [])
+            out.append(_face_records(size, faces, probs, model.classes_) if len(probs) else [])
     return out
 
 
@@ -460,7 +488,7 @@ def _image_workers(model):
 
 
 def _classified_in_pipeline(images, model, finder, no_face, catch, batch_size):
-    """``(rgb, faces, probabilities)`` of each image in order (``None``, the
+    """``(size, faces, probabilities)`` of each image in order (``None``, the
     error and no probabilities for an image that failed with one of
     ``catch``): the faces found
     a batch ahead in a background thread while the network classifies
@@ -470,8 +498,8 @@ def _classified_in_pipeline(images, model, finder, no_face, catch, batch_size):
     # the next faces are found meanwhile: a few faces (the last batch) on one
     # thread, whatever the caller's small_batch_threads
     with small_batch_threads(1):
-        for rgb, faces, image_crops in found:
-            waiting.append((rgb, faces, len(image_crops)))
+        for size, faces, image_crops in found:
+            waiting.append((size, faces, len(image_crops)))
             crops += image_crops
             if len(crops) >= batch_size:
                 yield from _split(waiting, model.predict_proba(np.stack(crops)))
@@ -482,11 +510,11 @@ def _classified_in_pipeline(images, model, finder, no_face, catch, batch_size):
 
 
 def _split(waiting, probs):
-    """``(rgb, faces, n)`` of consecutive images and their crops' ``probs`` as
-    ``(rgb, faces, probabilities of its n crops)``."""
+    """``(size, faces, n)`` of consecutive images and their crops' ``probs`` as
+    ``(size, faces, probabilities of its n crops)``."""
     start = 0
-    for rgb, faces, n in waiting:
-        yield rgb, faces, probs[start:start + n]
+    for size, faces, n in waiting:
+        yield size, faces, probs[start:start + n]
         start += n
 
 
@@ -513,7 +541,7 @@ def _classified_in_workers(images, model, finder, no_face, catch, batch_size, wo
 
 
 def _classified_chunk(chunk, model, finder, no_face, catch, batch_size):
-    """A worker's share: ``(rgb, faces, probabilities)`` of each image of ``chunk``,
+    """A worker's share: ``(size, faces, probabilities)`` of each image of ``chunk``,
     its crops classified ``batch_size`` at a time on one ONNX Runtime thread."""
     with worker_threads(1):
         found = list(_crops_of_chunk(chunk, finder, no_face, catch))
@@ -521,7 +549,7 @@ def _classified_chunk(chunk, model, finder, no_face, catch, batch_size):
         probs = [model.predict_proba(np.stack(crops[i:i + batch_size]))
                  for i in range(0, len(crops), batch_size)]
     probs = np.concatenate(probs) if probs else np.empty((0, 0))
-    return list(_split([(rgb, faces, len(c)) for rgb, faces, c in found], probs))
+    return list(_split([(size, faces, len(c)) for size, faces, c in found], probs))
 
 
 def _chunks(items, size):

@@ -165,3 +165,48 @@ def test_workers_end_with_the_call_and_share_one_retinaface(images):
     thread.start()
     thread.join()
     assert seen == [shared] and detector.__dict__["_shared"] is shared
+
+
+def test_images_waiting_for_answers_keep_their_size_not_their_pixels(images, tmp_path):
+    """Between finding the faces and classifying them, an image is held as its
+    size and crops: a decoded 12-megapixel photo would otherwise stay in
+    memory for every image of the chunks in flight."""
+    from emosk.face import FaceFinder
+    from emosk.pretrained import image_aligner
+    from emosk.pretrained._predict import _crops_of_chunk
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    finder = FaceFinder(image_aligner().fit())
+    got = list(_crops_of_chunk([images[0], images[2], broken], finder, "skip", (OSError,
+                                                                               ValueError)))
+    assert [size for size, _, _ in got] == [(512, 512), (512, 512), None]
+    assert all(isinstance(v, int) for size, _, _ in got[:2] for v in size)
+    assert [len(crops) for _, _, crops in got] == [1, 1, 0]
+
+
+def test_large_photos_are_found_a_few_at_a_time_with_the_same_answers(images, monkeypatch):
+    """A chunk's images are found together until they hold _FIND_PIXELS pixels,
+    then let go: with a budget of two 512x512 photos, five photos go to the
+    detector as groups of 2, 2 and 1, and the answers do not change."""
+    from emosk.face import FaceFinder
+    from emosk.pretrained import _predict, image_aligner
+
+    finder = FaceFinder(image_aligner().fit())
+    photos = [images[0], images[3], images[0], images[3], images[0]]
+    whole = list(_predict._crops_of_chunk(photos, finder, "skip", ()))
+    groups, find_many = [], finder.find_many
+
+    def counted(batch):
+        groups.append(len(batch))
+        return find_many(batch)
+
+    monkeypatch.setattr(finder, "find_many", counted)
+    monkeypatch.setattr(_predict, "_FIND_PIXELS", 2 * 512 * 512)
+    split = list(_predict._crops_of_chunk(photos, finder, "skip", ()))
+    assert groups == [2, 2, 1]
+    for (size_a, faces_a, crops_a), (size_b, faces_b, crops_b) in zip(whole, split,
+                                                                      strict=True):
+        assert size_a == size_b and len(faces_a) == len(faces_b) == 1
+        np.testing.assert_allclose(faces_a[0].box, faces_b[0].box, atol=1e-3)
+        np.testing.assert_array_equal(crops_a[0], crops_b[0])
