@@ -394,9 +394,9 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     (:func:`~emosk.io.prefetched`) while the network classifies the faces of
     earlier images, ``batch_size`` faces at a time, on torch's threads.
     Either way an image's pixels are let go once its faces are cropped, and
-    large photos are found a few at a time: on 64 JPEG files of 12
-    megapixels the process grew by 560 MB with the workers and 243 MB with
-    one thread, against 4 GB for both before (49 MB for one
+    large photos are found a few at a time, so memory does not grow with
+    their size: on 64 JPEG files of 12 megapixels the process grew by 560
+    MB with the workers and 243 MB with one thread (49 MB for one
     :func:`predict_image` call at a time), and the workers ran 1.43 times
     as fast as those calls (``benchmarks/results/photo_memory.md``).
 
