@@ -490,9 +490,9 @@ def _image_workers(model):
 def _classified_in_pipeline(images, model, finder, no_face, catch, batch_size):
     """``(size, faces, probabilities)`` of each image in order (``None``, the
     error and no probabilities for an image that failed with one of
-    ``catch``): the faces found
-    a batch ahead in a background thread while the network classifies
-    ``batch_size`` faces at a time on torch's threads."""
+    ``catch``): the faces found a batch ahead in a background thread while
+    the network classifies ``batch_size`` faces at a time on torch's
+    threads."""
     found = prefetched(_crops_of_images(images, finder, no_face, catch), batch_size)
     waiting, crops = [], []
     # the next faces are found meanwhile: a few faces (the last batch) on one
