@@ -33,7 +33,8 @@ from emosk.datasets import load_enterface05, load_ravdess
 from emosk.ensemble import fuse_face_and_voice
 from emosk.io import read_audio
 from emosk.metrics import unweighted_average_recall
-from emosk.pretrained import face_aligner, load, predict_video
+from emosk.nn import DEFAULT_MODEL
+from emosk.pretrained import load, predict_video
 
 SETS = ("IS10", "eGeMAPSv02", "ComParE_2016", "IS10+eGeMAPSv02+ComParE_2016")
 C_GRID = (5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3)
@@ -159,13 +160,11 @@ def enterface(args):
     y = data.target
     model = load("ravdess_audio")
     paths = list(data.filenames)
-    face_model = load("fer2013", tta=False)
-    aligner = face_aligner("fer2013", fps=args.fps).fit()
     alone = model.predict_proba(paths)
     together = speaker_probabilities(model, paths)
     rows, right = [], np.zeros(5, dtype=int)
-    for path, label, voice in zip(paths, y, alone):
-        clip = predict_video(path, model=face_model, aligner=aligner)
+    for path, label, voice in zip(paths, y, alone, strict=True):
+        clip = predict_video(path, model=args.face_model, fps=args.fps)
         face = clip["clip_probabilities"]
         classes = list(clip["classes"])
         answers = [clip["emotion"]]
@@ -180,7 +179,8 @@ def enterface(args):
     body = (
         "The six eNTERFACE'05 clips of one speaker (another corpus; English spoken by a "
         "non-native speaker; 2 angry, 2 disgust, 2 happy): the shipped face model "
-        f"(`load(\"fer2013\", tta=False)`, {args.fps} frames/s, clip = mean of the frames), "
+        f"`{args.face_model}` on its video path (`predict_video(path, model=...,"
+        f" fps={args.fps})`: RetinaFace, the main face, clip = mean of its frames), "
         "the shipped audio model (`load(\"ravdess_audio\")`, trained on all of RAVDESS "
         "speech) and their fusion (`fuse_face_and_voice(..., fuse=\"always\", "
         "voice_weight=0.5)`: mean over the shared classes, weight 0.5; `emosk predict "
@@ -207,6 +207,9 @@ def main():
     parser.add_argument("--cache", default=DEFAULT_CACHE,
                         help="feature cache folder (default: %(default)s)")
     parser.add_argument("--part", choices=["ravdess", "enterface", "all"], default="all")
+    parser.add_argument("--face-model", default=DEFAULT_MODEL,
+                        help="shipped face model of the eNTERFACE part (default: "
+                             "%(default)s)")
     parser.add_argument("--fps", type=float, default=5.0,
                         help="frames/s the face model reads in the eNTERFACE part "
                              "(default: %(default)s)")

@@ -1,7 +1,8 @@
-"""Clip answers from frame answers: four ways of pooling the shipped model's frame
+"""Clip answers from frame answers: four ways of pooling a shipped model's frame
 probabilities, on CK+48 and eNTERFACE'05.
 
-The shipped FER2013 model (no test-time augmentation) classifies every frame;
+Each shipped model of ``--models`` (by default the default face model and the
+compact FER2013 model, no test-time augmentation) classifies every frame;
 :func:`emosk.pooling.pool_probabilities` makes one clip answer per method:
 ``mean`` (emosk's default before this comparison), ``log-mean``,
 ``confidence`` (entropy-weighted) and ``expressive`` (the third of the frames
@@ -11,20 +12,23 @@ most confident in an emotion other than neutral).
   given to the model as they are; contempt has no class in the model and is
   left out (309 clips, 6 classes; the model may still answer neutral).
 - eNTERFACE'05: the six clips, every frame, faces from ``predict_video``'s
-  default fast face path.
+  default face path for that model.
 
 Nothing is fitted, so the figures are the model's, not tuned on the data.
 
-    EMOSK_DATA=/path/to/data python benchmarks/clip_pooling.py
+    EMOSK_DATA=/path/to/data python benchmarks/clip_pooling.py [--models NAME ...]
 """
+
+import argparse
 
 import numpy as np
 from _common import markdown_table, write_result
 
 from emosk.datasets import load_ckplus48, load_enterface05
 from emosk.metrics import unweighted_average_recall
+from emosk.nn import DEFAULT_MODEL
 from emosk.pooling import CLIP_METHODS, pool_probabilities
-from emosk.pretrained import load, predict_video, video_aligner
+from emosk.pretrained import load, predict_video
 
 
 def ckplus_frames(model):
@@ -34,11 +38,10 @@ def ckplus_frames(model):
     return clips, np.array([str(t) for t in ck.target])
 
 
-def enterface_frames(model):
+def enterface_frames(name):
+    """Per clip: the frame probabilities of the main face on the model's video path."""
     data = load_enterface05()
-    aligner = video_aligner("fer2013").fit()
-    clips = [predict_video(p, model=model, aligner=aligner)["probabilities"]
-             for p in data.filenames]
+    clips = [predict_video(p, model=name)["probabilities"] for p in data.filenames]
     return clips, np.array([str(t) for t in data.target])
 
 
@@ -53,23 +56,39 @@ def scores(clips, labels, classes):
     return rows
 
 
-def main():
-    model = load("fer2013", tta=False)
+def model_rows(name):
+    """The table's rows of one shipped model, and its per-frame CK+48 accuracy."""
+    model = load(name, tta=False)
     classes = [str(c) for c in model.classes_]
     ck_clips, ck_labels = ckplus_frames(model)
-    en_clips, en_labels = enterface_frames(model)
+    en_clips, en_labels = enterface_frames(name)
     ck = scores(ck_clips, ck_labels, classes)
     en = scores(en_clips, en_labels, classes)
     frame_accuracy = np.mean([classes[np.argmax(p)] == lab
-                              for c, lab in zip(ck_clips, ck_labels) for p in c])
-    rows = [[m, f"{a:.3f}", f"{u:.3f}", f"{c2}/{len(en_labels)}"]
-            for (m, a, u, _), (_, _, _, c2) in zip(ck, en)]
-    body = (f"CK+48: {len(ck_labels)} clips (3 apex frames each, contempt left out); "
-            f"eNTERFACE'05: {len(en_labels)} clips, "
-            f"{sum(len(c) for c in en_clips)} frames. The shipped FER2013 model, no TTA.\n\n"
-            + markdown_table(["clip pooling", "CK+48 accuracy", "CK+48 UAR",
+                              for c, lab in zip(ck_clips, ck_labels, strict=True) for p in c])
+    rows = [[name, m, f"{a:.3f}", f"{u:.3f}", f"{c2}/{len(en_labels)}"]
+            for (m, a, u, _), (_, _, _, c2) in zip(ck, en, strict=True)]
+    sizes = (len(ck_labels), len(en_labels), sum(len(c) for c in en_clips))
+    return rows, frame_accuracy, sizes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", nargs="+", default=[DEFAULT_MODEL, "fer2013"],
+                        help="shipped face models (default: %(default)s)")
+    args = parser.parse_args()
+    rows, frames = [], []
+    for name in args.models:
+        model_rows_, frame_accuracy, sizes = model_rows(name)
+        rows += model_rows_
+        frames.append(f"{name} {frame_accuracy:.3f}")
+    n_ck, n_en, n_en_frames = sizes
+    body = (f"CK+48: {n_ck} clips (3 apex frames each, contempt left out); "
+            f"eNTERFACE'05: {n_en} clips, {n_en_frames} frames of the main face. "
+            "Shipped models without test-time views.\n\n"
+            + markdown_table(["model", "clip pooling", "CK+48 accuracy", "CK+48 UAR",
                               "eNTERFACE'05 correct"], rows)
-            + f"\n\nPer-frame accuracy on CK+48 (every frame alone): {frame_accuracy:.3f}")
+            + "\n\nPer-frame accuracy on CK+48 (every frame alone): " + ", ".join(frames))
     write_result("clip_pooling", "Clip answers from frame answers", body)
 
 
