@@ -29,6 +29,9 @@ FER2013_SUBSETS = ("Training", "PublicTest", "PrivateTest", "all")
 #: scikit-learn; a test checks they agree).
 FUSE_OPTIONS = ("same-speaker", "always", "never")
 NO_FACE = ("skip", "whole-image", "error")
+#: ``emosk.pooling.CLIP_METHODS`` (kept here so that parsing does not import
+#: scikit-learn; a test checks they agree).
+CLIP_METHODS = ("mean", "log-mean", "confidence", "expressive")
 FORMATS = ("csv", "json")
 INPUTS_HELP = (
     f"A folder gives its images ({' '.join(sorted(IMAGE_SUFFIXES))}) and videos "
@@ -176,6 +179,13 @@ def build_parser():
                          help="average 18 flipped, rotated and scaled views of every face, "
                               "in images and videos (18 times the network's cost) "
                               "(default: off)")
+    predict.add_argument("--clip", choices=CLIP_METHODS, default="mean",
+                         help="videos: how the frames' probabilities make a clip row's: "
+                              "their mean, the mean of their logarithms, a mean weighted "
+                              "by each frame's confidence, or the mean over the third of "
+                              "the frames most confident in an emotion other than "
+                              "neutral (see emosk.pooling.pool_probabilities) "
+                              "(default: mean)")
     predict.add_argument("--no-face", choices=NO_FACE, default="skip",
                          help="when an image (or every frame of a video) has no face: "
                               "'skip' writes a row with status 'no face' and no emotion, "

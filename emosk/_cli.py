@@ -392,7 +392,7 @@ def predict_paths(paths, *, model=DEFAULT_MODEL, fps=None, plot_dir=None,
                   overwrite=False, audio_model=None, fuse="same-speaker", audio_weight=None,
                   same_speaker=False, no_face="skip", names=None, progress=False, log=None,
                   faces="main", face_path=None, tta=False, checked=None,
-                  precision="float32"):
+                  precision="float32", clip="mean"):
     """:func:`~emosk.pretrained.predict_files` on the inputs, then their plots.
 
     Before any model loads, each input is sorted into image, video or
@@ -431,6 +431,7 @@ def predict_paths(paths, *, model=DEFAULT_MODEL, fps=None, plot_dir=None,
                             faces=faces, face_path=face_path, tta=tta, no_face=no_face,
                             same_speaker=same_speaker, fuse=fuse, voice_weight=audio_weight,
                             kinds=checked, verbose=progress, precision=precision,
+                            clip=clip,
                             on_error=lambda path, err: report_failure(path, err, log,
                                                                       tqdm if progress
                                                                       else None))
@@ -497,7 +498,7 @@ def cmd_predict(args):
                                               no_face=args.no_face, names=dict(inputs),
                                               faces=args.faces, face_path=args.face_path,
                                               tta=args.tta, checked=checked,
-                                              precision=args.precision,
+                                              precision=args.precision, clip=args.clip,
                                               progress=_show_progress(args))
     except CommandError:
         remove_empty_folders(made)

@@ -12,6 +12,7 @@ import pytest
 
 from emosk.__main__ import (
     ALIGN_MODES,
+    CLIP_METHODS,
     MIN_FACE_SIZE,
     NO_FACE,
     build_parser,
@@ -153,12 +154,14 @@ def test_cli_choices_match_the_library():
 
     from emosk.face import ALIGN_MODES as LIBRARY_MODES
     from emosk.face import FaceAligner
+    from emosk.pooling import CLIP_METHODS as LIBRARY_CLIP_METHODS
     from emosk.pretrained import NO_FACE_OPTIONS, available_models
 
     assert "fer2013" in shipped_models("face")
     assert sorted(shipped_models("face") + shipped_models("audio")) == available_models()
     assert ALIGN_MODES == LIBRARY_MODES
     assert NO_FACE == NO_FACE_OPTIONS
+    assert CLIP_METHODS == LIBRARY_CLIP_METHODS
     size = next(c for c in FaceAligner._parameter_constraints["size"]
                 if isinstance(c, Interval))
     assert size.left == MIN_FACE_SIZE
@@ -174,6 +177,7 @@ BAD_ARGUMENTS = [
     (["predict", "x.jpg", "--precision", "int4"], "invalid choice: 'int4'"),
     (["predict", "x.mp4", "--fps", "fast"], "expected a number, got 'fast'"),
     (["predict", "x.jpg", "--no-face", "maybe", "-o", "o.csv"], "'maybe'"),
+    (["predict", "x.mp4", "--clip", "median", "-o", "o.csv"], "invalid choice: 'median'"),
     (["predict", "x.jpg", "--format", "xml"], "'xml'"),
     (["predict", "x.jpg", "--bogus"], "unrecognized arguments: --bogus"),
     (["predict", "x.mp4", "--audio-model", "none.joblib"], "'none.joblib' is neither"),
@@ -221,6 +225,25 @@ def test_predict_csv_image_and_video(files, capsys):
     assert all((r["emotion"] == "") == (r["status"] == "no face") for r in frames)
     probs = np.array([[float(r[c]) for c in CLASSES] for r in rows if r["emotion"]])
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["expressive", "log-mean"])
+def test_clip_option_pools_the_frame_rows_it_writes(files, capsys, method):
+    from emosk.pooling import pool_probabilities
+
+    video = str(files / "clip.mp4")
+    assert main(["predict", video, "--audio-model", "none", "--clip", method]) == 0
+    rows = _rows(capsys.readouterr().out)
+    frames = np.array([[float(r[c]) for c in CLASSES] for r in rows
+                       if r["kind"] == "frame" and r["emotion"]])
+    (clip,) = [r for r in rows if r["kind"] == "clip"]
+    pooled = pool_probabilities(frames, method=method, classes=CLASSES)
+    # the written frame probabilities are rounded: the clip row is their pooling
+    np.testing.assert_allclose([float(clip[c]) for c in CLASSES], pooled, atol=2e-4)
+    assert main(["predict", video, "--audio-model", "none"]) == 0
+    (mean,) = [r for r in _rows(capsys.readouterr().out) if r["kind"] == "clip"]
+    np.testing.assert_allclose([float(mean[c]) for c in CLASSES], frames.mean(0), atol=2e-4)
+    assert not np.allclose([float(mean[c]) for c in CLASSES], pooled, atol=1e-3)
 
 
 def test_predict_with_the_int8_graph(files, capsys):

@@ -17,6 +17,7 @@ from ..audio import speaker_probabilities
 from ..ensemble import fuse_face_and_voice, shared_classes
 from ..io import NoAudioError, media_kinds
 from ..nn import DEFAULT_MODEL, PRETRAINED
+from ..pooling import CLIP_METHODS
 from ..utils import progress
 from ._models import load
 from ._predict import (
@@ -323,7 +324,7 @@ def _video_rows(path, result, voice, models, options):
 def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, faces="main",
                   face_path=None, tta=False, no_face="skip", same_speaker=False,
                   fuse="same-speaker", voice_weight=None, kinds=None, verbose=False,
-                  on_error=None, precision="float32"):
+                  on_error=None, precision="float32", clip="mean"):
     """Emotions in image and video files, faces and voice, as one table.
 
     Each file is sorted into image or video from its suffix and header
@@ -381,6 +382,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     precision : {"float32", "int8"}, default="float32"
         The face model's float network or its shipped int8 graph (see
         :func:`load`).
+    clip : {"mean", "log-mean", "confidence", "expressive"}, default="mean"
+        How a video's frame probabilities make its clip's (see
+        :func:`predict_video`).
 
     Returns
     -------
@@ -405,6 +409,8 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     >>> out.table[["kind", "status", "emotion"]].values.tolist()
     [['face', 'ok', 'happy']]
     """
+    if clip not in CLIP_METHODS:  # before any file is read or model loaded
+        raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
     given = {p: k for p, k in (kinds or {}).items() if not isinstance(k, str)}
     kinds = _kinds(paths, kinds)
     usable = [p for p in paths if isinstance(kinds[p], str)]
@@ -440,7 +446,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         try:
             results[path] = predict_video(path, model=models.clf,
                                           aligner=models.aligner("video"), no_face=no_face,
-                                          faces=models.faces, verbose=verbose)
+                                          faces=models.faces, clip=clip, verbose=verbose)
             if models.audio is not None and not same_speaker:
                 voices[path] = _voice(models.audio, path)
         except FILE_ERRORS as err:

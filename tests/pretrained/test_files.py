@@ -56,6 +56,21 @@ def test_rows_table_and_results_of_an_image_a_video_and_a_broken_file(media):
     assert out.table.equals(results_table(out.rows, out.classes))
 
 
+def test_clip_pooling_reaches_the_videos_and_a_bad_one_is_refused_first(media, monkeypatch):
+    from emosk.pretrained import _files
+
+    out = predict_files([media / "clip.mp4"], clip="expressive")
+    (clip,) = [r for r in out.rows if r["kind"] == "clip"]
+    expected = predict_video(media / "clip.mp4", clip="expressive")["clip_probabilities"]
+    np.testing.assert_allclose([clip["probabilities"][c] for c in out.classes], expected,
+                               atol=1e-4)
+    # refused before any file is read or any model loaded
+    monkeypatch.setattr(_files, "_Models", None)
+    monkeypatch.setattr(_files, "_kinds", None)
+    with pytest.raises(ValueError, match=r"clip must be one of .*'median'"):
+        predict_files([media / "clip.mp4"], clip="median")
+
+
 def test_nothing_usable_loads_no_model(tmp_path, monkeypatch):
     from emosk.pretrained import _files
 
