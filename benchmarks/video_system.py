@@ -42,7 +42,7 @@ from emosk.datasets import load_ckplus48, load_enterface05, make_demo_video
 from emosk.face import FaceAligner
 from emosk.io import iter_frames, video_info
 from emosk.metrics import unweighted_average_recall
-from emosk.nn import CNNFeaturizer
+from emosk.nn import DEFAULT_MODEL, CNNFeaturizer
 from emosk.preprocessing import HOGFeaturizer
 from emosk.video import VideoFeaturizer, default_aligner, make_emotiw2017_classifier
 
@@ -267,8 +267,9 @@ def part_enterface(work):
         "`emosk train-audio --out ravdess_is10.joblib` (IS10 + calibrated linear SVM on "
         "all 1248 RAVDESS utterances), then `emosk predict s1_*.avi --audio-model "
         "ravdess_is10.joblib --audio-weight 0.5 -o enterface_pred.csv`: every frame "
-        "through dlib HOG + the "
-        "shipped FER2013 model with 18-view TTA (the clip row), the sound track through "
+        "through `emosk predict`'s default face path (RetinaFace) and face model "
+        f"(`{DEFAULT_MODEL}`, no test-time views; the clip row: the mean of the main "
+        "face's frames), the sound track through "
         "the audio model (audio row), and their mean (fused row). Six clips of one "
         f"subject are not an accuracy figure; they show the whole path works ({timing}).\n\n"
         + markdown_table(["clip", "label", "faces (clip)", "audio", "fused"], rows))
