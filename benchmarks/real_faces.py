@@ -8,7 +8,9 @@ clips and FER2013, with the fer peer (fer 25.10.3, its own venv) in the same run
 
 A candidate is a shipped model's name, or ``NAME=BACKBONE:WEIGHTS:SIDE`` for a
 trained state dict (FER2013's seven classes, faces framed as FER2013's, gray,
-``SIDE`` pixels).  Every model sees the sets through emosk's own default paths:
+``SIDE`` pixels), or ``A+B``: the mean of two candidates' probabilities, each
+on its own path (an ensemble).  Every model sees the sets through emosk's own
+default paths:
 
 - **NHFI hold-out**: the fifth of NHFI's identity groups that
   ``scripts/train_face_model.py`` never trains on (:func:`emosk.datasets.nhfi_holdout`,
@@ -226,6 +228,34 @@ def _cell(fig):
 _EARLIER_PHOTO_PATH = "dlib-hog, dlib's 68 landmarks"
 
 
+class MeanOfCandidates:
+    """An ensemble: the mean of its members' probabilities, each member reading
+    the inputs on its own path; a face is found where the first member finds one."""
+
+    def __init__(self, members):
+        self.members = members
+        self.name = "+".join(m.name for m in members)
+        self.photo_path = members[0].photo_path
+
+    def crops(self, images):
+        return np.mean([m.crops(images) for m in self.members], axis=0)
+
+    def photos(self, images):
+        outs = [m.photos(images) for m in self.members]
+        return np.mean([p for p, _ in outs], axis=0), outs[0][1]
+
+    def videos(self, paths):
+        outs = [m.videos(paths) for m in self.members]
+        return np.mean([p for p, _ in outs], axis=0), outs[0][1]
+
+
+def candidate(spec, detector=None):
+    """A :class:`Candidate`, or the :class:`MeanOfCandidates` of ``A+B``."""
+    if "+" in spec:
+        return MeanOfCandidates([Candidate(s, detector) for s in spec.split("+")])
+    return Candidate(spec, detector)
+
+
 def _photo_path(name, figures):
     if "photo_path" in figures:
         return figures["photo_path"]
@@ -275,8 +305,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidate", action="append", default=[],
                         help="a shipped model's name (NAME@int8: its int8 graph; "
-                             "NAME@tta: with the 18 test-time views) or "
-                             "NAME=BACKBONE:WEIGHTS:SIDE")
+                             "NAME@tta: with the 18 test-time views), "
+                             "NAME=BACKBONE:WEIGHTS:SIDE, or A+B: the mean of two "
+                             "candidates' probabilities")
     parser.add_argument("--detector", default=None,
                         help="face detector of the candidates' photo path (default: the "
                              "shipped model's)")
@@ -287,7 +318,7 @@ def main():
     args = parser.parse_args()
     store = json.loads(STORE.read_text()) if STORE.exists() else {}
     if not args.table_only:
-        systems = [Candidate(c, args.detector) for c in args.candidate]
+        systems = [candidate(c, args.detector) for c in args.candidate]
         if args.fer_python:
             systems.append(FerPeer(args.fer_python))
         for system in systems:

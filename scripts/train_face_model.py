@@ -19,6 +19,12 @@ own side, without test-time views unless ``--teacher-tta``: the mean of its
 18) plus the rest times its label, and ``CNNClassifier.fit(soft_targets=...)``
 trains on that distribution.
 
+``--fer2013-teacher NAME`` (repeatable) adds teachers for FER2013's faces
+only: there the target's teacher share is the mean of ``--teacher``'s and their
+probabilities (an ensemble distilled, Hinton et al. 2015), while NHFI's photos
+keep ``--teacher``'s alone; for a model such as the compact ``fer2013``, ahead
+on FER2013's thumbnails and behind on real photos.
+
 ``--labels fer2013-ferplus`` keeps FER2013's own labels but softens them with
 FER+'s ten annotators (Barsoum et al. 2016): each FER2013 face's target is
 ``--vote-weight`` times the shares of its votes for the seven emotions plus the
@@ -112,22 +118,39 @@ def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(),
                                      "callbacks": list(callbacks)}, **params)
 
 
-def distillation_targets(teacher, weight, labels, side_args, cache, tta=False):
-    """Soft targets: ``weight`` times the shipped model ``teacher``'s probabilities
-    (on the training faces made at its own side by ``training_set(*side_args)``)
-    plus ``1 - weight`` times the one-hot ``labels`` (with ``tta``, the teacher's
-    mean over its 18 test-time views); the teacher's probabilities
-    are kept in ``cache`` for ``--resume`` (made again when its rows are not
-    the training faces')."""
+def teacher_probabilities(teacher, labels, side_args, cache, tta=False):
+    """The shipped model ``teacher``'s probabilities on the training faces, made
+    at its own side by ``training_set(*side_args)`` (with ``tta``, its mean over
+    its 18 test-time views), kept in ``cache`` for ``--resume`` (made again when
+    its rows are not the training faces')."""
     classes = np.unique(labels)
     if list(classes) != list(PRETRAINED[teacher].classes):
         raise ValueError(f"The teacher's classes {list(PRETRAINED[teacher].classes)} are "
                          f"not the training labels' {list(classes)}.")
     proba = np.load(cache) if cache.is_file() else None
     if proba is None or proba.shape != (len(labels), len(classes)):
-        faces, _ = training_set(PRETRAINED[teacher].input_size, *side_args)
+        faces, _ = training_set(PRETRAINED[teacher].align["size"], *side_args)
         proba = load(teacher, tta=tta).predict_proba(faces)  # batched inside
         np.save(cache, proba)
+    return proba
+
+
+def distillation_targets(teacher, weight, labels, side_args, cache, tta=False,
+                         fer2013_teachers=(), n_fer2013=0):
+    """Soft targets: ``weight`` times the teacher share plus ``1 - weight`` times
+    the one-hot ``labels``.  The teacher share is ``teacher``'s probabilities
+    (:func:`teacher_probabilities`), averaged on the first ``n_fer2013`` rows
+    (FER2013's faces) with those of each of ``fer2013_teachers`` (no test-time
+    views; cached beside ``cache``, one file each)."""
+    proba = teacher_probabilities(teacher, labels, side_args, cache, tta)
+    if fer2013_teachers:
+        extra = [teacher_probabilities(name, labels, side_args,
+                                       cache.with_name(f"{cache.stem}.{name}.npy"))
+                 for name in fer2013_teachers]
+        proba = proba.copy()
+        proba[:n_fer2013] = np.mean([proba[:n_fer2013]] + [p[:n_fer2013] for p in extra],
+                                    axis=0)
+    classes = np.unique(labels)
     onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
     return weight * proba + (1 - weight) * onehot
 
@@ -161,9 +184,11 @@ def command_line(args):
     given = {k: v for k, v in vars(args).items()
              if v is not None and v is not False
              and not (k == "teacher_weight" and args.teacher is None)}
-    return " ".join(["python scripts/train_face_model.py",
-                     *[f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
-                       for k, v in given.items()]])
+    words = ["python scripts/train_face_model.py"]
+    for k, v in given.items():
+        for one in (v if isinstance(v, list) else [v]):  # repeatable options, repeated
+            words.append(f"--{k.replace('_', '-')}" + ("" if one is True else f" {one}"))
+    return " ".join(words)
 
 
 def main():
@@ -197,6 +222,10 @@ def main():
                              "occlusion adds random erasing")
     parser.add_argument("--teacher", default=None,
                         help="a shipped model to distil (its probabilities as targets)")
+    parser.add_argument("--fer2013-teacher", action="append", default=None,
+                        metavar="NAME",
+                        help="another shipped model averaged with --teacher on "
+                             "FER2013's faces only (repeatable)")
     parser.add_argument("--teacher-weight", type=float, default=0.7,
                         help="share of the teacher's probabilities in each target")
     parser.add_argument("--teacher-tta", action="store_true",
@@ -217,6 +246,12 @@ def main():
                      f"got {args.teacher!r}")
     if args.teacher_tta and args.teacher is None:
         parser.error("--teacher-tta needs --teacher")
+    if args.fer2013_teacher and args.teacher is None:
+        parser.error("--fer2013-teacher needs --teacher")
+    for name in args.fer2013_teacher or ():
+        if name not in faces:
+            parser.error(f"--fer2013-teacher must be a shipped face model ({faces}); "
+                         f"got {name!r}")
     if args.labels == "fer2013-ferplus":
         if args.teacher is not None:
             parser.error("--labels fer2013-ferplus and --teacher both set the soft "
@@ -237,7 +272,8 @@ def main():
     soft = None if args.teacher is None else distillation_targets(
         args.teacher, args.teacher_weight, y, data_args,
         out.with_suffix(".teacher-tta.npy" if args.teacher_tta else ".teacher.npy"),
-        tta=args.teacher_tta)
+        tta=args.teacher_tta, fer2013_teachers=args.fer2013_teacher or (),
+        n_fer2013=len(fer2013_training(args.labels).images))
     if args.labels == "fer2013-ferplus":
         soft = vote_shares(args.vote_weight, y)
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
