@@ -13,7 +13,8 @@ command with ``--resume`` after an interruption.
         --side 64 --epochs 15 --lr 5e-3 --out ~/emosk-weights/mfn64.pt --resume
 
 ``--teacher NAME`` distils a shipped model into the network being trained
-(Hinton et al. 2015, temperature 1): each face's target is ``--teacher-weight``
+(Hinton et al. 2015, temperature 1; given several times, the mean of their
+probabilities: an ensemble distilled): each face's target is ``--teacher-weight``
 times the teacher's probabilities for it (the teacher reading the face at its
 own side, without test-time views unless ``--teacher-tta``: the mean of its
 18) plus the rest times its label, and ``CNNClassifier.fit(soft_targets=...)``
@@ -135,14 +136,21 @@ def teacher_probabilities(teacher, labels, side_args, cache, tta=False):
     return proba
 
 
-def distillation_targets(teacher, weight, labels, side_args, cache, tta=False,
+def distillation_targets(teachers, weight, labels, side_args, cache, tta=False,
                          fer2013_teachers=(), n_fer2013=0):
     """Soft targets: ``weight`` times the teacher share plus ``1 - weight`` times
-    the one-hot ``labels``.  The teacher share is ``teacher``'s probabilities
-    (:func:`teacher_probabilities`), averaged on the first ``n_fer2013`` rows
-    (FER2013's faces) with those of each of ``fer2013_teachers`` (no test-time
-    views; cached beside ``cache``, one file each)."""
-    proba = teacher_probabilities(teacher, labels, side_args, cache, tta)
+    the one-hot ``labels``.  The teacher share is the mean of the ``teachers``'
+    probabilities (:func:`teacher_probabilities`; the first cached in
+    ``cache``, the others beside it, one file each), averaged on the first
+    ``n_fer2013`` rows (FER2013's faces) with those of each of
+    ``fer2013_teachers`` (no test-time views)."""
+    first, *others = teachers
+    proba = teacher_probabilities(first, labels, side_args, cache, tta)
+    if others:
+        proba = np.mean([proba] + [
+            teacher_probabilities(name, labels, side_args,
+                                  cache.with_name(f"{cache.stem}.{name}.npy"), tta)
+            for name in others], axis=0)
     if fer2013_teachers:
         extra = [teacher_probabilities(name, labels, side_args,
                                        cache.with_name(f"{cache.stem}.{name}.npy"))
@@ -220,8 +228,9 @@ def main():
                         help="training augmentation: flips, rotations, scalings, shifts; "
                              "video adds lost resolution, blur, light and noise; "
                              "occlusion adds random erasing")
-    parser.add_argument("--teacher", default=None,
-                        help="a shipped model to distil (its probabilities as targets)")
+    parser.add_argument("--teacher", action="append", default=None, metavar="NAME",
+                        help="a shipped model to distil (its probabilities as targets; "
+                             "repeatable: the mean of their probabilities)")
     parser.add_argument("--fer2013-teacher", action="append", default=None,
                         metavar="NAME",
                         help="another shipped model averaged with --teacher on "
@@ -241,9 +250,10 @@ def main():
     if args.nhfi_repeat < 1:
         parser.error(f"--nhfi-repeat must be at least 1; got {args.nhfi_repeat}")
     faces = available_models("face")
-    if args.teacher is not None and args.teacher not in faces:
-        parser.error(f"--teacher must be a shipped face model ({faces}); "
-                     f"got {args.teacher!r}")
+    for name in args.teacher or ():
+        if name not in faces:
+            parser.error(f"--teacher must be a shipped face model ({faces}); "
+                         f"got {name!r}")
     if args.teacher_tta and args.teacher is None:
         parser.error("--teacher-tta needs --teacher")
     if args.fer2013_teacher and args.teacher is None:
