@@ -62,7 +62,8 @@ def test_the_documentation_shows_the_cards_the_package_ships():
              "model_card_mobilefacenet.rst": "mobilefacenet_fer_nhfi",
              "model_card_mobilefacenet_aligned.rst": "mobilefacenet_fer_nhfi_aligned",
              "model_card_mobilefacenet_soup.rst": "mobilefacenet_fer_nhfi_soup",
-             "model_card_mobilefacenet_soup3.rst": "mobilefacenet_fer_nhfi_soup3"}
+             "model_card_mobilefacenet_soup3.rst": "mobilefacenet_fer_nhfi_soup3",
+             "model_card_mobilefacenet80_kd.rst": "mobilefacenet80_fer_nhfi_kd"}
     assert set(pages.values()) == set(PRETRAINED)  # every shipped model has its page
     for page, card in pages.items():
         text = (ROOT / "docs" / page).read_text()

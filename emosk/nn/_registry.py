@@ -168,6 +168,20 @@ PRETRAINED = {
         int8_filename="mobilefacenet80_fer_nhfi.int8.onnx",
         int8_sha256="f801cf7e7afea04c4a0d894cb14fc1422c872ae4350b0574793a80973eb93ce4",
     ),
+    "mobilefacenet80_fer_nhfi_kd": PretrainedModel(
+        filename="mobilefacenet80_fer_nhfi_kd.pt",
+        sha256="bf726be520c6d38f144c69c67a81074bfd6970c88e1420a8218491df81f19f5c",
+        backbone="mobilefacenet",
+        classes=("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"),
+        align={"mode": "fer2013", "size": 80, "color": "gray"},
+        description="mobilefacenet80_fer_nhfi's recipe with an ensemble as the teacher: "
+                    "two 3-epoch fine-tunes of it towards 0.7 times the mean of its own "
+                    "and mobilefacenet_fer_nhfi_soup3's probabilities plus 0.3 times the "
+                    "labels, one with the plain loss and one class-balanced "
+                    "(scripts/train_face_model.py --teacher given twice [--class-weight "
+                    "balanced]), then scripts/average_weights.py --alpha 0.5.",
+        input_size=80,
+    ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
         sha256="141603442821fa3fce09ba610c61b207f2f41b54b4577ab0e73034207b2b56b8",
