@@ -181,6 +181,8 @@ PRETRAINED = {
                     "(scripts/train_face_model.py --teacher given twice [--class-weight "
                     "balanced]), then scripts/average_weights.py --alpha 0.5.",
         input_size=80,
+        int8_filename="mobilefacenet80_fer_nhfi_kd.int8.onnx",
+        int8_sha256="c92df118e744e2f1b129e8da34611663aa214be84ba501c3a3944f0bf02a971f",
     ),
     "ravdess_audio": PretrainedModel(
         filename="ravdess_audio.npz",
