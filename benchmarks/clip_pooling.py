@@ -38,10 +38,11 @@ def ckplus_frames(model):
     return clips, np.array([str(t) for t in ck.target])
 
 
-def enterface_frames(name):
-    """Per clip: the frame probabilities of the main face on the model's video path."""
+def enterface_frames(model):
+    """Per clip: the frame probabilities of the main face on the video path of the
+    shipped model ``model`` (loaded by :func:`~emosk.pretrained.load`)."""
     data = load_enterface05()
-    clips = [predict_video(p, model=name)["probabilities"] for p in data.filenames]
+    clips = [predict_video(p, model=model)["probabilities"] for p in data.filenames]
     return clips, np.array([str(t) for t in data.target])
 
 
@@ -61,7 +62,7 @@ def model_rows(name):
     model = load(name, tta=False)
     classes = [str(c) for c in model.classes_]
     ck_clips, ck_labels = ckplus_frames(model)
-    en_clips, en_labels = enterface_frames(name)
+    en_clips, en_labels = enterface_frames(model)
     ck = scores(ck_clips, ck_labels, classes)
     en = scores(en_clips, en_labels, classes)
     frame_accuracy = np.mean([classes[np.argmax(p)] == lab
@@ -79,8 +80,8 @@ def main():
     args = parser.parse_args()
     rows, frames = [], []
     for name in args.models:
-        model_rows_, frame_accuracy, sizes = model_rows(name)
-        rows += model_rows_
+        rows_of_model, frame_accuracy, sizes = model_rows(name)
+        rows += rows_of_model
         frames.append(f"{name} {frame_accuracy:.3f}")
     n_ck, n_en, n_en_frames = sizes
     body = (f"CK+48: {n_ck} clips (3 apex frames each, contempt left out); "

@@ -144,20 +144,16 @@ def distillation_targets(teachers, weight, labels, side_args, cache, tta=False,
     ``cache``, the others beside it, one file each), averaged on the first
     ``n_fer2013`` rows (FER2013's faces) with those of each of
     ``fer2013_teachers`` (no test-time views)."""
+    def of(name, tta=False, first=False):
+        where = cache if first else cache.with_name(f"{cache.stem}.{name}.npy")
+        return teacher_probabilities(name, labels, side_args, where, tta)
+
     first, *others = teachers
-    proba = teacher_probabilities(first, labels, side_args, cache, tta)
-    if others:
-        proba = np.mean([proba] + [
-            teacher_probabilities(name, labels, side_args,
-                                  cache.with_name(f"{cache.stem}.{name}.npy"), tta)
-            for name in others], axis=0)
+    proba = np.mean([of(first, tta, first=True)] + [of(name, tta) for name in others],
+                    axis=0)
     if fer2013_teachers:
-        extra = [teacher_probabilities(name, labels, side_args,
-                                       cache.with_name(f"{cache.stem}.{name}.npy"))
-                 for name in fer2013_teachers]
-        proba = proba.copy()
-        proba[:n_fer2013] = np.mean([proba[:n_fer2013]] + [p[:n_fer2013] for p in extra],
-                                    axis=0)
+        extra = [of(name)[:n_fer2013] for name in fer2013_teachers]
+        proba[:n_fer2013] = np.mean([proba[:n_fer2013], *extra], axis=0)
     classes = np.unique(labels)
     onehot = (labels[:, None] == classes[None, :]).astype(np.float64)
     return weight * proba + (1 - weight) * onehot

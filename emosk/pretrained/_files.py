@@ -17,11 +17,11 @@ from ..audio import speaker_probabilities
 from ..ensemble import fuse_face_and_voice, shared_classes
 from ..io import NoAudioError, media_kinds
 from ..nn import DEFAULT_MODEL, PRETRAINED
-from ..pooling import CLIP_METHODS
 from ..utils import progress
 from ._models import load
 from ._predict import (
     FILE_ERRORS,
+    _check_clip,
     image_aligner,
     predict_images,
     predict_video,
@@ -409,8 +409,7 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     >>> out.table[["kind", "status", "emotion"]].values.tolist()
     [['face', 'ok', 'happy']]
     """
-    if clip not in CLIP_METHODS:  # before any file is read or model loaded
-        raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
+    _check_clip(clip)  # before any file is read or model loaded
     given = {p: k for p, k in (kinds or {}).items() if not isinstance(k, str)}
     kinds = _kinds(paths, kinds)
     usable = [p for p in paths if isinstance(kinds[p], str)]

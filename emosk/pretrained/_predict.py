@@ -86,6 +86,11 @@ def _check_no_face(no_face):
         raise ValueError(f"no_face must be one of {NO_FACE_OPTIONS}; got {no_face!r}.")
 
 
+def _check_clip(clip):
+    if clip not in CLIP_METHODS:
+        raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
+
+
 def image_aligner(name=DEFAULT_MODEL, **params):
     """The FaceAligner :func:`predict_image` uses by default.
 
@@ -325,6 +330,14 @@ def _face_records(size, faces, probs, classes):
 _FIND_CHUNK = 16
 
 
+#: Pixels of the images whose faces are found together (a chunk of large
+#: photos goes in smaller groups): a group closes once it holds 16 million,
+#: sixteen 1000x1000 photos or two 12-megapixel ones, so that a worker holds
+#: about 50 MB of decoded pixels plus one photo, however large the photos
+#: (``benchmarks/results/photo_memory.md``).
+_FIND_PIXELS = 16_000_000
+
+
 def _crops_of_images(images, finder, no_face, catch):
     """:func:`_crops_of_chunk` of each chunk of ``_FIND_CHUNK`` images."""
     for chunk in _chunks(images, _FIND_CHUNK):
@@ -350,14 +363,6 @@ def _crops_of_chunk(images, finder, no_face, catch):
             yield from _found_and_cropped(read, finder, no_face, catch)
             read, pixels = [], 0
     yield from _found_and_cropped(read, finder, no_face, catch)
-
-
-#: Pixels of the images whose faces are found together (a chunk of large
-#: photos goes in smaller groups): a group closes once it holds 16 million,
-#: sixteen 1000x1000 photos or two 12-megapixel ones, so that a worker holds
-#: about 50 MB of decoded pixels plus one photo, however large the photos
-#: (``benchmarks/results/photo_memory.md``).
-_FIND_PIXELS = 16_000_000
 
 
 def _found_and_cropped(read, finder, no_face, catch):
@@ -743,8 +748,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         face.
     """
     _check_no_face(no_face)
-    if clip not in CLIP_METHODS:
-        raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
+    _check_clip(clip)
     if not isinstance(video, (str, os.PathLike)):
         what = (f"an array of shape {np.shape(video)}" if isinstance(video, np.ndarray)
                 else f"a {type(video).__name__}")
