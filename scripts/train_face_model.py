@@ -111,10 +111,12 @@ def validation_set(side, classes, labels="fer2013"):
                    np.array([codes[c] for c in names[seen]], dtype=np.int64)), test
 
 
-def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(), **params):
-    """The CNNClassifier of these runs: PublicTest (``valid``) picks the best epoch."""
+def face_classifier(backbone, weights, side, epochs, lr, valid, *, callbacks=(), seed=0,
+                    **params):
+    """The CNNClassifier of these runs: PublicTest (``valid``) picks the best epoch;
+    ``seed`` sets its shuffling, augmentation and any new layer's start."""
     return CNNClassifier(backbone, weights=weights, lr=lr, max_epochs=epochs,
-                         input_size=side, valid_fraction=0, random_state=0,
+                         input_size=side, valid_fraction=0, random_state=seed,
                          net_params={"train_split": predefined_split(valid),
                                      "callbacks": list(callbacks)}, **params)
 
@@ -239,6 +241,9 @@ def main():
     parser.add_argument("--channels-last", action="store_true",
                         help="the network's weights and input in channels-last memory "
                              "format (faster on recent CPUs; the same answers)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random state of the fine-tune (shuffling, augmentation); "
+                             "a second seed measures a recipe's run-to-run spread")
     parser.add_argument("--out", required=True, help="weights file (outside the repo)")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
@@ -285,7 +290,7 @@ def main():
     clf = face_classifier(args.backbone, args.weights, args.side, args.epochs, args.lr, valid,
                           augment=True if args.augment == "geometric" else args.augment,
                           verbose=1, checkpoint=out.with_suffix(".ckpt"), resume=args.resume,
-                          channels_last=args.channels_last,
+                          channels_last=args.channels_last, seed=args.seed,
                           class_weight=None if args.class_weight == "none" else args.class_weight)
     t0, cpu0 = time.perf_counter(), time.process_time()
     clf.fit(X, y, soft_targets=soft)
