@@ -25,7 +25,10 @@ default paths:
   epochs, so these two rows are optimistic).
 
 Accuracy, UAR (unweighted average recall over the classes present), per-class
-recall, the share of inputs with a face found, and inputs per second.  Each
+recall, the share of inputs with a face found, and inputs per second; and each
+system's accuracy and UAR minus those of a reference in the same run (``--reference``,
+by default the first candidate), with paired bootstrap intervals that draw whole
+identities, movies or subjects where the set has them.  Each
 system's figures are stored in ``results/real_faces.json``, so a run can add
 candidates to the table; ``--table-only`` rewrites the table from it.
 """
@@ -48,7 +51,7 @@ from emosk.datasets import (
     load_sfew,
     nhfi_holdout,
 )
-from emosk.metrics import per_class_recall, unweighted_average_recall
+from emosk.metrics import paired_bootstrap, per_class_recall, unweighted_average_recall
 from emosk.nn import classifier_from_weights
 from emosk.pretrained import (
     image_aligner,
@@ -161,8 +164,7 @@ def _objects(images):
 def _figures(truth, proba, seconds, found=None):
     """Accuracy, UAR, per-class recall, found share and speed of one system on one set."""
     truth = np.asarray(truth)
-    proba = np.asarray(proba, dtype=float)
-    pred = np.array(CLASSES)[np.nan_to_num(proba, nan=-1).argmax(axis=1)]
+    pred = _predictions(proba)
     present = [c for c in CLASSES if c in set(truth)]
     return {"n": len(truth), "accuracy": float(np.mean(pred == truth)),
             "uar": float(unweighted_average_recall(truth, pred)),
@@ -186,36 +188,73 @@ def _timed(fn, *args):
 
 
 def evaluate(system, sets):
-    """Figures of ``system`` on each named set, and its photo path."""
-    results = {"photo_path": system.photo_path}
+    """Figures of ``system`` on each named set and its photo path, and its
+    answers: per set, the true labels, its predictions and the groups whose
+    members are not independent (NHFI's identities, SFEW's movies, CK+'s
+    subjects; None for FER2013's faces and eNTERFACE's clips)."""
+    results, answers = {"photo_path": system.photo_path}, {}
+
+    def record(key, truth, proba, seconds, found=None, groups=None):
+        results[key] = _figures(truth, proba, seconds, found)
+        answers[key] = (np.asarray(truth), _predictions(proba), groups)
+
     if "nhfi_holdout" in sets:
         nhfi = load_nhfi(drop_contempt=True)
         _, test = nhfi_holdout(nhfi.groups)
         (proba, found), s = _timed(system.photos, nhfi.images[test])
-        results["nhfi_holdout"] = _figures(nhfi.target[test], proba, s, found)
+        record("nhfi_holdout", nhfi.target[test], proba, s, found, nhfi.groups[test])
     if "sfew_train" in sets:
         sfew = load_sfew(subset="Train")
         (proba, found), s = _timed(system.photos, sfew.images)
-        results["sfew_train"] = _figures(sfew.target, proba, s, found)
+        record("sfew_train", sfew.target, proba, s, found, sfew.groups)
     if "ckplus48_clips" in sets:
-        clips, target = load_ckplus48(return_X_y=True)
-        frames = np.concatenate(clips)
+        ck = load_ckplus48()
+        frames = np.concatenate(ck.images)
         proba, s = _timed(system.crops, frames)
-        ends = np.cumsum([len(c) for c in clips])
+        ends = np.cumsum([len(c) for c in ck.images])
         per_clip = np.array([p.mean(axis=0) for p in np.split(proba, ends[:-1])])
-        results["ckplus48_clips"] = _figures(target, per_clip, s)
+        record("ckplus48_clips", ck.target, per_clip, s, groups=ck.groups)
     if "enterface05" in sets:
         paths, target = load_enterface05(return_X_y=True)
         (proba, found), s = _timed(system.videos, paths)
-        results["enterface05"] = _figures(target, proba, s, found)
+        record("enterface05", target, proba, s, found)
     for key, labels in (("fer2013_public", "fer2013"),
                         ("fer2013_public_ferplus", "ferplus-majority")):
         if key in sets:
             test = load_fer2013(subset="PublicTest", labels=labels)
-            truth = test.target
             proba, s = _timed(system.crops, test.images)
-            results[key] = _figures(truth, proba, s)
-    return results
+            record(key, test.target, proba, s)
+    return results, answers
+
+
+def _predictions(proba):
+    """The most probable class of each row (the first class for a row of NaN)."""
+    proba = np.asarray(proba, dtype=float)
+    return np.array(CLASSES)[np.nan_to_num(proba, nan=-1).argmax(axis=1)]
+
+
+#: Sets too small for an interval to mean anything are left out of the differences.
+MIN_FOR_INTERVAL = 30
+BOOTSTRAP = {"n_resamples": 2000, "confidence_level": 0.95, "random_state": 0}
+
+
+def differences(answers, reference_answers, reference):
+    """Per set, the accuracy and UAR of a system minus the reference's (both
+    evaluated in this run, on the same inputs), with paired bootstrap
+    intervals that draw whole groups where the set has them."""
+    out = {}
+    for key, (truth, pred, groups) in answers.items():
+        if key not in reference_answers or len(truth) < MIN_FOR_INTERVAL:
+            continue
+        ref_truth, ref_pred, _ = reference_answers[key]
+        if not np.array_equal(truth, ref_truth):
+            raise ValueError(f"{key}: the reference read other inputs")
+        out[key] = {"reference": reference,
+                    "groups": groups is not None,
+                    **{metric: paired_bootstrap(truth, pred, ref_pred, metric=metric,
+                                                groups=groups, **BOOTSTRAP)
+                       for metric in ("accuracy", "uar")}}
+    return out
 
 
 def _cell(fig):
@@ -254,6 +293,32 @@ def candidate(spec, detector=None):
     if "+" in spec:
         return MeanOfCandidates([Candidate(s, detector) for s in spec.split("+")])
     return Candidate(spec, detector)
+
+
+def _interval(d):
+    return f"{d['difference']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+
+
+def _differences_section(store):
+    """The table of each system's differences to the reference it was
+    evaluated with (runs since the intervals were added)."""
+    rows = [[SET_TITLES[k], s, store[s][k]["vs"]["reference"],
+             _interval(store[s][k]["vs"]["accuracy"]), _interval(store[s][k]["vs"]["uar"]),
+             "yes" if store[s][k]["vs"]["groups"] else "no"]
+            for k in SETS for s in store if "vs" in store[s].get(k, {})]
+    if not rows:
+        return ""
+    return (
+        "\n\nDifferences against a reference evaluated in the same run, on the same "
+        "inputs: the system's accuracy and UAR minus the reference's, with a 95% "
+        f"paired bootstrap interval ({BOOTSTRAP['n_resamples']} resamples, "
+        "`emosk.metrics.paired_bootstrap`, percentile).  Where the set has groups of "
+        "related inputs (NHFI's identities, SFEW's movies, CK+'s subjects), whole "
+        "groups are drawn; FER2013's faces are drawn one by one (its identities are "
+        f"not known).  Sets under {MIN_FOR_INTERVAL} inputs (eNTERFACE'05) have none.  "
+        "An interval that holds 0 is no evidence of a difference.\n\n"
+        + markdown_table(["set", "system", "reference", "accuracy difference [95%]",
+                          "UAR difference [95%]", "groups drawn"], rows))
 
 
 def _photo_path(name, figures):
@@ -297,6 +362,7 @@ def render(store):
         + markdown_table(["set", *systems], speed)
         + "\n\nPer-class recall:\n\n"
         + markdown_table(["set", "system", *CLASSES], recall)
+        + _differences_section(store)
     )
     write_result("real_faces", "Real faces: candidate face models and the fer peer", body)
 
@@ -315,16 +381,32 @@ def main():
                         help="the Python of a venv with fer 25.10.3 (the peer)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     parser.add_argument("--table-only", action="store_true")
+    parser.add_argument("--reference", default=None,
+                        help="the system the others are compared with (paired bootstrap "
+                             "intervals of the differences); default: the first candidate")
     args = parser.parse_args()
     store = json.loads(STORE.read_text()) if STORE.exists() else {}
     if not args.table_only:
         systems = [candidate(c, args.detector) for c in args.candidate]
         if args.fer_python:
             systems.append(FerPeer(args.fer_python))
+        names = [system.name for system in systems]
+        reference = args.reference or (names[0] if names else None)
+        if reference is not None and reference not in names:
+            parser.error(f"--reference must be one of this run's systems {names}; "
+                         f"got {reference!r}")
+        answers = {}
         for system in systems:
             print(f"evaluating {system.name} ...", flush=True)
-            store.setdefault(system.name, {}).update(evaluate(system, args.sets))
+            figures, answers[system.name] = evaluate(system, args.sets)
+            store.setdefault(system.name, {}).update(figures)
             STORE.write_text(json.dumps(store, indent=1))
+        for name in names:
+            if name != reference:
+                for key, vs in differences(answers[name], answers[reference],
+                                           reference).items():
+                    store[name][key]["vs"] = vs
+        STORE.write_text(json.dumps(store, indent=1))
     render(store)
 
 

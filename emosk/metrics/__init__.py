@@ -1,5 +1,7 @@
-"""Metrics of emotion classification: per-class recall, UAR, cost-sensitive accuracy."""
+"""Metrics of emotion classification: per-class recall, UAR, cost-sensitive accuracy,
+and a paired bootstrap of two systems' difference."""
 
+from ._bootstrap import paired_bootstrap
 from ._metrics import (
     EMOTION_SIMILAR_PAIRS,
     cost_sensitive_accuracy,
@@ -14,6 +16,7 @@ __all__ = [
     "EMOTION_SIMILAR_PAIRS",
     "cost_sensitive_accuracy",
     "evaluation_report",
+    "paired_bootstrap",
     "per_class_recall",
     "plot_confusion_matrix",
     "similarity_cost_matrix",
