@@ -39,7 +39,8 @@ def paired_bootstrap(y_true, y_pred, y_pred_reference, *, metric="uar", groups=N
         Predictions of the system and of the reference, on the same samples.
     metric : {"uar", "accuracy"} or callable, default="uar"
         ``"uar"``: :func:`unweighted_average_recall` (over the classes of each
-        resample); ``"accuracy"``; or ``metric(y_true, y_pred) -> float``.
+        resample); ``"accuracy"``; or ``metric(y_true, y_pred) -> float``,
+        called with the labels as given.
     groups : array-like of shape (n_samples,), default=None
         Group of each sample; whole groups are resampled.  None: every sample
         is its own group.
@@ -89,7 +90,9 @@ def paired_bootstrap(y_true, y_pred, y_pred_reference, *, metric="uar", groups=N
         raise ValueError(f"n_resamples must be a positive int; got {n_resamples!r}.")
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    t, p, r = _codes(y_true, y_pred, y_ref)
+    # named metrics score integer codes (the same values, faster); a callable
+    # gets the labels as given
+    t, p, r = (y_true, y_pred, y_ref) if callable(metric) else _codes(y_true, y_pred, y_ref)
 
     def difference(drawn):
         idx = members(drawn)

@@ -77,6 +77,19 @@ def test_groups_are_drawn_whole():
     assert set(sizes) == {6}
 
 
+def test_a_callable_metric_sees_the_labels_as_given():
+    y, a, b = _systems(n=60)
+    seen = set()
+
+    def sad_recall(t, p):
+        seen.update(np.unique(t).tolist())
+        return float(np.mean(p[t == "sad"] == "sad"))
+
+    out = paired_bootstrap(y, a, b, metric=sad_recall, n_resamples=50, random_state=0)
+    assert seen == set(CLASSES)
+    assert out["difference"] == pytest.approx(sad_recall(y, a) - sad_recall(y, b))
+
+
 def test_groups_widen_the_interval_of_correlated_samples():
     # every sample copied five times: counted as independent, the copies make the
     # interval too narrow; drawn as groups, it is that of the 80 originals
