@@ -26,6 +26,10 @@ probabilities (an ensemble distilled, Hinton et al. 2015), while NHFI's photos
 keep ``--teacher``'s alone; for a model such as the compact ``fer2013``, ahead
 on FER2013's thumbnails and behind on real photos.
 
+``--no-fer2013`` trains on NHFI's training photos alone: a short in-domain
+fine-tune of a model already trained on both, to average with it afterwards
+(``scripts/average_weights.py``; Wortsman et al. 2022's WiSE-FT).
+
 ``--labels fer2013-ferplus`` keeps FER2013's own labels but softens them with
 FER+'s ten annotators (Barsoum et al. 2016): each FER2013 face's target is
 ``--vote-weight`` times the shares of its votes for the seven emotions plus the
@@ -75,8 +79,10 @@ def fer2013_training(labels):
     return load_fer2013(subset="Training", labels=labels)
 
 
-def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repeat=1):
-    """FER2013 Training (+ NHFI's training groups) at ``side`` px, with class names;
+def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repeat=1,
+                 use_fer2013=True):
+    """FER2013 Training (+ NHFI's training groups; or those alone, without
+    ``use_fer2013``) at ``side`` px, with class names;
     ``labels`` are FER2013's own, the FER+ majority, or ``"fer2013-ferplus"``:
     FER2013's own on the faces FER+ names an emotion for (:func:`vote_shares`
     gives their votes); NHFI's photos are taken whole or aligned
@@ -88,7 +94,7 @@ def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repe
     else:
         fer = fer2013_training(labels)
         target = fer.target
-    X, y = [resize_faces(fer.images, side)], [target]
+    X, y = ([resize_faces(fer.images, side)], [target]) if use_fer2013 else ([], [])
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)
@@ -214,6 +220,9 @@ def main():
                         help="with --labels fer2013-ferplus: share of FER+'s votes in "
                              "each FER2013 face's target (default 0.5)")
     parser.add_argument("--no-nhfi", action="store_true", help="FER2013 only")
+    parser.add_argument("--no-fer2013", action="store_true",
+                        help="NHFI's training photos only (a short in-domain fine-tune of "
+                             "a FER2013-trained model, to average with it afterwards)")
     parser.add_argument("--nhfi-faces", default="whole", choices=["whole", "retinaface"],
                         help="NHFI's photos whole, or aligned by RetinaFace's five points "
                              "as the photo path of a RetinaFace model aligns them")
@@ -248,6 +257,9 @@ def main():
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
 
+    if args.no_fer2013 and (args.no_nhfi or args.teacher or args.labels != "fer2013"):
+        parser.error("--no-fer2013 trains on NHFI's photos alone: it takes neither "
+                     "--no-nhfi, --teacher nor --labels other than fer2013")
     if args.nhfi_repeat < 1:
         parser.error(f"--nhfi-repeat must be at least 1; got {args.nhfi_repeat}")
     faces = available_models("face")
@@ -274,7 +286,8 @@ def main():
         parser.error("--vote-weight needs --labels fer2013-ferplus")
     if not 0 <= args.teacher_weight <= 1:
         parser.error(f"--teacher-weight must be in [0, 1]; got {args.teacher_weight}")
-    data_args = (not args.no_nhfi, args.labels, args.nhfi_faces, args.nhfi_repeat)
+    data_args = (not args.no_nhfi, args.labels, args.nhfi_faces, args.nhfi_repeat,
+                 not args.no_fer2013)
     X, y = training_set(args.side, *data_args)
     valid, _ = validation_set(args.side, y, "fer2013" if args.labels == "fer2013-ferplus"
                               else args.labels)
