@@ -259,6 +259,12 @@ def build_parser():
                           help="a shipped model's name or a joblib file of a fitted face "
                                "classifier; load only files you trust (default: "
                                f"{default_model()})")
+    evaluate.add_argument("--against", default=None, type=model_or_file("face"),
+                          metavar="MODEL",
+                          help="a second model (a shipped name or a joblib file) on the same "
+                               "faces: the report adds its figures and --model's accuracy "
+                               "and UAR minus its, with 95%% paired bootstrap intervals "
+                               "(CK+: whole subjects drawn) (default: none)")
     evaluate.add_argument("--data", choices=["fer2013", "ckplus48"], default="fer2013",
                           help="data set: FER2013 faces or the last (apex) frame of every "
                                "CK+48 sequence (default: fer2013)")

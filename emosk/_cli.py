@@ -571,7 +571,8 @@ def cmd_demo(args):
 
 
 def _evaluation_data(name, subset):
-    """Faces, their class names, a description of the part used and what one
+    """Faces, their class names, the groups of related samples (CK+'s subjects;
+    None for FER2013's faces), a description of the part used and what one
     sample is called ("faces", or "clips" for CK+'s sequences)."""
     if name == "fer2013":
         subset = subset or "PublicTest"
@@ -580,30 +581,31 @@ def _evaluation_data(name, subset):
             parts = sorted(set(load_fer2013(subset="all").usage))
             raise CommandError(f"The FER2013 copy in the data folder has no {subset} "
                                f"part; it has {', '.join(parts)}.")
-        return data.images, data.target, subset, "faces"
+        return data.images, data.target, None, subset, "faces"
     # CK+48: the last (apex) frame of every sequence, contempt included: whether
     # the model knows it is decided, and said, by _known_classes_only
     data = load_ckplus48(include_contempt=True)
     faces = np.stack([clip[-1] for clip in data.images])
-    return faces, data.target, "all sequences, last frame", "clips"
+    return faces, data.target, data.groups, "all sequences, last frame", "clips"
 
 
-def _known_classes_only(faces, y, classes, unit, log):
-    """The samples of the classes the model has; each other class is left out
-    with a line on ``log`` ("contempt: 18 clips left out ...").
+def _known_classes_only(y, classes, unit, log, who="the model"):
+    """Which samples are of a class ``who`` has (``classes``); each other class
+    is left out with a line on ``log`` ("contempt: 18 clips left out ...").
 
     Returns
     -------
-    faces, y : the samples kept
+    known : ndarray of bool
+        The samples kept.
     left_out : dict
         Class name to the number of its samples left out.
     """
     known = np.isin(y, np.asarray(classes, dtype=str))
     left_out = dict(sorted(Counter(str(c) for c in y[~known]).items()))
     for name, n in left_out.items():
-        print(f"emosk evaluate: {name}: {n} {unit} left out, the model has no such class",
+        print(f"emosk evaluate: {name}: {n} {unit} left out, {who} has no such class",
               file=log)
-    return faces[known], y[known], left_out
+    return known, left_out
 
 
 def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256):
@@ -617,6 +619,27 @@ def predict_in_chunks(model, X, *, desc, unit="faces", verbose=False, chunk=256)
     return np.concatenate(pred) if pred else np.zeros(0, dtype=object)
 
 
+def _comparison(name, model, faces, y, pred, groups, desc, unit, verbose):
+    """The ``against`` block of ``emosk evaluate``: the second model's figures on
+    the same faces, and the first's accuracy and UAR minus its, with 95% paired
+    bootstrap intervals (whole groups drawn where the data has them)."""
+    from .metrics import paired_bootstrap
+
+    pred_b = predict_in_chunks(model, faces, desc=desc, unit=unit, verbose=verbose)
+    scores = evaluation_report(y, pred_b)
+    difference = {}
+    for metric in ("accuracy", "uar"):
+        d = paired_bootstrap(y, pred, pred_b, metric=metric, groups=groups,
+                             random_state=0)
+        difference[metric] = {k: round(d[k], 4) for k in ("difference", "low", "high")}
+    return {"model": name, "accuracy": scores["accuracy"], "uar": scores["uar"],
+            "per_class_recall": scores["per_class_recall"],
+            "difference": {**difference, "confidence_level": 0.95,
+                           "n_resamples": d["n_resamples"],
+                           "drawn": "subjects" if groups is not None else unit,
+                           "n_drawn": d["n_units"]}}
+
+
 def cmd_evaluate(args):
     """``emosk evaluate``: a shipped model on a labelled face data set."""
     import matplotlib
@@ -625,20 +648,33 @@ def cmd_evaluate(args):
 
     for path in (args.output, args.plot):
         _check_free(path, args.overwrite)
-    faces, y, subset, unit = _evaluation_data(args.data, args.subset)
+    faces, y, groups, subset, unit = _evaluation_data(args.data, args.subset)
     model = _evaluation_model(args.model)
+    against = None if args.against is None else _evaluation_model(args.against)
     make_folders(args.output, args.plot)  # before the model runs
-    faces, y, left_out = _known_classes_only(faces, y, model.classes_, unit, sys.stderr)
+    known, left_out = _known_classes_only(y, model.classes_, unit, sys.stderr)
+    if against is not None:  # the faces both models can be scored on
+        also, left_out_b = _known_classes_only(y[known], against.classes_, unit,
+                                               sys.stderr, who="the --against model")
+        known[known] = also
+        left_out = {**left_out, **left_out_b}
+    faces, y = faces[known], y[known]
+    groups = None if groups is None else groups[known]
     n_available = len(y)
     if args.max_samples and args.max_samples < len(y):
         keep = np.random.default_rng(0).permutation(len(y))[: args.max_samples]
         faces, y = faces[keep], y[keep]
+        groups = None if groups is None else groups[keep]
     pred = predict_in_chunks(model, faces, desc=f"emosk evaluate {args.data}", unit=unit,
                              verbose=_show_progress(args))
     scores = evaluation_report(y, pred)
     report = {"model": args.model, "data": args.data, "subset": subset,
               "n": scores.pop("n"), "n_available": int(n_available), "left_out": left_out,
               **scores}
+    if against is not None:
+        report["against"] = _comparison(args.against, against, faces, y, pred, groups,
+                                        f"emosk evaluate {args.data} (--against)", unit,
+                                        _show_progress(args))
     matrix = scores["confusion_matrix"]
     text = json.dumps(report, indent=1) + "\n"
     if args.output:

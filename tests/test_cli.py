@@ -193,6 +193,8 @@ BAD_ARGUMENTS = [
     (["evaluate", "--max-samples", "0"], "got '0'"),
     (["evaluate", "--model", "affectnet"], "'affectnet' is neither a shipped face model"),
     (["evaluate", "--model", "nothing.joblib"], "not found"),
+    (["evaluate", "--against", "affectnet"], "'affectnet' is neither a shipped face model"),
+    (["evaluate", "--against", "nothing.joblib"], "not found"),
     (["frobnicate"], "'frobnicate'"),
     ([], "required"),
 ]
@@ -711,6 +713,56 @@ def test_evaluate_on_ckplus48_reports_what_it_used(shared_data, monkeypatch, cap
     report = json.loads(capsys.readouterr().out)
     assert report["subset"] == "all sequences, last frame"
     assert report["n"] == 20 and report["n_available"] == 309
+
+
+def test_evaluate_against_a_second_model(shared_data, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    out = tmp_path / "vs.json"
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "80", "--against",
+                 "fer2013", "-o", str(out), "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert json.loads(out.read_text()) == report
+    # the second model alone, on the same 80 clips, gives the figures of its block
+    assert main(["evaluate", "--data", "ckplus48", "--max-samples", "80", "--model",
+                 "fer2013", "-q"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    versus = report["against"]
+    assert versus["model"] == "fer2013"
+    assert (versus["accuracy"], versus["uar"]) == (alone["accuracy"], alone["uar"])
+    assert versus["per_class_recall"] == alone["per_class_recall"]
+    diff = versus["difference"]
+    for metric in ("accuracy", "uar"):
+        d = diff[metric]
+        assert d["difference"] == pytest.approx(report[metric] - alone[metric], abs=2e-4)
+        assert d["low"] <= d["difference"] <= d["high"] and d["low"] < d["high"]
+    # CK+'s clips are drawn by subject: fewer units than clips
+    assert diff["drawn"] == "subjects" and 10 < diff["n_drawn"] < 80
+    assert diff["confidence_level"] == 0.95 and diff["n_resamples"] == 2000
+
+
+def test_evaluate_against_keeps_the_classes_both_models_have(shared_data, tmp_path,
+                                                             monkeypatch, capsys):
+    import joblib
+
+    from emosk.nn import CNNClassifier
+
+    monkeypatch.setenv("EMOSK_DATA", str(shared_data))
+    rng = np.random.default_rng(0)
+    no_disgust = ["angry", "fear", "happy", "neutral", "sad", "surprise"]
+    small = CNNClassifier("compact", input_size=16, max_epochs=1, valid_fraction=0,
+                          random_state=0).fit(rng.integers(0, 255, (24, 48, 48), np.uint8),
+                                              np.repeat(no_disgust, 4))
+    joblib.dump({"model": small}, tmp_path / "six.joblib")
+    assert main(["evaluate", "--data", "ckplus48", "--against",
+                 str(tmp_path / "six.joblib"), "-q"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    # contempt: the default model has no such class; disgust: the second has none
+    assert set(report["left_out"]) == {"contempt", "disgust"}
+    assert "disgust: 59 clips left out, the --against model has no such class" in captured.err
+    assert report["n"] == report["n_available"] == 309 - 59
+    assert "disgust" not in report["per_class_recall"]
+    assert "disgust" not in report["against"]["per_class_recall"]
 
 
 def test_evaluate_creates_its_output_folders_first(shared_data, tmp_path, monkeypatch,
