@@ -42,3 +42,7 @@ def write_result(name, title, body):
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)
 
+
+def interval_text(d):
+    """A :func:`emosk.metrics.paired_bootstrap` result as ``+0.012 [-0.004, +0.029]``."""
+    return f"{d['difference']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"

@@ -24,7 +24,7 @@ CK+'s subjects (:func:`emosk.metrics.paired_bootstrap`).
 import argparse
 
 import numpy as np
-from _common import markdown_table, write_result
+from _common import interval_text, markdown_table, write_result
 
 from emosk.datasets import load_ckplus48, load_enterface05
 from emosk.metrics import paired_bootstrap, unweighted_average_recall
@@ -70,11 +70,6 @@ def scores(clips, labels, classes, groups=None):
     return rows
 
 
-def _versus(d):
-    return "" if d is None else (f"{d['difference']:+.3f} [{d['low']:+.3f}, "
-                                 f"{d['high']:+.3f}]")
-
-
 def model_rows(name):
     """The table's rows of one shipped model, and its per-frame CK+48 accuracy."""
     model = load(name, tta=False)
@@ -85,7 +80,8 @@ def model_rows(name):
     en = scores(en_clips, en_labels, classes)
     frame_accuracy = np.mean([classes[np.argmax(p)] == lab
                               for c, lab in zip(ck_clips, ck_labels, strict=True) for p in c])
-    rows = [[name, m, f"{a:.3f}", f"{u:.3f}", _versus(vs), f"{c2}/{len(en_labels)}"]
+    rows = [[name, m, f"{a:.3f}", f"{u:.3f}", "" if vs is None else interval_text(vs),
+             f"{c2}/{len(en_labels)}"]
             for (m, a, u, _, vs), (_, _, _, c2, _) in zip(ck, en, strict=True)]
     sizes = (len(ck_labels), len(en_labels), sum(len(c) for c in en_clips))
     return rows, frame_accuracy, sizes

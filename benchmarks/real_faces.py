@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, markdown_table, write_result
+from _common import RESULTS, interval_text, markdown_table, write_result
 
 from emosk.datasets import (
     load_ckplus48,
@@ -161,10 +161,10 @@ def _objects(images):
     return arr
 
 
-def _figures(truth, proba, seconds, found=None):
-    """Accuracy, UAR, per-class recall, found share and speed of one system on one set."""
+def _figures(truth, pred, seconds, found=None):
+    """Accuracy, UAR, per-class recall, found share and speed of one system on one
+    set, from its predicted classes."""
     truth = np.asarray(truth)
-    pred = _predictions(proba)
     present = [c for c in CLASSES if c in set(truth)]
     return {"n": len(truth), "accuracy": float(np.mean(pred == truth)),
             "uar": float(unweighted_average_recall(truth, pred)),
@@ -195,8 +195,9 @@ def evaluate(system, sets):
     results, answers = {"photo_path": system.photo_path}, {}
 
     def record(key, truth, proba, seconds, found=None, groups=None):
-        results[key] = _figures(truth, proba, seconds, found)
-        answers[key] = (np.asarray(truth), _predictions(proba), groups)
+        pred = _predictions(proba)
+        results[key] = _figures(truth, pred, seconds, found)
+        answers[key] = (np.asarray(truth), pred, groups)
 
     if "nhfi_holdout" in sets:
         nhfi = load_nhfi(drop_contempt=True)
@@ -295,15 +296,12 @@ def candidate(spec, detector=None):
     return Candidate(spec, detector)
 
 
-def _interval(d):
-    return f"{d['difference']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
-
-
 def _differences_section(store):
     """The table of each system's differences to the reference it was
     evaluated with (runs since the intervals were added)."""
     rows = [[SET_TITLES[k], s, store[s][k]["vs"]["reference"],
-             _interval(store[s][k]["vs"]["accuracy"]), _interval(store[s][k]["vs"]["uar"]),
+             interval_text(store[s][k]["vs"]["accuracy"]),
+             interval_text(store[s][k]["vs"]["uar"]),
              "yes" if store[s][k]["vs"]["groups"] else "no"]
             for k in SETS for s in store if "vs" in store[s].get(k, {})]
     if not rows:

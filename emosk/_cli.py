@@ -634,7 +634,7 @@ def _comparison(name, model, faces, y, pred, groups, desc, unit, verbose):
         difference[metric] = {k: round(d[k], 4) for k in ("difference", "low", "high")}
     return {"model": name, "accuracy": scores["accuracy"], "uar": scores["uar"],
             "per_class_recall": scores["per_class_recall"],
-            "difference": {**difference, "confidence_level": 0.95,
+            "difference": {**difference, "confidence_level": d["confidence_level"],
                            "n_resamples": d["n_resamples"],
                            "drawn": "subjects" if groups is not None else unit,
                            "n_drawn": d["n_units"]}}

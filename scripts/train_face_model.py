@@ -88,13 +88,11 @@ def training_set(side, use_nhfi, labels="fer2013", nhfi_faces="whole", nhfi_repe
     gives their votes); NHFI's photos are taken whole or aligned
     (``nhfi_faces="retinaface"``, :func:`aligned_photos`), each ``nhfi_repeat``
     times (training augments every copy differently)."""
-    if labels == "fer2013-ferplus":
-        fer = fer2013_training("ferplus-votes")
-        target = fer.fer2013_target
-    else:
-        fer = fer2013_training(labels)
-        target = fer.target
-    X, y = ([resize_faces(fer.images, side)], [target]) if use_fer2013 else ([], [])
+    X, y = [], []
+    if use_fer2013:
+        fer = fer2013_training("ferplus-votes" if labels == "fer2013-ferplus" else labels)
+        X.append(resize_faces(fer.images, side))
+        y.append(fer.fer2013_target if labels == "fer2013-ferplus" else fer.target)
     if use_nhfi:
         nhfi = load_nhfi(drop_contempt=True)
         train, _ = nhfi_holdout(nhfi.groups)

@@ -2,6 +2,7 @@
 
 import numpy as np
 from scipy.stats import bootstrap
+from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
 
 from ._metrics import unweighted_average_recall
@@ -9,12 +10,8 @@ from ._metrics import unweighted_average_recall
 __all__ = ["paired_bootstrap"]
 
 
-def _accuracy(y_true, y_pred):
-    return float(np.mean(y_true == y_pred))
-
-
 #: The metrics :func:`paired_bootstrap` knows by name.
-METRICS = {"accuracy": _accuracy, "uar": unweighted_average_recall}
+METRICS = {"accuracy": accuracy_score, "uar": unweighted_average_recall}
 
 
 def paired_bootstrap(y_true, y_pred, y_pred_reference, *, metric="uar", groups=None,
