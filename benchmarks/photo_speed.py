@@ -28,8 +28,9 @@ once before the clock starts:
   one-thread pipeline of ``predict_images`` (``n_workers=1``, the batched
   path before the workers), the 64 px default model before
   it (``PREVIOUS_DEFAULT``), the photo path before it (dlib's
-  HOG, upsampled, and its 68 landmarks), and the compact
-  ``fer2013`` model;
+  HOG, upsampled, and its 68 landmarks), the compact
+  ``fer2013`` model, and the 64 px model's int8 graph (the fastest network
+  shipped for RetinaFace's path);
 - fer 25.10.3 in its own venv (``fer_peer.py``), timed by its own clock, without
   its interpreter's and TensorFlow's start.
 
@@ -40,7 +41,11 @@ network on one thread, or on two spinning ones in the row that asks for them
 is free: the run first times the network on one face on one thread and on
 two, to say which phase it ran in.  Also given: emosk's time split
 into finding the faces (:class:`~emosk.face.FaceFinder` alone) and the
-network (the crops classified in batches).
+network (the crops classified in batches, and each photo's crops on their
+own as one call per photo classifies them); finding plus the network one
+photo at a time is a floor under one call per photo, which leaves out
+reading, cropping and building the answer, and it is set beside fer's whole
+call.
 """
 
 import argparse
@@ -86,6 +91,8 @@ SYSTEMS = {
                                               {"detector": "dlib-hog"}),
     "compact `fer2013`, default path, ONNX Runtime": ("fer2013", "onnxruntime", "float32",
                                                       {}),
+    f"the 64 px `{PREVIOUS_DEFAULT}`'s int8 graph, default path (the fastest network "
+    "shipped with RetinaFace's path)": (PREVIOUS_DEFAULT, "onnxruntime", "int8", {}),
 }
 
 
@@ -131,8 +138,12 @@ def _emosk_rows(name, runtime, precision, params, photos, repeat, n_workers):
     crops = np.stack([finder.crop(np.asarray(p), f[0]) if f else finder.crop_whole(
         np.asarray(p)) for p, f in zip(photos, faces, strict=True)])
     net, _ = _best(lambda: model.predict_proba(crops), repeat)
+    # the network as one call per photo runs it: each photo's faces on their own
+    each = [crops[i:i + 1] for i in range(len(crops))]
+    net_each, _ = _best(lambda: [model.predict_proba(c) for c in each], repeat)
     found = np.mean([any(f["found"] for f in o) for o in out])
-    return {"loop": loop, "batch": batch, "find": find, "network": net, "found": found}
+    return {"loop": loop, "batch": batch, "find": find, "network": net,
+            "network_each": net_each, "found": found}
 
 
 def fer_seconds(peer, photos, repeat):
@@ -184,13 +195,18 @@ def main():
                 ratio = "-" if fer is None else f"{fer[0] / r[key]:.2f}"
                 rows.append([title, f"emosk, {label}: {how}", f"{n / r[key]:.1f}",
                              ratio, f"{r['found']:.0%}"])
+            floor = r["find"] + r["network_each"]
             stages.append([title, label, f"{1000 * r['find'] / n:.2f}",
                            f"{1000 * r['network'] / n:.2f}",
+                           f"{1000 * r['network_each'] / n:.2f}", f"{1000 * floor / n:.2f}",
+                           "-" if fer is None else f"{fer[0] / floor:.2f}",
                            f"{1000 * r['loop'] / n:.2f}", f"{1000 * r['batch'] / n:.2f}"])
             print(rows[-2], rows[-1], stages[-1], flush=True)
         if fer is not None:
             rows.append([title, "fer 25.10.3 (peer), `detect_emotions` per photo",
                          f"{n / fer[0]:.1f}", "1.00", f"{fer[1]:.0%}"])
+            stages.append([title, "fer 25.10.3 (peer), its whole call", "-", "-", "-", "-",
+                           "1.00", f"{1000 * fer[0] / n:.2f}", "-"])
     body = (
         "Photos per second, the model and detector loaded once; the ratio is fer's "
         "seconds over the system's on the same photos in the same run (above 1: "
@@ -200,10 +216,16 @@ def main():
                          rows)
         + f"\n\nThe default model is `{DEFAULT_MODEL}`.  emosk's milliseconds per "
           "photo by stage: finding the faces (`FaceFinder.find`: the detector, and "
-          "dlib's landmarks where the path fits them) and the network on the crops "
-          "in one batch, beside the two whole paths:\n\n"
+          "dlib's landmarks where the path fits them), the network on the crops "
+          "in one batch and on each photo's crops in turn (as one call per photo "
+          "runs it), the sum of finding and the network one photo at a time (a "
+          "floor for one call per photo: no reading, cropping or answer "
+          "building) with fer's whole call over it (below 1: those two stages "
+          "alone take longer than fer's whole call), beside the two whole paths:\n\n"
         + markdown_table(["photos", "system", "find faces", "network (batched)",
-                          "predict_image loop", "predict_images"], stages)
+                          "network (one photo at a time)", "find + network, one photo "
+                          "at a time", "fer's call over it", "predict_image loop",
+                          "predict_images"], stages)
         + "\n\nThe default network alone on one face before the photos (ONNX Runtime, "
           "median of 1,000 calls): "
           f"{probe[1]:.2f} ms on one thread (the default), {probe[2]:.2f} ms on two "
