@@ -58,7 +58,40 @@ def similarity_matrix(src, dst):
 MAX_SUPERSAMPLE = 8
 
 
-def _warp_crop(image, matrix, size):
+#: Pixels around the part of the image a crop reads that its gray copy keeps
+#: (:func:`_gray_source`): bilinear reads reach one pixel past a sample point.
+_SOURCE_MARGIN = 2
+
+
+def _gray_source(image, matrix, size):
+    """The part of a colour ``image`` that a ``size`` crop by ``matrix`` reads,
+    made gray, and the matrix that maps it onto the same crop.
+
+    Only that part is converted (a face of a 1080p frame, not the frame), so
+    the warp that follows reads one channel instead of three.  The part is
+    the box around the crop's corners (its pixels' outer edges) mapped back
+    into the image, with
+    :data:`_SOURCE_MARGIN` pixels around it, clipped to the image: where it
+    is clipped the crop reaches past the image, whose replicated border is
+    then the part's own.
+    """
+    h, w = image.shape[:2]
+    # a crop pixel's footprint reaches half a pixel past its centre, and the
+    # supersampled drawing samples all of it
+    lo, hi = -0.5, size - 0.5
+    corners = np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]])
+    inverse = np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
+    points = corners @ inverse[:, :2].T + inverse[:, 2]
+    x0, y0 = np.clip(np.floor(points.min(axis=0)) - _SOURCE_MARGIN, 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(points.max(axis=0)) + _SOURCE_MARGIN + 1, [x0 + 1, y0 + 1],
+                     [w, h])
+    x0, y0, x1, y1 = (int(v) for v in (x0, y0, x1, y1))
+    shifted = matrix.copy()
+    shifted[:, 2] += matrix[:, :2] @ [x0, y0]  # part pixel (x, y) is image (x + x0, y + y0)
+    return to_gray(image[y0:y1, x0:x1]), shifted
+
+
+def _warp_crop(image, matrix, size, *, gray=False):
     """The ``size`` x ``size`` crop that the affine ``matrix`` maps ``image`` onto,
     without aliasing where it shrinks the face.
 
@@ -81,6 +114,11 @@ def _warp_crop(image, matrix, size):
         map).
     size : int
         Side of the crop in pixels.
+    gray : bool, default=False
+        Make the crop gray: a colour image's part that the crop reads is
+        made gray first (:func:`_gray_source`), so the warp and the
+        averaging work on one channel instead of three (on SFEW's 143x181
+        photos a crop took about a third of the time).
 
     Returns
     -------
@@ -91,6 +129,10 @@ def _warp_crop(image, matrix, size):
 
     matrix = np.asarray(matrix, dtype=float)
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    if gray and image.ndim == 3:
+        # a matrix with no inverse reads no part: the whole image made gray
+        image, matrix = (_gray_source(image, matrix, size)
+                         if scale > 0 and np.isfinite(matrix).all() else (to_gray(image), matrix))
     k = min(int(np.ceil(1.0 / scale - 1e-9)), MAX_SUPERSAMPLE) if 0 < scale < 1 else 1
     if k == 1:
         return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
@@ -102,9 +144,10 @@ def _warp_crop(image, matrix, size):
     return cv2.resize(drawn, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def _five_point_warp(image, landmarks, size):
+def _five_point_warp(image, landmarks, size, gray):
     template = FIVE_POINT_TEMPLATE * (size / 112.0)
-    return _warp_crop(image, similarity_matrix(five_points(landmarks), template), size)
+    return _warp_crop(image, similarity_matrix(five_points(landmarks), template), size,
+                      gray=gray)
 
 
 def minmax_stretch(image):
@@ -116,7 +159,7 @@ def minmax_stretch(image):
     return np.round((img - lo) * (255.0 / (hi - lo))).astype(np.uint8)
 
 
-def _eye_warp(image, left, right, layout, size):
+def _eye_warp(image, left, right, layout, size, gray):
     import cv2
 
     u = (right - left) / np.hypot(*(right - left))
@@ -127,17 +170,17 @@ def _eye_warp(image, left, right, layout, size):
     # output (x, y) -> image origin + x/sx u + y/sy v
     inverse = np.array([[u[0] / sx, v[0] / sy, origin[0]],
                         [u[1] / sx, v[1] / sy, origin[1]]])
-    return _warp_crop(image, cv2.invertAffineTransform(inverse), size)
+    return _warp_crop(image, cv2.invertAffineTransform(inverse), size, gray=gray)
 
 
-def _box_crop(image, box, size, margin):
+def _box_crop(image, box, size, margin, gray):
     x0, y0, x1, y1 = box
     side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     scale = size / side
     matrix = np.array([[scale, 0, size / 2 - scale * cx],
                        [0, scale, size / 2 - scale * cy]])
-    return _warp_crop(image, matrix, size)
+    return _warp_crop(image, matrix, size, gray=gray)
 
 
 def _dlib_chip(image, landmarks, box, size, padding):
@@ -208,7 +251,10 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
     padding : float, default=0.25
         ``dlib-chip`` mode: dlib's padding.
     color : {"rgb", "gray"}, default="rgb"
-        Output colour (``ng2015`` is always gray).
+        Output colour (``ng2015`` is always gray).  A gray crop of a colour
+        image is warped from the image's part it reads, made gray first: the
+        same crop as the image's gray copy gives, at a third of the warp's
+        cost.
     layout : {"dlib", "template"}, default="dlib"
         How ``landmarks`` are read (see :data:`~emosk.face.LANDMARK_LAYOUTS`):
         dlib's points, or five template points (RetinaFace's), which every
@@ -235,15 +281,16 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
     if mode == "dlib-chip" and layout == "template":
         raise ValueError("Alignment mode 'dlib-chip' needs dlib's landmarks, not five "
                          "template points.")
+    gray = crop_color(mode, color) == "gray"  # a colour image's face made gray first
     if mode == "box":
-        out = _box_crop(image, box, size, margin)
+        out = _box_crop(image, box, size, margin, gray)
     elif mode == "dlib-chip":
         out = _dlib_chip(image, landmarks, box, size, padding)
     elif mode == "five-point":
-        out = _five_point_warp(image, landmarks, size)
+        out = _five_point_warp(image, landmarks, size, gray)
     else:
         left, right = eye_centers(landmarks, layout=layout)
-        out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size)
+        out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size, gray)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))
     return to_gray(out) if crop_color(mode, color) == "gray" else as_rgb(out)

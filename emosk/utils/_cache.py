@@ -32,8 +32,9 @@ from ._digest import sha256_file
 __all__ = ["FeatureCache", "CacheWarning", "content_digest", "params_digest",
            "library_versions"]
 
-#: Bumped whenever emosk changes what a cached entry means.
-CACHE_FORMAT = 2
+#: Bumped whenever emosk changes what a cached entry means (3: gray face crops of
+#: colour frames are made gray before the warp, not after).
+CACHE_FORMAT = 3
 #: Seconds after which a temporary folder nobody writes to is left over.
 TEMP_MAX_AGE = 3600.0
 #: Seconds without a heartbeat after which a lock is abandoned.
