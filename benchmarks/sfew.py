@@ -94,8 +94,9 @@ PAPER = [
 #: In every cache key: entries stored under other tags (and the .npz files of
 #: the cache before emosk's FeatureCache) are never read, but recomputed.  The
 #: keys hold the settings, not emosk's code: v3 since the crops of large faces
-#: are averaged by area (emosk.face.align_face), which the v2 faces predate.
-CACHE_TAG = "sfew-v3"
+#: are averaged by area (emosk.face.align_face), which the v2 faces predate; v4
+#: since gray crops of colour photos are made gray before the warp.
+CACHE_TAG = "sfew-v4"
 
 
 class Timer:
