@@ -70,10 +70,9 @@ def _gray_source(image, matrix, size):
     Only that part is converted (a face of a 1080p frame, not the frame), so
     the warp that follows reads one channel instead of three.  The part is
     the box around the crop's corners (its pixels' outer edges) mapped back
-    into the image, with
-    :data:`_SOURCE_MARGIN` pixels around it, clipped to the image: where it
-    is clipped the crop reaches past the image, whose replicated border is
-    then the part's own.
+    into the image, with :data:`_SOURCE_MARGIN` pixels around it, clipped to
+    the image: where it is clipped the crop reaches past the image, whose
+    replicated border is then the part's own.
     """
     h, w = image.shape[:2]
     # a crop pixel's footprint reaches half a pixel past its centre, and the
@@ -129,10 +128,10 @@ def _warp_crop(image, matrix, size, *, gray=False):
 
     matrix = np.asarray(matrix, dtype=float)
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
-    if gray and image.ndim == 3:
-        # a matrix with no inverse reads no part: the whole image made gray
-        image, matrix = (_gray_source(image, matrix, size)
-                         if scale > 0 and np.isfinite(matrix).all() else (to_gray(image), matrix))
+    if gray and image.ndim == 3 and scale > 0 and np.isfinite(matrix).all():
+        image, matrix = _gray_source(image, matrix, size)
+    elif gray:  # a matrix with no inverse reads no one part: the whole image made gray
+        image = to_gray(image)
     k = min(int(np.ceil(1.0 / scale - 1e-9)), MAX_SUPERSAMPLE) if 0 < scale < 1 else 1
     if k == 1:
         return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
