@@ -624,7 +624,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         params["callbacks"] += list(extra.pop("callbacks", []))
         net_class = extra.pop("net_class", NeuralNetClassifier)
         params.update(extra)
-        return net_class(**params)
+        net = net_class(**params)
+        # The network passed as `module` (the instance module_ is) and the
+        # callbacks (a learning-rate scheduler holds the optimizer and its
+        # momentum buffers) are pickled with skorch's device mapping too: left
+        # to plain pickle, a classifier fitted on CUDA could not be loaded
+        # where there is no GPU.
+        net.cuda_dependent_attributes_ = [*net.cuda_dependent_attributes_, "module",
+                                          "callbacks"]
+        return net
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the network's output).

@@ -1,3 +1,4 @@
+import io
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -269,6 +270,35 @@ def test_unpickled_cuda_classifier_says_it_runs_on_the_cpu():
     again = pickle.loads(pickle.dumps(clf))
     assert again.device_ == "cpu"
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_every_tensor_of_a_fitted_classifier_pickles_with_skorchs_device_mapping():
+    """skorch maps the tensors it pickles itself to the CPU where CUDA is absent;
+    a tensor pickled by plain pickle keeps its device, and one on CUDA cannot be
+    loaded on a CPU-only machine (found by the GPU tests on an H100: the network
+    passed as `module` and the learning-rate scheduler's optimizer were both
+    pickled that way).  Here: no tensor or storage reaches plain pickle."""
+    X, y = _stripes(32, 5)
+    clf = CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
+                        device="cpu").fit(X, y)
+    plain = []
+
+    class Recorder(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, (torch.Tensor, torch.UntypedStorage, torch.TypedStorage)):
+                plain.append(type(obj).__name__)
+            return None  # pickled as usual
+
+    Recorder(io.BytesIO()).dump(clf)
+    assert plain == []
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+    # one copy of each: the network passed is the one fitted, and the scheduler
+    # steps the optimizer that trains it
+    assert again.net_.module is again.net_.module_
+    schedulers = [cb.lr_scheduler_ for _, cb in again.net_.callbacks_
+                  if hasattr(cb, "lr_scheduler_")]
+    assert schedulers and all(s.optimizer is again.net_.optimizer_ for s in schedulers)
 
 
 def test_input_size_is_trained_and_carried_to_the_featurizer():
