@@ -74,13 +74,14 @@ def _gray_source(image, matrix, size):
     the image: where it is clipped the crop reaches past the image, whose
     replicated border is then the part's own.
     """
+    import cv2
+
     h, w = image.shape[:2]
     # a crop pixel's footprint reaches half a pixel past its centre, and the
     # supersampled drawing samples all of it
     lo, hi = -0.5, size - 0.5
-    corners = np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]])
-    inverse = np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
-    points = corners @ inverse[:, :2].T + inverse[:, 2]
+    corners = np.array([[[lo, lo], [hi, lo], [lo, hi], [hi, hi]]])
+    points = cv2.transform(corners, cv2.invertAffineTransform(matrix))[0]
     x0, y0 = np.clip(np.floor(points.min(axis=0)) - _SOURCE_MARGIN, 0, [w - 1, h - 1])
     x1, y1 = np.clip(np.ceil(points.max(axis=0)) + _SOURCE_MARGIN + 1, [x0 + 1, y0 + 1],
                      [w, h])
@@ -292,7 +293,7 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         out = _eye_warp(image, left, right, EYE_LAYOUTS[mode], size, gray)
     if mode == "ng2015":
         return minmax_stretch(to_gray(out))
-    return to_gray(out) if crop_color(mode, color) == "gray" else as_rgb(out)
+    return to_gray(out) if gray else as_rgb(out)
 
 
 def resize_faces(images, size):

@@ -25,7 +25,7 @@ from ..utils.validation import check_targets_match_classes
 from ._backbones import BACKBONES, build_backbone, with_input_size
 from ._callbacks import NewHead
 from ._checkpoint import TrainingCheckpoint, read_checkpoint
-from ._featurizer import _viewed, resolve_device
+from ._featurizer import _viewed, map_devices_on_load, resolve_device
 from ._fuse import inference_copy
 from ._input import InputAdapter, prepare_images, tta_views
 from ._registry import PRETRAINED
@@ -624,15 +624,7 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         params["callbacks"] += list(extra.pop("callbacks", []))
         net_class = extra.pop("net_class", NeuralNetClassifier)
         params.update(extra)
-        net = net_class(**params)
-        # The network passed as `module` (the instance module_ is) and the
-        # callbacks (a learning-rate scheduler holds the optimizer and its
-        # momentum buffers) are pickled with skorch's device mapping too: left
-        # to plain pickle, a classifier fitted on CUDA could not be loaded
-        # where there is no GPU.
-        net.cuda_dependent_attributes_ = [*net.cuda_dependent_attributes_, "module",
-                                          "callbacks"]
-        return net
+        return map_devices_on_load(net_class(**params))
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the network's output).

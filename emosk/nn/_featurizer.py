@@ -29,6 +29,23 @@ def resolve_device(device):
     return device
 
 
+def map_devices_on_load(net):
+    """``net`` (a skorch net) with every attribute that may hold tensors pickled
+    through skorch's device mapping, which loads them on the CPU where CUDA is
+    absent.
+
+    skorch maps only its fitted ``module_``, ``criterion_`` and
+    ``optimizer_``.  A network passed to it as an instance (``module``, the
+    object ``module_`` is) and the callbacks (a learning-rate scheduler holds
+    the optimizer and its momentum buffers) would otherwise go through plain
+    pickle, which keeps each tensor's device: a classifier fitted on CUDA
+    could then not be loaded without a GPU.
+    """
+    net.cuda_dependent_attributes_ = [*net.cuda_dependent_attributes_, "module",
+                                      "callbacks"]
+    return net
+
+
 class _Tapped(Exception):
     """Carries the activation of the tapped layer out of a forward pass."""
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from ..utils.validation import validate_clips
-from ._featurizer import resolve_device
+from ._featurizer import map_devices_on_load, resolve_device
 
 __all__ = ["FrameLSTMClassifier", "shuffle_within_lengths"]
 
@@ -188,11 +188,11 @@ class FrameLSTMClassifier(ClassifierMixin, BaseEstimator):
         module = _FrameLSTM(clips[0].shape[1], len(self.classes_), self.hidden_size,
                             self.num_layers, self.bidirectional, self.dropout,
                             self.shuffle_frames, frames.mean(0), np.where(std > 0, std, 1.0))
-        self.net_ = NeuralNetClassifier(
+        self.net_ = map_devices_on_load(NeuralNetClassifier(
             module, criterion=nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=self.lr,
             optimizer__weight_decay=self.weight_decay, batch_size=self.batch_size,
             max_epochs=self.max_epochs, train_split=None, iterator_train__shuffle=True,
-            device=self.device_, verbose=self.verbose)
+            device=self.device_, verbose=self.verbose))
         self.net_.fit(_pad(clips), encoder.transform(y).astype(np.int64))
         return self
 

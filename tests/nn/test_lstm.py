@@ -7,6 +7,8 @@ from sklearn.model_selection import GridSearchCV
 
 from emosk.nn import FrameLSTMClassifier, shuffle_within_lengths
 
+from ._pickling import plainly_pickled_tensors
+
 
 def _order_clips(n, seed):
     """Classes that differ only in frame ORDER: rising vs falling ramps."""
@@ -76,6 +78,7 @@ def test_grid_search_pickle_and_bad_input():
     assert best == [4, 8][int(np.argmax(scores))] and np.all(np.isfinite(scores))
     clf = search.best_estimator_
     assert clf.net_.module_.lstm.hidden_size == best  # the grid value reached the network
+    assert plainly_pickled_tensors(clf) == []  # loads without a GPU if fitted on one
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(again.predict_proba(clips[:3]), clf.predict_proba(clips[:3]))
     bad = [c.copy() for c in clips[:4]]

@@ -1,4 +1,3 @@
-import io
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +20,8 @@ from emosk.nn import (
     build_backbone,
     tta_views,
 )
+
+from ._pickling import plainly_pickled_tensors
 
 dlib = pytest.importorskip("dlib")
 skdata = pytest.importorskip("skimage.data")
@@ -281,16 +282,7 @@ def test_every_tensor_of_a_fitted_classifier_pickles_with_skorchs_device_mapping
     X, y = _stripes(32, 5)
     clf = CNNClassifier(max_epochs=1, batch_size=16, valid_fraction=0, random_state=0,
                         device="cpu").fit(X, y)
-    plain = []
-
-    class Recorder(pickle.Pickler):
-        def persistent_id(self, obj):
-            if isinstance(obj, (torch.Tensor, torch.UntypedStorage, torch.TypedStorage)):
-                plain.append(type(obj).__name__)
-            return None  # pickled as usual
-
-    Recorder(io.BytesIO()).dump(clf)
-    assert plain == []
+    assert plainly_pickled_tensors(clf) == []
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-6)
     # one copy of each: the network passed is the one fitted, and the scheduler
