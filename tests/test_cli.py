@@ -225,6 +225,10 @@ def test_predict_csv_image_and_video(files, capsys):
     frames = [r for r in rows if r["kind"] == "frame"]
     assert {r["status"] for r in frames} <= {"ok", "no face"}
     assert all((r["emotion"] == "") == (r["status"] == "no face") for r in frames)
+    # each frame's face has its detection score, as each photo's face has
+    assert all((r["score"] == "") == (r["status"] == "no face") for r in frames)
+    assert rows[0]["score"] and all(np.isfinite(float(r["score"])) for r in frames
+                                    if r["status"] == "ok")
     probs = np.array([[float(r[c]) for c in CLASSES] for r in rows if r["emotion"]])
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-3)
 

@@ -90,12 +90,13 @@ def image_rows(path, faces):
             for f in faces]
 
 
-def _frame_row(source, classes, frame, time, found, box, p, track):
+def _frame_row(source, classes, frame, time, found, box, score, p, track):
     known = bool(np.isfinite(p).all())
     return make_row(source=source, kind="frame", index=int(frame), answer=False,
                     track=int(track) if found else None,
                     status=OK if found else (WHOLE_FRAME if known else NO_FACE),
                     time=_fmt(time), found=bool(found), box=_box(box),
+                    score=_fmt(float(score)) if found else None,
                     emotion=classes[int(np.argmax(p))] if known else None,
                     probabilities=_probabilities(classes, p))
 
@@ -118,7 +119,7 @@ def video_rows(result):
     source, classes = result["source"], result["classes"]
     if "tracks" not in result:
         rows = [_frame_row(source, classes, result["frame"][i], result["time"][i],
-                           result["found"][i], result["box"][i],
+                           result["found"][i], result["box"][i], result["score"][i],
                            result["probabilities"][i], result["track"][i])
                 for i in range(len(result["frame"]))]
         any_face = bool(result["found"].any())
@@ -127,13 +128,13 @@ def video_rows(result):
     frames = []
     for t in result["tracks"]:
         frames += [(int(t["frame"][i]), t["track"], t["time"][i], t["box"][i],
-                    t["probabilities"][i]) for i in range(t["n_frames"])]
+                    t["score"][i], t["probabilities"][i]) for i in range(t["n_frames"])]
     faceless = ~np.isin(result["frame"], [f[0] for f in frames])
     for i in np.flatnonzero(faceless):
         frames.append((int(result["frame"][i]), -1, result["time"][i], result["box"][i],
-                       result["probabilities"][i]))
-    rows = [_frame_row(source, classes, f, time, track >= 0, box, p, track)
-            for f, track, time, box, p in sorted(frames, key=lambda r: r[:2])]
+                       np.nan, result["probabilities"][i]))
+    rows = [_frame_row(source, classes, f, time, track >= 0, box, score, p, track)
+            for f, track, time, box, score, p in sorted(frames, key=lambda r: r[:2])]
     tracks = sorted(result["tracks"], key=lambda t: t["track"] != result["main_track"])
     rows += [_clip_row(source, classes, True, t["emotion"], t["clip_probabilities"],
                        t["track"]) for t in tracks]

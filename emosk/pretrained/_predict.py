@@ -636,14 +636,14 @@ def _emotion(classes, clip):
     return str(classes[np.argmax(clip)]) if np.isfinite(clip).all() else None
 
 
-def _track_results(classes, frames, times, tracks, found, boxes, probs, method):
+def _track_results(classes, frames, times, tracks, found, boxes, scores, probs, method):
     """One dict per followed face, in the order of their ids."""
     out = []
     for tid in np.unique(tracks[tracks >= 0]):
         rows = (tracks == tid) & found
         clip = pool_probabilities(probs[rows], method=method, classes=classes)
         out.append({"track": int(tid), "frame": frames[rows], "time": times[rows],
-                    "box": boxes[rows], "probabilities": probs[rows],
+                    "box": boxes[rows], "score": scores[rows], "probabilities": probs[rows],
                     "clip_probabilities": clip, "emotion": _emotion(classes, clip),
                     "n_frames": int(rows.sum())})
     return out
@@ -726,11 +726,14 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
         followed in the most frames), ``repeated`` (True where an aligner
         with ``on_missing="last"`` repeated the last face found: ``found``
         is False there, the probabilities are kept), ``box`` ``(n, 4)``,
-        ``probabilities`` ``(n, n_classes)``; ``clip_probabilities``:
+        ``score`` (the face detector's score of the detection the face was
+        last matched to: RetinaFace's face probability on its path, dlib's
+        or OpenCV's detection score on the others; NaN where ``found`` is
+        False), ``probabilities`` ``(n, n_classes)``; ``clip_probabilities``:
         pooled (``clip``) over frames with a face (found or repeated), and
         ``emotion``, its most probable class (see ``no_face``).
         With ``faces="all"``, also ``tracks``: one dict per followed face
-        (``track`` id, ``frame``, ``time``, ``box``, ``probabilities`` over
+        (``track`` id, ``frame``, ``time``, ``box``, ``score``, ``probabilities`` over
         the frames it was found in, ``clip_probabilities``, ``emotion``,
         ``n_frames``), and ``main_track``, the id of the main face.
 
@@ -771,6 +774,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     found = np.array([r["found"] for r in records])
     repeated = np.array([r.get("repeated", False) for r in records], dtype=bool)
     boxes = np.array([r["box"] for r in records], dtype=float).reshape(-1, 4)
+    scores = np.array([r["score"] for r in records], dtype=float)  # NaN without a face
     if not found.any() and no_face == "error":
         raise NoFaceError(f"No face found in any of the {len(set(frames))} analysed frames "
                           f"of {video}.")
@@ -781,19 +785,20 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     main = int(np.argmax(counts))
     result = {"source": str(video), "classes": [str(c) for c in classes]}
     if faces == "all":
-        result["tracks"] = _track_results(classes, frames, times, tracks, found, boxes, probs,
-                                          clip)
+        result["tracks"] = _track_results(classes, frames, times, tracks, found, boxes, scores,
+                                          probs, clip)
         result["main_track"] = main if found.any() else None
         rows = _main_rows(frames, tracks, found | repeated, main)
-        frames, times, tracks, boxes, probs = (a[rows] for a in (frames, times, tracks,
-                                                                   boxes, probs))
+        frames, times, tracks, boxes, scores, probs = (
+            a[rows] for a in (frames, times, tracks, boxes, scores, probs))
         found, repeated = (a[rows] & (tracks == main) for a in (found, repeated))
         # another person's face, not the main one
         probs[~found & ~repeated & (tracks >= 0)] = np.nan
         boxes[~found] = np.nan
+        scores[~found] = np.nan
     pooled = _clip(probs, found | repeated, no_face, clip, classes)
     result.update({"frame": frames, "time": times, "found": found, "repeated": repeated,
-                   "track": tracks, "box": boxes, "probabilities": probs,
+                   "track": tracks, "box": boxes, "score": scores, "probabilities": probs,
                    "clip_probabilities": pooled, "emotion": _emotion(classes, pooled)})
     return result
 

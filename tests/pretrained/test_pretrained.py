@@ -607,3 +607,37 @@ def test_each_mobilefacenet_model_reads_its_own_side_and_finds_the_smile(name):
     assert model.predict(crops)[0] == "happy"
     faces = predict_image(data.astronaut(), model=name)
     assert [f["emotion"] for f in faces] == ["happy"]
+
+
+def test_predict_video_reports_the_detectors_score_of_each_frames_face(shared_weights,
+                                                                       two_face_video,
+                                                                       tmp_path):
+    """The frames' ``score`` is RetinaFace's face probability of the face followed in
+    that frame (the video path detects in every frame), as the detector gives it on
+    the decoded frame; NaN where no face was found."""
+    from emosk.face import FACE_PATHS, FaceDetector
+    from emosk.io import iter_frames
+
+    path = FACE_PATHS["retinaface"]
+    detector = FaceDetector("retinaface", max_side=path["detect_size"],
+                            min_side=path["detect_min_size"],
+                            retry_side=path["detect_retry_size"])
+    frames = [frame for *_, frame in iter_frames(two_face_video)]
+    result = predict_video(two_face_video, faces="all")
+    assert len(result["score"]) == len(result["frame"]) == len(frames)
+    for track in result["tracks"]:
+        for i, box, score in zip(track["frame"], track["box"], track["score"], strict=True):
+            boxes, scores = detector(frames[i])
+            nearest = np.argmin(np.abs(boxes - box).sum(axis=1))
+            assert 0.5 < score <= 1 and score == pytest.approx(scores[nearest], abs=1e-5)
+    main = result["tracks"][result["main_track"]]
+    np.testing.assert_array_equal(result["score"], main["score"])
+    # frames without a face (a cut to a wall): NaN, also where the last face is repeated
+    cut = _face_then_wall(tmp_path / "cut.mp4")
+    result = predict_video(cut)
+    assert result["found"].tolist() == [True] * 4 + [False] * 3
+    assert (result["score"][:4] > 0.5).all() and np.isnan(result["score"][4:]).all()
+    repeated = predict_video(cut, model=DEFAULT_MODEL,
+                             aligner=video_aligner(DEFAULT_MODEL, on_missing="last").fit())
+    assert repeated["repeated"].tolist() == [False] * 4 + [True] * 3
+    np.testing.assert_array_equal(repeated["score"], result["score"])
