@@ -201,11 +201,20 @@ def _one_image(image):
     """The image of :func:`predict_image` as an ``(H, W[, C])`` uint8 array: a file
     read, an array checked and, if floating point, converted by the one rule
     (:func:`~emosk.utils.validation.images_to_uint8`)."""
+    if isinstance(image, (list, tuple)) and image and all(
+            isinstance(item, (str, Path, np.ndarray)) for item in image):
+        raise ValueError(f"predict_image takes one image; got a {type(image).__name__} of "
+                         f"{len(image)} images or files. {_MANY}")
     rgb = read_image(image) if isinstance(image, (str, Path)) else np.asarray(image)
     if rgb.ndim not in (2, 3):
         raise ValueError(f"image must have shape (H, W) or (H, W, C); got shape {rgb.shape}. "
-                         "For a batch of images use the aligner and the model directly.")
+                         f"{_MANY}")
     return images_to_uint8(check_images(rgb[None]))[0]
+
+
+#: What the error of :func:`predict_image` given many images says to use instead.
+_MANY = ("For many images use predict_images, which returns one list of faces per image "
+         "and classifies them in batches.")
 
 
 def _left_to_right(faces):
@@ -267,7 +276,9 @@ def predict_image(image, *, model=DEFAULT_MODEL, aligner=None, no_face="skip", t
     ValueError
         If ``no_face`` is not one of the three options, or the image array
         has a shape images cannot have, holds NaN, or is floating point with
-        values in neither [0, 1] nor [0, 255].
+        values in neither [0, 1] nor [0, 255]; also for many images (a list
+        of arrays or files, or an ``(n, H, W[, C])`` batch), which
+        :func:`predict_images` takes.
     TypeError
         If the image array is neither uint8 nor floating point.
 
