@@ -454,7 +454,9 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
         Naming the first image file that cannot be read (unless ``on_error``).
     ValueError
         If ``no_face`` is not one of the three options or ``n_workers`` is
-        not None or a positive integer.
+        not None or a positive integer; or if ``images`` is one image (a
+        file name, or an ``(H, W[, C])`` array), which :func:`predict_image`
+        takes.
 
     Examples
     --------
@@ -469,6 +471,7 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     if n_workers is not None and (isinstance(n_workers, bool)
                                   or not isinstance(n_workers, Integral) or n_workers < 1):
         raise ValueError(f"n_workers must be None or a positive integer; got {n_workers!r}.")
+    _check_many(images)
     model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
                                         key=("image",))
     finder = FaceFinder(aligner)
@@ -487,6 +490,21 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
         else:
             out.append(_face_records(size, faces, probs, model.classes_) if len(probs) else [])
     return out
+
+
+def _check_many(images):
+    """Refuse one image given to :func:`predict_images` as if it were many: a file
+    name (not read as its characters) or one ``(H, W[, C])`` array (not read as
+    its rows); an array of images must be a batch (:func:`~emosk.utils.check_images`)."""
+    if isinstance(images, (str, Path)):
+        raise ValueError(f"predict_images takes many images; got one file name {str(images)!r}. "
+                         "Pass [path], or use predict_image.")
+    if isinstance(images, np.ndarray):
+        try:
+            check_images(images)
+        except ValueError as err:
+            raise ValueError(f"predict_images takes many images: {err} For one image use "
+                             "predict_image.") from err
 
 
 def _image_workers(model):

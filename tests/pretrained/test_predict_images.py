@@ -50,6 +50,23 @@ def test_errors_name_the_image(images, tmp_path):
             predict_images(images, n_workers=bad)
 
 
+def test_one_image_given_as_many_is_refused_with_what_to_call(tmp_path):
+    """One file name was read as its characters ("Cannot read image x"), one gray
+    photo as its rows, with predict_image's error telling to use predict_images."""
+    with pytest.raises(ValueError, match="got one file name 'x.jpg'. Pass \\[path\\], or use "
+                                         "predict_image"):
+        predict_images("x.jpg")
+    with pytest.raises(ValueError, match="got one file name .*photo.png"):
+        predict_images(tmp_path / "photo.png")
+    with pytest.raises(ValueError, match=r"shape \(512, 512\).* use predict_image"):
+        predict_images(data.camera())
+    with pytest.raises(ValueError, match=r"one \(H, W, C\) image .* use predict_image"):
+        predict_images(data.astronaut())
+    # a batch array is many images
+    got = predict_images(np.stack([data.astronaut(), data.astronaut()[:, ::-1]]))
+    assert [[f["emotion"] for f in faces] for faces in got] == [["happy"], ["happy"]]
+
+
 def test_on_error_leaves_the_failing_image_out_and_goes_on(images, tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
