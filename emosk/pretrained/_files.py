@@ -9,6 +9,7 @@ writes the table and the plots.
 """
 
 import importlib.util
+import os
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -399,6 +400,12 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
         ``classes`` (the probability columns: the face model's, then the
         audio model's others).
 
+    Raises
+    ------
+    ValueError
+        If ``clip`` is not one of the pooling methods, or ``paths`` is one
+        path (a string or path-like) instead of a sequence of them.
+
     Examples
     --------
     >>> import tempfile, pathlib, cv2
@@ -411,6 +418,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     [['face', 'ok', 'happy']]
     """
     _check_clip(clip)  # before any file is read or model loaded
+    if isinstance(paths, (str, os.PathLike)):  # not read as its characters
+        raise ValueError(f"paths must be a sequence of files; got one path {str(paths)!r}. "
+                         "Pass [path].")
     given = {p: k for p, k in (kinds or {}).items() if not isinstance(k, str)}
     kinds = _kinds(paths, kinds)
     usable = [p for p in paths if isinstance(kinds[p], str)]

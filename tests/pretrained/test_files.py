@@ -69,6 +69,10 @@ def test_clip_pooling_reaches_the_videos_and_a_bad_one_is_refused_first(media, m
     monkeypatch.setattr(_files, "_kinds", None)
     with pytest.raises(ValueError, match=r"clip must be one of .*'median'"):
         predict_files([media / "clip.mp4"], clip="median")
+    # one path, not a sequence: it was read as its characters, an error row each
+    for one in (str(media / "clip.mp4"), media / "clip.mp4"):
+        with pytest.raises(ValueError, match=r"got one path '.*clip.mp4'. Pass \[path\]"):
+            predict_files(one)
 
 
 def test_nothing_usable_loads_no_model(tmp_path, monkeypatch):
