@@ -26,10 +26,20 @@ def plot_faces(image, faces, path=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``faces`` is not :func:`predict_image`'s list (one face's dict,
+        or :func:`predict_video`'s result, which :func:`plot_timeline`
+        draws, is named).
+    MediaReadError
+        If ``image`` is a file that cannot be read.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    _check_faces(faces)
     rgb = _one_image(image)
     h, w = rgb.shape[:2]
     fig, ax = plt.subplots(figsize=(8, 8 * h / w))
@@ -52,6 +62,36 @@ def plot_faces(image, faces, path=None):
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
+
+
+#: The keys of a face of :func:`predict_image` that :func:`plot_faces` draws.
+_FACE_KEYS = ("face", "found", "box", "probabilities")
+
+#: The keys of :func:`predict_video`'s result that :func:`plot_timeline` draws.
+_VIDEO_KEYS = ("source", "classes", "time", "frame", "found", "probabilities", "emotion")
+
+
+def _check_faces(faces):
+    """Refuse what is not :func:`predict_image`'s list of faces, saying what it is."""
+    if isinstance(faces, dict):
+        what = ("predict_video's result: draw it with plot_timeline" if "frame" in faces
+                else "one face: pass [face]")
+        raise ValueError(f"faces must be the list predict_image returned; got a dict ({what}).")
+    if not isinstance(faces, (list, tuple)) or not all(
+            isinstance(f, dict) and all(k in f for k in _FACE_KEYS) for f in faces):
+        raise ValueError("faces must be the list predict_image returned (dicts with keys "
+                         f"{_FACE_KEYS}); got {type(faces).__name__}.")
+
+
+def _check_video_result(result):
+    """Refuse what is not :func:`predict_video`'s result, saying what it is."""
+    if isinstance(result, list):
+        raise ValueError("result must be the dict predict_video returned; got a list (the "
+                         "faces of predict_image? draw them with plot_faces).")
+    missing = [k for k in _VIDEO_KEYS if k not in result] if isinstance(result, dict) else None
+    if missing is None or missing:
+        got = type(result).__name__ if missing is None else f"a dict without {missing}"
+        raise ValueError(f"result must be the dict predict_video returned; got {got}.")
 
 
 def _track_view(result, track):
@@ -92,9 +132,17 @@ def plot_timeline(result, path=None, *, track=None, fusion=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``result`` is not :func:`predict_video`'s dict (the list of
+        :func:`predict_image`, which :func:`plot_faces` draws, is named), or
+        ``track`` is not one of its tracks.
     """
     import matplotlib.pyplot as plt
 
+    _check_video_result(result)
     title = ""
     if track is not None:
         result, title = _track_view(result, track), f", face {track}"

@@ -179,6 +179,31 @@ def test_predict_image_and_plot(model, tmp_path):
     assert (tmp_path / "faces.png").stat().st_size > 10_000
 
 
+def test_plots_refuse_the_other_functions_answers_saying_which_to_use(model, tmp_path):
+    """plot_timeline on predict_image's faces said "list indices must be integers or
+    slices, not str"; plot_faces on one face's dict, "string indices must be
+    integers"."""
+    from emosk.datasets import make_demo_video
+
+    faces = predict_image(data.astronaut(), model="fer2013")
+    video = predict_video(make_demo_video(data.astronaut(), tmp_path / "a.mp4",
+                                          center=(220, 125), seconds=0.5, fps=6),
+                          model="fer2013")
+    with pytest.raises(ValueError, match="got a list .*predict_image.*plot_faces"):
+        plot_timeline(faces)
+    with pytest.raises(ValueError, match=r"got a dict without \['time', 'frame'"):
+        plot_timeline({"source": "x", "classes": [], "found": [], "probabilities": [],
+                       "emotion": None})
+    with pytest.raises(ValueError, match="got a dict .one face: pass \\[face\\]"):
+        plot_faces(data.astronaut(), faces[0])
+    with pytest.raises(ValueError, match="predict_video's result: draw it with plot_timeline"):
+        plot_faces(data.astronaut(), video)
+    with pytest.raises(ValueError, match="got str"):
+        plot_faces(data.astronaut(), "happy")
+    # their own answers still draw
+    assert plot_faces(data.astronaut(), faces).axes and plot_timeline(video).axes
+
+
 def test_predict_image_without_face(fast, tmp_path):
     sky = np.full((120, 160, 3), 200, np.uint8)
     assert predict_image(sky, model="fer2013") == []  # the default: skip
