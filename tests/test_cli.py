@@ -687,7 +687,7 @@ def test_evaluate_missing_subset_is_an_error(shared_data, tmp_path, monkeypatch,
     out = tmp_path / "r.json"
     assert main(["evaluate", "--subset", "PrivateTest", "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "no PrivateTest part; it has PublicTest, Training" in err
+    assert "PrivateTest part is not in" in err and "which holds Training, PublicTest" in err
     assert not out.exists()
 
 

@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 
-from ._base import EMOTIONS, find_dataset, make_bunch
+from ._base import EMOTIONS, DatasetNotFoundError, find_dataset, make_bunch
 
 __all__ = ["load_fer2013"]
 
@@ -106,6 +106,18 @@ def _ferplus_targets(votes, vote_names):
     return majority, proba
 
 
+def _check_parts_present(subset, wanted, usage, path):
+    """A named part the file does not hold is missing, not empty (copies without
+    PrivateTest exist); ``"all"`` is every part the file holds."""
+    present = [s for s in _SUBSETS if s in set(usage.tolist())]
+    missing = [s for s in wanted if s not in present]
+    if subset != "all" and missing:
+        raise DatasetNotFoundError(
+            f"FER2013's {', '.join(missing)} part is not in {path}, which holds "
+            f"{', '.join(present) or 'no face'}; the original fer2013.csv has all three "
+            f"parts ({_URL}).")
+
+
 def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=True,
                  labels="fer2013"):
     """Load FER2013 from the original ``fer2013.csv`` or emosk's ``.npz``,
@@ -162,13 +174,18 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Tru
     Raises
     ------
     DatasetNotFoundError
-        If no file is found; the message says where emosk looked.
+        If no file is found; the message says where emosk looked.  Also
+        when a part asked for by name is not in the file found (a copy
+        without PrivateTest); ``subset="all"`` gives the parts it holds.
     ValueError
         On an unknown subset or ``labels``, a malformed CSV, FER+ labels
         without ``fer2013.npz``, or a ``ferplus.npz`` that does not align.
     """
     if labels not in _LABELS:
         raise ValueError(f"Unknown FER2013 labels {labels!r}; use one of {_LABELS}.")
+    if not isinstance(subset, (str, list, tuple)):
+        raise ValueError(f"subset must be 'all', one of {_SUBSETS} or a list of them; got "
+                         f"{subset!r}.")
     wanted = _SUBSETS if subset == "all" else (
         (subset,) if isinstance(subset, str) else tuple(subset)
     )
@@ -183,6 +200,7 @@ def load_fer2013(*, data_home=None, subset="all", return_X_y=False, as_names=Tru
         expect="put fer2013.csv in <data home>/fer2013/.",
     )
     images, target, usage = _read_npz(path) if path.suffix == ".npz" else _read_csv(path)
+    _check_parts_present(subset, wanted, usage, path)
     keep = np.isin(usage, wanted)
     fields = {}
     if labels != "fer2013":

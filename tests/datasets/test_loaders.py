@@ -53,6 +53,25 @@ def test_fer2013_csv(tmp_path):
     assert X.shape == (1, 48, 48) and list(y) == [0]
     with pytest.raises(ValueError, match="Unknown FER2013 subset"):
         load_fer2013(data_home=tmp_path, subset="Test")
+    with pytest.raises(ValueError, match="subset must be 'all'.*got None"):
+        load_fer2013(data_home=tmp_path, subset=None)
+
+
+def test_fer2013_part_missing_from_the_copy_is_not_an_empty_set(tmp_path):
+    """A copy without PrivateTest (as this project's) gave 0 faces for
+    subset="PrivateTest", silently; "all" gives the parts it holds."""
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, size=(2, 48, 48), dtype=np.uint8)
+    rows = [[e, " ".join(map(str, im.ravel())), u]
+            for e, im, u in zip([3, 0], imgs, ["Training", "PublicTest"], strict=True)]
+    _write_fer_csv(tmp_path / "fer2013.csv", rows)
+    for subset in ("PrivateTest", ["PublicTest", "PrivateTest"]):
+        with pytest.raises(DatasetNotFoundError,
+                           match=r"PrivateTest part is not in .*fer2013.csv, which holds "
+                                 r"Training, PublicTest"):
+            load_fer2013(data_home=tmp_path, subset=subset)
+    assert len(load_fer2013(data_home=tmp_path).images) == 2
+    assert list(load_fer2013(data_home=tmp_path, subset="PublicTest").target) == ["angry"]
 
 
 def test_fer2013_malformed_csv(tmp_path):
