@@ -3,6 +3,7 @@
 from ._fusion import (
     FUSE_OPTIONS,
     VOICE_WEIGHTS,
+    check_fusion_options,
     fuse_face_and_voice,
     fuse_probabilities,
     shared_classes,
@@ -26,6 +27,7 @@ __all__ = [
     "FUSE_OPTIONS",
     "VOICE_WEIGHTS",
     "KNYAZEV2017_C_GRID",
+    "check_fusion_options",
     "fuse_face_and_voice",
     "fuse_probabilities",
     "make_clip_pipeline",

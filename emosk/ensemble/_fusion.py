@@ -6,8 +6,8 @@ import numpy as np
 
 from ._reweight import prior_weights, reweight_probabilities
 
-__all__ = ["FUSE_OPTIONS", "VOICE_WEIGHTS", "fuse_face_and_voice", "fuse_probabilities",
-           "shared_classes"]
+__all__ = ["FUSE_OPTIONS", "VOICE_WEIGHTS", "check_fusion_options", "fuse_face_and_voice",
+           "fuse_probabilities", "shared_classes"]
 
 
 def shared_classes(*class_lists, names=None):
@@ -149,7 +149,32 @@ FUSE_OPTIONS = ("same-speaker", "always", "never")
 VOICE_WEIGHTS = {"speaker-normalised": 0.5, "alone": 0.2}
 
 
-def _check_fusion_options(fuse, voice_weight):
+def check_fusion_options(fuse, voice_weight):
+    """Refuse a ``fuse`` or ``voice_weight`` that :func:`fuse_face_and_voice` cannot take.
+
+    For callers that fuse later (after reading files) and want to refuse
+    them first.
+
+    Parameters
+    ----------
+    fuse : str
+        One of :data:`FUSE_OPTIONS`.
+    voice_weight : float in [0, 1] or None
+
+    Raises
+    ------
+    ValueError
+        Naming the option and the value given.
+
+    Examples
+    --------
+    >>> from emosk.ensemble import check_fusion_options
+    >>> check_fusion_options("always", 0.3)
+    >>> check_fusion_options("sometimes", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: fuse must be one of ('same-speaker', 'always', 'never'); got 'sometimes'.
+    """
     if fuse not in FUSE_OPTIONS:
         raise ValueError(f"fuse must be one of {FUSE_OPTIONS}; got {fuse!r}.")
     if voice_weight is not None and not (isinstance(voice_weight, Real)
@@ -234,7 +259,7 @@ def fuse_face_and_voice(face, voice, *, face_classes, voice_classes,
     >>> both["emotion"], both["probabilities"].round(2).tolist()
     ('fear', [0.05, 0.65, 0.3])
     """
-    _check_fusion_options(fuse, voice_weight)
+    check_fusion_options(fuse, voice_weight)
     why = _why_not_the_voice(voice, fuse, speaker_normalised)
     if voice_weight is None:
         voice_weight = VOICE_WEIGHTS["speaker-normalised" if speaker_normalised else "alone"]

@@ -15,14 +15,18 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..audio import speaker_probabilities
-from ..ensemble import fuse_face_and_voice, shared_classes
+from ..ensemble import check_fusion_options, fuse_face_and_voice, shared_classes
+from ..face import face_path_params
 from ..io import NoAudioError, media_kinds
-from ..nn import DEFAULT_MODEL, PRETRAINED
+from ..nn import DEFAULT_MODEL, PRECISIONS, PRETRAINED
 from ..utils import progress
 from ._models import load
 from ._predict import (
     FILE_ERRORS,
     _check_clip,
+    _check_faces,
+    _check_fps,
+    _check_no_face,
     image_aligner,
     predict_images,
     predict_video,
@@ -323,6 +327,29 @@ def _video_rows(path, result, voice, models, options):
     return rows, fusion
 
 
+def _check_options(paths, *, audio_model, fps, faces, face_path, no_face, fuse, voice_weight,
+                   precision, clip):
+    """Refuse :func:`predict_files`' options before any file is read or model
+    loaded: an option wrong for every file is the caller's error, not one error
+    row per file."""
+    if isinstance(paths, (str, os.PathLike)):  # not read as its characters
+        raise ValueError(f"paths must be a sequence of files; got one path {str(paths)!r}. "
+                         "Pass [path].")
+    _check_clip(clip)
+    _check_no_face(no_face)
+    _check_faces(faces)
+    _check_fps(fps)
+    if face_path is not None:
+        face_path_params(face_path)
+    check_fusion_options(fuse, voice_weight)
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
+    if audio_model is not None and not (hasattr(audio_model, "predict_proba")
+                                        and hasattr(audio_model, "classes_")):
+        raise ValueError("audio_model must be a fitted classifier of file paths (see "
+                         f"load_audio_model) or None; got {audio_model!r}.")
+
+
 def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, faces="main",
                   face_path=None, tta=False, no_face="skip", same_speaker=False,
                   fuse="same-speaker", voice_weight=None, kinds=None, verbose=False,
@@ -403,8 +430,11 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     Raises
     ------
     ValueError
-        If ``clip`` is not one of the pooling methods, or ``paths`` is one
-        path (a string or path-like) instead of a sequence of them.
+        Before any file is read or model loaded: if ``paths`` is one path (a
+        string or path-like) instead of a sequence of them, or an option is
+        not one it takes (``clip``, ``no_face``, ``faces``, ``fps``,
+        ``face_path``, ``fuse``, ``voice_weight``, ``precision``, an
+        ``audio_model`` that is not a fitted classifier).
 
     Examples
     --------
@@ -417,10 +447,9 @@ def predict_files(paths, *, model=DEFAULT_MODEL, audio_model=None, fps=None, fac
     >>> out.table[["kind", "status", "emotion"]].values.tolist()
     [['face', 'ok', 'happy']]
     """
-    _check_clip(clip)  # before any file is read or model loaded
-    if isinstance(paths, (str, os.PathLike)):  # not read as its characters
-        raise ValueError(f"paths must be a sequence of files; got one path {str(paths)!r}. "
-                         "Pass [path].")
+    _check_options(paths, audio_model=audio_model, fps=fps, faces=faces,
+                   face_path=face_path, no_face=no_face, fuse=fuse, voice_weight=voice_weight,
+                   precision=precision, clip=clip)
     given = {p: k for p, k in (kinds or {}).items() if not isinstance(k, str)}
     kinds = _kinds(paths, kinds)
     usable = [p for p in paths if isinstance(kinds[p], str)]

@@ -4,7 +4,7 @@ import collections
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +84,17 @@ class NoFaceError(ValueError):
 def _check_no_face(no_face):
     if no_face not in NO_FACE_OPTIONS:
         raise ValueError(f"no_face must be one of {NO_FACE_OPTIONS}; got {no_face!r}.")
+
+
+def _check_faces(faces):
+    if faces not in ("main", "all"):
+        raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
+
+
+def _check_fps(fps):
+    if fps is not None and (isinstance(fps, bool) or not isinstance(fps, Real) or fps <= 0):
+        raise ValueError(f"fps must be None (every frame) or a positive number of frames a "
+                         f"second; got {fps!r}.")
 
 
 def _check_clip(clip):
@@ -621,8 +632,7 @@ def video_aligner(name=DEFAULT_MODEL, *, face_path=None, faces="main", **params)
     emosk.face.FaceAligner
         Unfitted.
     """
-    if faces not in ("main", "all"):
-        raise ValueError(f"faces must be 'main' or 'all'; got {faces!r}.")
+    _check_faces(faces)
     select = {"select": "all"} if faces == "all" else {}
     if face_path is None:
         face_path = "retinaface" if _retinaface_at_hand(

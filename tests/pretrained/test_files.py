@@ -73,6 +73,19 @@ def test_clip_pooling_reaches_the_videos_and_a_bad_one_is_refused_first(media, m
     for one in (str(media / "clip.mp4"), media / "clip.mp4"):
         with pytest.raises(ValueError, match=r"got one path '.*clip.mp4'. Pass \[path\]"):
             predict_files(one)
+    # an option wrong for every file: refused, not one error row per file (or, for fuse
+    # and voice_weight without an audio model, not ignored)
+    wrong = {"no_face": ("x", "no_face must be one of"),
+             "faces": ("both", "faces must be 'main' or 'all'; got 'both'"),
+             "fps": (0, "fps must be None .* got 0"),
+             "face_path": ("x", "face_path must be one of"),
+             "fuse": ("x", "fuse must be one of"),
+             "voice_weight": (2, r"voice_weight must be a number in \[0, 1\]; got 2"),
+             "precision": ("int4", "precision must be one of"),
+             "audio_model": ("auto", "audio_model must be a fitted classifier .* got 'auto'")}
+    for option, (value, says) in wrong.items():
+        with pytest.raises(ValueError, match=says):
+            predict_files([media / "clip.mp4"], **{option: value})
 
 
 def test_nothing_usable_loads_no_model(tmp_path, monkeypatch):
