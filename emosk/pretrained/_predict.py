@@ -97,6 +97,15 @@ def _check_fps(fps):
                          f"second; got {fps!r}.")
 
 
+def _positive_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _check_batch_size(batch_size):
+    if not _positive_int(batch_size):
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+
+
 def _check_clip(clip):
     if clip not in CLIP_METHODS:
         raise ValueError(f"clip must be one of {CLIP_METHODS}; got {clip!r}.")
@@ -464,10 +473,10 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     MediaReadError
         Naming the first image file that cannot be read (unless ``on_error``).
     ValueError
-        If ``no_face`` is not one of the three options or ``n_workers`` is
-        not None or a positive integer; or if ``images`` is one image (a
-        file name, or an ``(H, W[, C])`` array), which :func:`predict_image`
-        takes.
+        If ``no_face`` is not one of the three options, ``batch_size`` is
+        not a positive integer or ``n_workers`` is not None or one; or if
+        ``images`` is one image (a file name, or an ``(H, W[, C])`` array),
+        which :func:`predict_image` takes.
 
     Examples
     --------
@@ -479,8 +488,8 @@ def predict_images(images, *, model=DEFAULT_MODEL, aligner=None, no_face="skip",
     [['happy'], []]
     """
     _check_no_face(no_face)
-    if n_workers is not None and (isinstance(n_workers, bool)
-                                  or not isinstance(n_workers, Integral) or n_workers < 1):
+    _check_batch_size(batch_size)
+    if n_workers is not None and not _positive_int(n_workers):
         raise ValueError(f"n_workers must be None or a positive integer; got {n_workers!r}.")
     _check_many(images)
     model, aligner = _model_and_aligner(model, aligner, image_aligner, tta=tta,
@@ -791,6 +800,7 @@ def predict_video(video, *, model=DEFAULT_MODEL, aligner=None, fps=None, batch_s
     """
     _check_no_face(no_face)
     _check_clip(clip)
+    _check_batch_size(batch_size)
     if not isinstance(video, (str, os.PathLike)):
         what = (f"an array of shape {np.shape(video)}" if isinstance(video, np.ndarray)
                 else f"a {type(video).__name__}")

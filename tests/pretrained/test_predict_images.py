@@ -48,6 +48,11 @@ def test_errors_name_the_image(images, tmp_path):
         with pytest.raises(ValueError, match=f"n_workers must be None or a positive integer; "
                                              f"got {bad!r}"):
             predict_images(images, n_workers=bad)
+    # batch_size 0 said "range() arg 3 must not be zero"; -3 ran as if it were valid
+    for bad in (0, -3, 2.5, True, None):
+        with pytest.raises(ValueError, match=f"batch_size must be a positive integer; "
+                                             f"got {bad!r}"):
+            predict_images(images, batch_size=bad, n_workers=1)
 
 
 def test_one_image_given_as_many_is_refused_with_what_to_call(tmp_path):

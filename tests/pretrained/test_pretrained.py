@@ -484,6 +484,10 @@ def test_predict_video_paths_tta_and_clip_pooling(tmp_path):
         predict_video(path, face_path="quick")
     with pytest.raises(ValueError, match="faces must be 'main' or 'all'"):
         predict_video(path, faces="everyone")
+    for bad in (0, -1, 8.0):  # 0 ran as if it were valid, one batch of every face
+        with pytest.raises(ValueError, match=f"batch_size must be a positive integer; "
+                                             f"got {bad!r}"):
+            predict_video(path, batch_size=bad)
 
 
 def test_photos_are_framed_by_retinafaces_points_unless_another_detector_is_named():
