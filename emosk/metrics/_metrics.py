@@ -204,7 +204,8 @@ def cost_sensitive_accuracy(y_true, y_pred, *, labels=None, cost_matrix=None):
     y_true, y_pred : array-like of shape (n_samples,)
         True and predicted labels.
     labels : array-like, default=None
-        Class order of ``cost_matrix``; all labels seen when None.
+        Class order of ``cost_matrix``; all labels seen when None.  Every
+        label of ``y_true`` and ``y_pred`` must be among them.
     cost_matrix : ndarray of shape (n_classes, n_classes), default=None
         Cost of predicting column j for true row i, in [0, 1], 0 on the
         diagonal; ``similarity_cost_matrix(labels)`` when None.
@@ -212,6 +213,13 @@ def cost_sensitive_accuracy(y_true, y_pred, *, labels=None, cost_matrix=None):
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If ``cost_matrix`` is not ``(n_classes, n_classes)`` for ``labels``,
+        or a label of ``y_true`` or ``y_pred`` is not among ``labels`` (its
+        samples' cost is unknown).
 
     Notes
     -----
@@ -234,9 +242,11 @@ def cost_sensitive_accuracy(y_true, y_pred, *, labels=None, cost_matrix=None):
             f"cost_matrix has shape {cost.shape}; expected "
             f"({len(labels)}, {len(labels)}) for labels {list(labels)}."
         )
+    outside = np.setdiff1d(unique_labels(y_true, y_pred), labels)
+    if len(outside):  # confusion_matrix would drop those samples, and their mistakes
+        raise ValueError(f"y_true and y_pred hold labels that are not in labels: "
+                         f"{outside.tolist()}; the cost of their samples is unknown.")
     counts = confusion_matrix(y_true, y_pred, labels=labels)
-    if counts.sum() == 0:
-        raise ValueError("No sample of y_true has a label among labels.")
     return float(1.0 - (counts * cost).sum() / counts.sum())
 
 

@@ -35,6 +35,16 @@ def test_cost_sensitive_accuracy():
     assert cost_sensitive_accuracy(y, p, labels=labels, cost_matrix=zero_one) == 0.25
 
 
+def test_cost_sensitive_accuracy_refuses_labels_outside_its_labels():
+    """A sample whose true or predicted label was not in labels was dropped, with its
+    mistake: a prediction of an unlisted class raised the accuracy."""
+    y, p = ["fear", "happy", "sad"], ["fear", "contempt", "sad"]
+    labels = ["fear", "happy", "sad"]
+    with pytest.raises(ValueError, match=r"not in labels: \['contempt'\]"):
+        cost_sensitive_accuracy(y, p, labels=labels, cost_matrix=1 - np.eye(3))
+    assert cost_sensitive_accuracy(y, p, cost_matrix=1 - np.eye(4)) == pytest.approx(2 / 3)
+
+
 def test_cost_matrix_shape_error():
     with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
         cost_sensitive_accuracy(["a", "b", "c"], ["a", "b", "c"], cost_matrix=np.zeros((2, 2)))
