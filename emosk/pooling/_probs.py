@@ -17,6 +17,23 @@ def _expressive_rows(probs, neutral, share):
     return np.argsort(-others.max(axis=1), kind="stable")[:k]
 
 
+#: How far a frame's values may be from probabilities (float32 softmax rounding).
+_TOLERANCE = 1e-3
+
+
+def _check_probabilities(p, rows):
+    """Refuse ``rows`` of ``p`` that are not probabilities (scores, logits,
+    counts): their pooling would be renormalised into a plausible-looking answer."""
+    sums = p[rows].sum(axis=1)
+    bad = (p[rows] < -_TOLERANCE).any(axis=1) | (np.abs(sums - 1) > _TOLERANCE)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(f"probs must hold probabilities (each row in [0, 1], summing to 1); "
+                         f"row {rows[first]} is {np.round(p[rows[first]], 4).tolist()}, "
+                         f"summing to {sums[first]:.4g}. Scores or logits need a softmax "
+                         "first.")
+
+
 def pool_probabilities(probs, *, method="mean", classes=None, neutral="neutral",
                        share=1 / 3):
     """Class probabilities of a clip from those of its frames.
@@ -48,6 +65,13 @@ def pool_probabilities(probs, *, method="mean", classes=None, neutral="neutral",
     ndarray of shape (n_classes,)
         Sums to 1; all NaN when no frame has probabilities.
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, ``probs`` not of shape ``(n_frames,
+        n_classes)``, or rows that are not probabilities (a negative value or
+        a sum off 1 by more than 0.001: scores, logits or counts).
+
     Examples
     --------
     >>> import numpy as np
@@ -63,9 +87,11 @@ def pool_probabilities(probs, *, method="mean", classes=None, neutral="neutral",
     p = np.asarray(probs, dtype=float)
     if p.ndim != 2 or p.shape[1] == 0:
         raise ValueError(f"probs must have shape (n_frames, n_classes); got shape {p.shape}.")
-    p = p[np.isfinite(p).all(axis=1)]
-    if len(p) == 0:
+    rows = np.flatnonzero(np.isfinite(p).all(axis=1))
+    if len(rows) == 0:
         return np.full(np.shape(probs)[1], np.nan)
+    _check_probabilities(p, rows)
+    p = p[rows]
     if method == "mean":
         out = p.mean(axis=0)
     elif method == "log-mean":

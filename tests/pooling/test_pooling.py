@@ -98,6 +98,23 @@ def test_clip_with_wrong_feature_count_after_fit():
         est.transform([np.zeros((3, 5))])
 
 
+def test_pool_probabilities_refuses_scores_that_are_not_probabilities():
+    """Logits, decision scores or counts were renormalised into a plausible-looking
+    clip answer: [[5, 2, 1]] gave [0.625, 0.25, 0.125], [[1.5, -0.5, 0]] a
+    'probability' of -0.5."""
+    from emosk.pooling import CLIP_METHODS, pool_probabilities
+
+    frames = np.array([[np.nan] * 3, [0.7, 0.2, 0.1], [5.0, 2.0, 1.0]])
+    for method in CLIP_METHODS:
+        with pytest.raises(ValueError, match=r"row 2 is \[5.0, 2.0, 1.0\], summing to 8"):
+            pool_probabilities(frames, method=method)
+    with pytest.raises(ValueError, match="row 0 is .*-0.5"):
+        pool_probabilities([[1.5, -0.5, 0.0]])
+    # float32 softmax rounding passes
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype=np.float32) * (1 + 2e-4)
+    assert np.isclose(pool_probabilities(p).sum(), 1)
+
+
 def test_empty_collection():
     with pytest.raises(ValueError, match="empty"):
         StatPooling().fit([])
