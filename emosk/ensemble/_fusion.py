@@ -52,6 +52,11 @@ def _restrict(proba, classes, keep, name):
         )
     if not np.isfinite(proba).all() or (proba < 0).any():
         raise ValueError(f"{name}: probabilities must be finite and non-negative.")
+    sums = proba.sum(axis=1)
+    if (np.abs(sums - 1) > 1e-3).any():  # scores or counts would be renormalised
+        row = int(np.argmax(np.abs(sums - 1) > 1e-3))
+        raise ValueError(f"{name}: each row of probabilities must sum to 1 over its classes; "
+                         f"row {row} sums to {sums[row]:.4g}. Scores need a softmax first.")
     cols = proba[:, [classes.index(c) for c in keep.tolist()]]
     total = cols.sum(axis=1, keepdims=True)
     uniform = np.full_like(cols, 1.0 / cols.shape[1])

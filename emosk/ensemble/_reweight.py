@@ -148,6 +148,12 @@ def reweight_probabilities(proba, weights):
         Rows sum to one.  A row whose weighted sum is zero keeps its original
         probabilities.
 
+    Raises
+    ------
+    ValueError
+        If ``proba`` is not a 2-D array of finite non-negative values, or
+        ``weights`` not ``n_classes`` finite non-negative numbers.
+
     Examples
     --------
     >>> import numpy as np
@@ -155,6 +161,16 @@ def reweight_probabilities(proba, weights):
     >>> reweight_probabilities(np.array([[0.5, 0.5]]), np.array([1.0, 3.0]))
     array([[0.25, 0.75]])
     """
+    proba, weights = np.asarray(proba, dtype=float), np.asarray(weights, dtype=float)
+    if proba.ndim != 2 or not np.isfinite(proba).all() or (proba < 0).any():
+        raise ValueError("proba must be a 2-D array of finite non-negative probabilities; "
+                         f"got shape {proba.shape} with values in "
+                         f"[{np.nanmin(proba) if proba.size else 0:.4g}, "
+                         f"{np.nanmax(proba) if proba.size else 0:.4g}].")
+    if weights.shape != (proba.shape[1],) or not np.isfinite(weights).all() \
+            or (weights < 0).any():
+        raise ValueError(f"weights must be {proba.shape[1]} finite non-negative numbers, one "
+                         f"per class; got {weights.tolist()}.")
     weighted = proba * weights
     total = weighted.sum(axis=1, keepdims=True)
     ok = total[:, 0] > 0

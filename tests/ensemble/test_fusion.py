@@ -148,3 +148,15 @@ def test_bad_fusion_options_are_refused(options, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         fuse_face_and_voice(HAPPY_FACE, FEARFUL_VOICE, face_classes=FACE,
                             voice_classes=FACE, **options)
+
+
+def test_scores_that_are_not_probabilities_are_refused_naming_the_model():
+    """Counts or scores were renormalised into plausible probabilities: a face row
+    [5, 2, 1] fused as [0.625, 0.25, 0.125]."""
+    with pytest.raises(ValueError, match="faces: each row of probabilities must sum to 1 "
+                                         "over its classes; row 1 sums to 8"):
+        fuse_probabilities([np.array([[0.5, 0.5], [5.0, 3.0]]), np.full((2, 2), 0.5)],
+                           [["a", "b"]] * 2, names=["faces", "voice"])
+    fused, _ = fuse_probabilities([np.array([0.5, 0.5 + 2e-4]), np.array([0.3, 0.7])],
+                                  [["a", "b"]] * 2)  # float32 rounding passes
+    np.testing.assert_allclose(fused.sum(), 1)

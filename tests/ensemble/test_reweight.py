@@ -110,3 +110,16 @@ def test_clone_keeps_params():
     clf = ClassPriorReweighter(LogisticRegression(C=3), priors={"x": 1}, power=1.0)
     c2 = clone(clf)
     assert c2.get_params()["estimator__C"] == 3 and c2.priors == {"x": 1}
+
+
+def test_reweight_probabilities_refuses_what_it_cannot_reweight():
+    """Negative scores came back as 'probabilities' ([[5, -2, 1]] gave [[1.25, -0.5,
+    0.25]]); weights of another length broadcast or failed inside numpy."""
+    with pytest.raises(ValueError, match=r"proba must be .* shape \(1, 3\) with values in "
+                                         r"\[-2, 5\]"):
+        reweight_probabilities(np.array([[5.0, -2.0, 1.0]]), np.ones(3))
+    with pytest.raises(ValueError, match=r"weights must be 2 .* got \[1.0, 1.0, 1.0\]"):
+        reweight_probabilities(np.array([[0.5, 0.5]]), np.ones(3))
+    with pytest.raises(ValueError, match="weights must be 2"):
+        reweight_probabilities(np.array([[0.5, 0.5]]), np.array([1.0, -1.0]))
+    np.testing.assert_allclose(reweight_probabilities([[0.5, 0.5]], [1.0, 3.0]), [[0.25, 0.75]])
