@@ -1,5 +1,7 @@
 """Aligned face crops: the geometry of each alignment mode, and the crop's colour."""
 
+from numbers import Integral
+
 import numpy as np
 
 from ._color import as_rgb, to_gray
@@ -43,8 +45,21 @@ def similarity_matrix(src, dst):
     Returns
     -------
     ndarray of shape (2, 3)
+
+    Raises
+    ------
+    ValueError
+        If ``src`` and ``dst`` are not the same ``(k, 2)`` shape with
+        ``k >= 2`` finite points, or the points of ``src`` all coincide (no
+        scale or rotation maps them).
     """
     src, dst = np.asarray(src, dtype=float), np.asarray(dst, dtype=float)
+    if src.shape != dst.shape or src.ndim != 2 or src.shape[1:] != (2,) or len(src) < 2 \
+            or not (np.isfinite(src).all() and np.isfinite(dst).all()):
+        raise ValueError(f"src and dst must be the same (k, 2) finite points, k >= 2; got "
+                         f"shapes {src.shape} and {dst.shape}.")
+    if np.ptp(src, axis=0).max() == 0:
+        raise ValueError("The points of src all coincide: no similarity maps them.")
     # x' = a x - b y + tx,  y' = b x + a y + ty: linear in (a, b, tx, ty)
     ones, zeros = np.ones(len(src)), np.zeros(len(src))
     rows = np.vstack([np.c_[src[:, 0], -src[:, 1], ones, zeros],
@@ -218,6 +233,33 @@ def crop_color(mode, color):
     return "gray" if mode == "ng2015" or color == "gray" else "rgb"
 
 
+def _check_size(size):
+    if not (isinstance(size, Integral) and not isinstance(size, bool) and size >= 1):
+        raise ValueError(f"size must be a positive integer (pixels); got {size!r}.")
+
+
+def _check_crop_inputs(image, box, landmarks, size, mode):
+    """Refuse what :func:`align_face` would crop into nonsense without an error: a
+    non-uint8 or empty image, a box or landmarks that are not finite, a box
+    without area in ``box`` mode, a size that is not a positive integer."""
+    _check_size(size)
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        what = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise TypeError(f"align_face takes a uint8 image; got {what} (convert floats with "
+                        "emosk.utils.images_to_uint8).")
+    if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"align_face takes one (H, W) or (H, W, C) image with pixels; got "
+                         f"shape {image.shape}.")
+    corners = np.asarray(box, dtype=float)
+    if corners.shape != (4,) or not np.isfinite(corners).all():
+        raise ValueError(f"box must be 4 finite numbers (x0, y0, x1, y1); got {box!r}.")
+    if mode == "box" and (corners[2] <= corners[0] or corners[3] <= corners[1]):
+        raise ValueError(f"box (x0, y0, x1, y1) must have x1 > x0 and y1 > y0; got "
+                         f"{corners.tolist()}.")
+    if landmarks is not None and not np.isfinite(np.asarray(landmarks, dtype=float)).all():
+        raise ValueError("landmarks must be finite; got NaN or infinite values.")
+
+
 def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margin=0.2,
                padding=0.25, color="rgb", layout="dlib"):
     """Crop and align one face.
@@ -273,11 +315,22 @@ def align_face(image, *, box, landmarks=None, mode="similarity", size=128, margi
         720x576 frame in 86% and 88% of them, against 77% and 72% with
         plain bilinear crops (``benchmarks/results/large_photos.md``); a
         crop costs about 0.1 ms more.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a uint8 array.
+    ValueError
+        For an unknown ``mode``, a mode without the landmarks it needs, an
+        image without pixels, a ``box`` that is not 4 finite numbers (or,
+        in ``box`` mode, has no area), landmarks that are not finite, or a
+        ``size`` that is not a positive integer.
     """
     if mode not in ALIGN_MODES:
         raise ValueError(f"Unknown alignment mode {mode!r}; use one of {ALIGN_MODES}.")
     if mode != "box" and landmarks is None:
         raise ValueError(f"Alignment mode {mode!r} needs landmarks.")
+    _check_crop_inputs(image, box, landmarks, size, mode)
     if mode == "dlib-chip" and layout == "template":
         raise ValueError("Alignment mode 'dlib-chip' needs dlib's landmarks, not five "
                          "template points.")
@@ -312,6 +365,7 @@ def resize_faces(images, size):
     """
     import cv2
 
+    _check_size(size)
     images = np.asarray(images)
     if images.ndim not in (3, 4) or len(images) == 0:
         raise ValueError(f"Expected a non-empty stack (n, H, W[, C]) of images; got "

@@ -344,7 +344,17 @@ class FaceDetector:
             :func:`five_points`, so they go to ``align_face(...,
             mode="five-point")`` as they are), in pixels of ``image``; None
             for detectors without landmarks.
+
+        Raises
+        ------
+        TypeError
+            If ``image`` is not a uint8 array (a float image in [0, 1] would
+            read as black: convert it with
+            :func:`~emosk.utils.validation.images_to_uint8`).
+        ValueError
+            If ``image`` has no pixels or is not ``(H, W[, C])``.
         """
+        _check_image(image)
         copies, offset, padded = self._prepare(image)
         impl = self._impl()
         found = self._merge([self._finish(impl(small), scale, offset)
@@ -372,6 +382,8 @@ class FaceDetector:
         list of (boxes, scores, landmarks)
             One per image, as :meth:`detect_with_landmarks` returns them.
         """
+        for image in images:
+            _check_image(image)
         prepared = [self._prepare(image) for image in images]
         # every copy of every image, detected one by one or in same-size batches
         copies = [(i, level, small) for i, (image_copies, _, _) in enumerate(prepared)
@@ -531,6 +543,19 @@ class FaceDetector:
 
 #: Held while a detector shared by threads (RetinaFace) is built.
 _BUILD_LOCK = threading.Lock()
+
+
+def _check_image(image):
+    """Refuse an image a detector would find nothing in without an error (a float
+    image in [0, 1] reads as black to RetinaFace) or fail on inside its runtime
+    (one without pixels)."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        what = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise TypeError(f"FaceDetector takes uint8 images; got {what} (convert floats with "
+                        "emosk.utils.images_to_uint8).")
+    if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"FaceDetector takes (H, W) or (H, W, C) images with pixels; got "
+                         f"shape {image.shape}.")
 
 
 def _is_size(value):
