@@ -928,6 +928,9 @@ def test_same_speaker_normalises_the_videos_sound_together(tmp_path):
     np.testing.assert_allclose(np.stack([got[p] for p in paths]), expected, atol=1e-9)
     alone = model.predict_proba([str(p) for p in paths])
     assert not np.allclose(alone, expected)
+    # one path is refused, not read as its characters (a None for each)
+    with pytest.raises(ValueError, match=r"got one path '.*v0.wav'. Pass \[path\]"):
+        speaker_probabilities(model, paths[0])
 
 
 def _wall_with_voice(path, voice_of, seconds=2.0, fps=5):

@@ -1,5 +1,7 @@
 """The voices of several clips of one speaker, standardised together."""
 
+import os
+
 import numpy as np
 import sklearn
 
@@ -37,8 +39,12 @@ def speaker_probabilities(audio_model, paths):
     Raises
     ------
     ValueError
-        When ``audio_model`` has no speaker normalisation.
+        When ``audio_model`` has no speaker normalisation, or ``paths`` is
+        one path (a string or path-like) instead of a sequence of them.
     """
+    if isinstance(paths, (str, os.PathLike)):  # not read as its characters
+        raise ValueError(f"paths must be a sequence of files of one speaker; got one path "
+                         f"{str(paths)!r}. Pass [path].")
     steps = getattr(audio_model, "named_steps", {})
     if not isinstance(steps.get("norm"), GroupStandardScaler) or "features" not in steps:
         raise ValueError("Speaker normalisation needs an audio model with the steps "
