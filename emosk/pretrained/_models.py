@@ -15,6 +15,7 @@ from ..nn import (
     int8_path,
     weights_path,
 )
+from ..utils import RUNTIMES
 
 __all__ = ["PRETRAINED", "PRECISIONS", "PretrainedModel", "available_models", "weights_path",
            "load", "face_aligner"]
@@ -73,6 +74,13 @@ def load(name=DEFAULT_MODEL, *, tta="auto", device="auto", runtime="auto",
         passed to ``predict_proba`` standardises the clips of each speaker
         together (see :class:`~emosk.preprocessing.GroupStandardScaler`).
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``, ``tta``, ``precision`` or ``runtime``, a
+        ``device`` torch does not know, ``cache`` with a face model, or an
+        int8 graph the model does not ship.
+
     Examples
     --------
     >>> from emosk.pretrained import load
@@ -94,6 +102,7 @@ def load(name=DEFAULT_MODEL, *, tta="auto", device="auto", runtime="auto",
             return audio_model_from_arrays(arrays, cache=cache)
     from ..nn import classifier_from_weights
 
+    _check_face_options(name, device=device, runtime=runtime, cache=cache)
     if precision == "int8":
         graph = _int8_graph(name, device, runtime)
         device, runtime = "cpu", "onnxruntime"
@@ -102,6 +111,24 @@ def load(name=DEFAULT_MODEL, *, tta="auto", device="auto", runtime="auto",
     if precision == "int8":
         clf.int8_graph_ = graph
     return clf
+
+
+def _check_face_options(name, *, device, runtime, cache):
+    """Refuse a face model's options at load time rather than at its first
+    prediction (a runtime) or in torch's words (a device)."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}; got {runtime!r}.")
+    if cache is not None:
+        raise ValueError(f"cache is the feature cache of audio models; {name!r} is a face "
+                         "model.")
+    if device != "auto":
+        import torch
+
+        try:
+            torch.device(device)
+        except (RuntimeError, TypeError) as err:
+            raise ValueError(f"device must be 'auto' or a torch device such as 'cpu', 'cuda' "
+                             f"or 'cuda:1'; got {device!r}.") from err
 
 
 def _resolve_tta(tta, spec):

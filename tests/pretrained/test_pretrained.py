@@ -98,6 +98,19 @@ def test_load_refuses_a_tta_that_is_not_auto_or_a_bool(bad):
         load(tta=bad)
 
 
+@pytest.mark.parametrize("option, says", [
+    ({"runtime": "tensorrt"}, r"runtime must be one of \('auto', 'torch', 'onnxruntime'\); "
+                              "got 'tensorrt'"),
+    ({"device": "tpu"}, "device must be 'auto' or a torch device .*got 'tpu'"),
+    ({"cache": "features"}, "cache is the feature cache of audio models"),
+])
+def test_load_refuses_a_face_models_wrong_options_when_loading(option, says):
+    """runtime='tensorrt' loaded and failed at the first prediction; device='tpu'
+    failed in torch's words; cache was ignored."""
+    with pytest.raises(ValueError, match=says):
+        load("fer2013", **option)
+
+
 def test_default_model_loaded_once_answers_as_predict_image_by_name(shared_weights):
     """A model from load() passed to predict_image gives the answers of the
     model's name, without the test-time views predict_image leaves off."""
