@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._color import as_rgb, to_gray
+from ._color import as_rgb, check_uint8_image, to_gray
 from ._landmarks import eye_centers, five_points
 from ._models import require_dlib
 
@@ -243,13 +243,7 @@ def _check_crop_inputs(image, box, landmarks, size, mode):
     non-uint8 or empty image, a box or landmarks that are not finite, a box
     without area in ``box`` mode, a size that is not a positive integer."""
     _check_size(size)
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        what = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        raise TypeError(f"align_face takes a uint8 image; got {what} (convert floats with "
-                        "emosk.utils.images_to_uint8).")
-    if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f"align_face takes one (H, W) or (H, W, C) image with pixels; got "
-                         f"shape {image.shape}.")
+    check_uint8_image(image, "align_face")
     corners = np.asarray(box, dtype=float)
     if corners.shape != (4,) or not np.isfinite(corners).all():
         raise ValueError(f"box must be 4 finite numbers (x0, y0, x1, y1); got {box!r}.")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..utils import fetch_weights, onnx_copy, resolve_runtime
 from ._boxes import box_inside, box_iou, non_max_suppression
-from ._color import as_rgb, to_gray
+from ._color import as_rgb, check_uint8_image, to_gray
 from ._models import dlib_model_path, require_dlib
 
 __all__ = ["FaceDetector", "DETECTORS", "RETINAFACE_THRESHOLD", "SMALLEST_FACE",
@@ -354,7 +354,7 @@ class FaceDetector:
         ValueError
             If ``image`` has no pixels or is not ``(H, W[, C])``.
         """
-        _check_image(image)
+        check_uint8_image(image, "FaceDetector")  # a float one reads as black
         copies, offset, padded = self._prepare(image)
         impl = self._impl()
         found = self._merge([self._finish(impl(small), scale, offset)
@@ -383,7 +383,7 @@ class FaceDetector:
             One per image, as :meth:`detect_with_landmarks` returns them.
         """
         for image in images:
-            _check_image(image)
+            check_uint8_image(image, "FaceDetector")
         prepared = [self._prepare(image) for image in images]
         # every copy of every image, detected one by one or in same-size batches
         copies = [(i, level, small) for i, (image_copies, _, _) in enumerate(prepared)
@@ -543,19 +543,6 @@ class FaceDetector:
 
 #: Held while a detector shared by threads (RetinaFace) is built.
 _BUILD_LOCK = threading.Lock()
-
-
-def _check_image(image):
-    """Refuse an image a detector would find nothing in without an error (a float
-    image in [0, 1] reads as black to RetinaFace) or fail on inside its runtime
-    (one without pixels)."""
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        what = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        raise TypeError(f"FaceDetector takes uint8 images; got {what} (convert floats with "
-                        "emosk.utils.images_to_uint8).")
-    if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
-        raise ValueError(f"FaceDetector takes (H, W) or (H, W, C) images with pixels; got "
-                         f"shape {image.shape}.")
 
 
 def _is_size(value):

@@ -40,7 +40,8 @@ def test_boxes_and_landmarks_that_are_not_finite_are_refused():
 
 def test_images_that_are_not_uint8_or_have_no_pixels_are_refused():
     # a float image gave a float64 "crop"
-    with pytest.raises(TypeError, match="uint8 image; got float64 .*images_to_uint8"):
+    with pytest.raises(TypeError, match="align_face takes uint8 images; got float64 "
+                                        ".*images_to_uint8"):
         align_face(IMAGE / 255.0, box=BOX, mode="box", size=80)
     with pytest.raises(ValueError, match=r"with pixels; got shape \(0, 0, 3\)"):
         align_face(np.zeros((0, 0, 3), np.uint8), box=BOX, mode="box", size=80)
