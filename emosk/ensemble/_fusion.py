@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 
+from ..utils.validation import first_non_probability_row
 from ._reweight import prior_weights, reweight_probabilities
 
 __all__ = ["FUSE_OPTIONS", "VOICE_WEIGHTS", "check_fusion_options", "fuse_face_and_voice",
@@ -52,11 +53,11 @@ def _restrict(proba, classes, keep, name):
         )
     if not np.isfinite(proba).all() or (proba < 0).any():
         raise ValueError(f"{name}: probabilities must be finite and non-negative.")
-    sums = proba.sum(axis=1)
-    if (np.abs(sums - 1) > 1e-3).any():  # scores or counts would be renormalised
-        row = int(np.argmax(np.abs(sums - 1) > 1e-3))
+    row = first_non_probability_row(proba)  # scores or counts would be renormalised
+    if row is not None:
         raise ValueError(f"{name}: each row of probabilities must sum to 1 over its classes; "
-                         f"row {row} sums to {sums[row]:.4g}. Scores need a softmax first.")
+                         f"row {row} sums to {proba[row].sum():.4g}. Scores need a softmax "
+                         "first.")
     cols = proba[:, [classes.index(c) for c in keep.tolist()]]
     total = cols.sum(axis=1, keepdims=True)
     uniform = np.full_like(cols, 1.0 / cols.shape[1])

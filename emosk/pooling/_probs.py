@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..utils.validation import first_non_probability_row
+
 __all__ = ["pool_probabilities", "CLIP_METHODS"]
 
 #: Ways of making a clip's probabilities from its frames', see
@@ -17,21 +19,15 @@ def _expressive_rows(probs, neutral, share):
     return np.argsort(-others.max(axis=1), kind="stable")[:k]
 
 
-#: How far a frame's values may be from probabilities (float32 softmax rounding).
-_TOLERANCE = 1e-3
-
-
 def _check_probabilities(p, rows):
     """Refuse ``rows`` of ``p`` that are not probabilities (scores, logits,
     counts): their pooling would be renormalised into a plausible-looking answer."""
-    sums = p[rows].sum(axis=1)
-    bad = (p[rows] < -_TOLERANCE).any(axis=1) | (np.abs(sums - 1) > _TOLERANCE)
-    if bad.any():
-        first = int(np.argmax(bad))
+    first = first_non_probability_row(p[rows])
+    if first is not None:
+        row = p[rows[first]]
         raise ValueError(f"probs must hold probabilities (each row in [0, 1], summing to 1); "
-                         f"row {rows[first]} is {np.round(p[rows[first]], 4).tolist()}, "
-                         f"summing to {sums[first]:.4g}. Scores or logits need a softmax "
-                         "first.")
+                         f"row {rows[first]} is {np.round(row, 4).tolist()}, summing to "
+                         f"{row.sum():.4g}. Scores or logits need a softmax first.")
 
 
 def pool_probabilities(probs, *, method="mean", classes=None, neutral="neutral",

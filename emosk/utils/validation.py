@@ -27,6 +27,13 @@ Videos
     arrays, collected in a list, a tuple or a 1-D array (what the loaders'
     ``filenames`` are).
 
+Class probabilities
+    Rows of non-negative numbers summing to 1, to :data:`PROBABILITY_TOLERANCE`
+    (float32 softmax rounding); scores, logits or counts are not, and the
+    functions that pool or fuse probabilities refuse them rather than
+    renormalise them into a plausible-looking answer
+    (:func:`first_non_probability_row`).
+
 Multi-source samples
     A mapping from a source name (``"video_a"``, ``"audio"``) to that source's
     data for one sample; see :class:`emosk.preprocessing.SourceSelector`.
@@ -40,11 +47,13 @@ from sklearn.utils.validation import check_array, validate_data
 from ..io import has_image_suffix
 
 __all__ = [
+    "PROBABILITY_TOLERANCE",
     "check_clips",
     "check_images",
     "check_media",
     "check_targets_match_classes",
     "check_videos",
+    "first_non_probability_row",
     "images_to_uint8",
     "is_clip_collection",
     "validate_clips",
@@ -387,6 +396,41 @@ def images_to_uint8(images):
 
     out = [convert(x) for x in items]
     return out if isinstance(images, list) else out[0]
+
+
+#: How far a row of class probabilities may be below 0, or its sum from 1
+#: (float32 softmax rounding), and still be probabilities.
+PROBABILITY_TOLERANCE = 1e-3
+
+
+def first_non_probability_row(proba):
+    """The index of the first row of ``proba`` that is not a probability
+    distribution, or None when every row is one.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, n_classes)
+        Finite values.
+
+    Returns
+    -------
+    int or None
+        The first row with a value below ``-PROBABILITY_TOLERANCE`` or a sum
+        off 1 by more than :data:`PROBABILITY_TOLERANCE`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emosk.utils.validation import first_non_probability_row
+    >>> first_non_probability_row(np.array([[0.2, 0.8], [5.0, 2.0]]))
+    1
+    >>> first_non_probability_row(np.array([[0.2, 0.8]])) is None
+    True
+    """
+    proba = np.asarray(proba, dtype=float)
+    bad = ((proba < -PROBABILITY_TOLERANCE).any(axis=1)
+           | (np.abs(proba.sum(axis=1) - 1) > PROBABILITY_TOLERANCE))
+    return int(np.argmax(bad)) if bad.any() else None
 
 
 def _is_path(item):
